@@ -1,0 +1,613 @@
+//! The command line and environment, read once into a `Config` that never changes after.
+//!
+//! One parser accepts the union of pidone's, tini's, dumb-init's and catatonit's options
+//! (they do not collide). Defaults come from the personality, the name pidone is run as;
+//! environment variables override them, and options override both. Options end at `--` or
+//! at the first word that is not an option, so `pidone sh -c 'x' -v` passes `-v` to sh.
+
+use core::ffi::CStr;
+
+use crate::duration;
+use crate::log::Log;
+use crate::signals;
+
+/// Whose defaults pidone follows: the tool it is installed as.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Personality {
+    Pidone,
+    /// `docker-init`, `tini`, `tini-static`.
+    Tini,
+    DumbInit,
+    Catatonit,
+}
+
+impl Personality {
+    /// From argv[0]'s last path component.
+    pub fn from_argv0(argv0: &[u8]) -> Personality {
+        let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or(argv0);
+        match base {
+            b"docker-init" | b"tini" | b"tini-static" => Personality::Tini,
+            b"dumb-init" => Personality::DumbInit,
+            b"catatonit" => Personality::Catatonit,
+            _ => Personality::Pidone,
+        }
+    }
+}
+
+/// Everything pidone was asked to do. Built before the child starts; read-only after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config<'a> {
+    pub personality: Personality,
+    /// argv index of COMMAND (0 in pause mode, which runs none).
+    pub command: usize,
+    pub pause: bool,
+    /// Time from the first termination signal (or from the main child's exit, when
+    /// leftovers are drained) until everything left is SIGKILLed.
+    pub grace_ms: u64,
+    /// Time a termination signal is held before it is forwarded.
+    pub stop_delay_ms: u64,
+    /// Forward to the child's whole process group instead of the child alone.
+    pub group: bool,
+    /// Start the child in a new session (dumb-init) rather than a new process group.
+    pub session: bool,
+    /// After the main child exits, TERM what is left, wait up to the grace, KILL the rest.
+    pub drain: bool,
+    pub log: Log,
+    pub subreaper: bool,
+    /// tini's warning when reaping cannot work (not PID 1 and no subreaper).
+    pub warn_no_reaper: bool,
+    /// Parent-death signal for pidone itself; 0 for none.
+    pub pdeathsig: i32,
+    /// Log each reaped process that is not the main child at warning level (tini `-w`).
+    pub warn_reap: bool,
+    /// Exit codes reported as 0 (tini `-e`), one bit per code.
+    pub zero_codes: [u64; 4],
+    /// What each received signal is forwarded as, by number; 0 drops it (dumb-init `-r`).
+    pub rewrite: [u8; 65],
+    /// Stop pidone too after forwarding a job-control stop (dumb-init in session mode).
+    pub stop_self: bool,
+    pub user: Option<&'a [u8]>,
+    pub no_new_privs: bool,
+}
+
+pub enum Action<'a> {
+    Run(Config<'a>),
+    Help,
+    Version,
+    License,
+}
+
+/// A bad command line or environment: exit status 2 with a one-line message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UsageError<'a> {
+    pub problem: &'static str,
+    /// The offending word or value, quoted after the problem; empty for none.
+    pub value: &'a [u8],
+}
+
+type Parsed<'a, T> = Result<T, UsageError<'a>>;
+
+fn bad<'a, T>(problem: &'static str, value: &'a [u8]) -> Parsed<'a, T> {
+    Err(UsageError { problem, value })
+}
+
+const TSTP: usize = libc::SIGTSTP as usize;
+const TTIN: usize = libc::SIGTTIN as usize;
+const TTOU: usize = libc::SIGTTOU as usize;
+
+impl<'a> Config<'a> {
+    pub fn defaults(personality: Personality) -> Config<'a> {
+        let mut rewrite = [0u8; 65];
+        for (sig, slot) in rewrite.iter_mut().enumerate() {
+            *slot = sig as u8;
+        }
+        Config {
+            personality,
+            command: 0,
+            pause: false,
+            grace_ms: 10_000,
+            stop_delay_ms: 0,
+            group: matches!(personality, Personality::Pidone | Personality::DumbInit),
+            session: false,
+            drain: matches!(personality, Personality::Pidone | Personality::DumbInit),
+            log: Log {
+                verbosity: 1,
+                json: false,
+            },
+            subreaper: matches!(personality, Personality::Pidone | Personality::Catatonit),
+            warn_no_reaper: personality == Personality::Tini,
+            pdeathsig: 0,
+            warn_reap: false,
+            zero_codes: [0; 4],
+            rewrite,
+            stop_self: false,
+            user: None,
+            no_new_privs: false,
+        }
+    }
+
+    /// The signal a received `sig` is forwarded as; 0 means drop it.
+    pub fn forward_as(&self, sig: i32) -> i32 {
+        usize::try_from(sig)
+            .ok()
+            .and_then(|s| self.rewrite.get(s))
+            .map_or(sig, |r| i32::from(*r))
+    }
+
+    /// The exit status pidone reports for the child's `code` (after tini's `-e` remapping).
+    pub fn exit_code(&self, code: i32) -> i32 {
+        let c = (code & 0xff) as usize;
+        let zeroed = self
+            .zero_codes
+            .get(c / 64)
+            .is_some_and(|word| word & (1 << (c % 64)) != 0);
+        if zeroed { 0 } else { code & 0xff }
+    }
+}
+
+/// Reads the options in `arg(1)`, `arg(2)`, ... (`arg(0)` names the personality) and the
+/// environment through `env`.
+pub fn parse<'a>(
+    arg: impl Fn(usize) -> Option<&'a [u8]>,
+    env: impl Fn(&CStr) -> Option<&'a [u8]>,
+) -> Parsed<'a, Action<'a>> {
+    let personality = Personality::from_argv0(arg(0).unwrap_or(b""));
+    let mut cfg = Config::defaults(personality);
+    let mut rewritten: u64 = 0;
+    apply_env(&mut cfg, &mut rewritten, &env)?;
+
+    let mut i = 1;
+    while let Some(word) = arg(i) {
+        i += 1;
+        if word == b"--" {
+            break;
+        }
+        if let Some(long) = signals::after(word, b"--") {
+            let (name, inline) = match long.iter().position(|b| *b == b'=') {
+                Some(eq) => (long.get(..eq).unwrap_or(long), long.get(eq + 1..)),
+                None => (long, None),
+            };
+            let Some(opt) = LONG.iter().find(|o| o.long.as_bytes() == name) else {
+                return bad("unknown option", word);
+            };
+            let value = if opt.takes_value {
+                match inline.or_else(|| {
+                    i += 1;
+                    arg(i - 1)
+                }) {
+                    Some(v) => Some(v),
+                    None => return bad("missing value for option", word),
+                }
+            } else if inline.is_some() {
+                return bad("option takes no value", word);
+            } else {
+                None
+            };
+            if let Some(action) = apply(&mut cfg, &mut rewritten, opt.id, value.unwrap_or(b""))? {
+                return Ok(action);
+            }
+        } else if word.len() > 1 && word.first() == Some(&b'-') {
+            // A cluster of short options: `-vvv`, `-sg`, `-e143`, `-p SIGKILL`.
+            let mut j = 1;
+            while let Some(&c) = word.get(j) {
+                j += 1;
+                let Some(opt) = LONG.iter().find(|o| o.short == c) else {
+                    return bad("unknown option", word);
+                };
+                let mut value: &[u8] = b"";
+                if opt.takes_value {
+                    value = match word.get(j..) {
+                        Some(rest) if !rest.is_empty() => rest,
+                        _ => {
+                            i += 1;
+                            match arg(i - 1) {
+                                Some(v) => v,
+                                None => return bad("missing value for option", word),
+                            }
+                        }
+                    };
+                    j = word.len();
+                }
+                if let Some(action) = apply(&mut cfg, &mut rewritten, opt.id, value)? {
+                    return Ok(action);
+                }
+            }
+        } else {
+            i -= 1;
+            break;
+        }
+    }
+    finish(cfg, rewritten, i, arg(i).is_some()).map(Action::Run)
+}
+
+/// Settles what depends on more than one option, and checks the command.
+fn finish<'a>(
+    mut cfg: Config<'a>,
+    rewritten: u64,
+    command: usize,
+    has_command: bool,
+) -> Parsed<'a, Config<'a>> {
+    if cfg.pause {
+        if has_command {
+            return bad("pause mode (-P) runs no command", b"");
+        }
+    } else if !has_command {
+        return bad("no command given", b"");
+    } else {
+        cfg.command = command;
+    }
+    if cfg.personality == Personality::DumbInit && cfg.group {
+        // dumb-init's setsid mode: the child's group is orphaned, where the kernel ignores
+        // SIGTSTP/TTIN/TTOU, so they become SIGSTOP, and dumb-init stops itself to match.
+        cfg.session = true;
+        cfg.stop_self = true;
+        for sig in [TSTP, TTIN, TTOU] {
+            if rewritten & (1 << sig) == 0 {
+                if let Some(slot) = cfg.rewrite.get_mut(sig) {
+                    *slot = libc::SIGSTOP as u8;
+                }
+            }
+        }
+    }
+    Ok(cfg)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Id {
+    Help,
+    Version,
+    License,
+    Verbose,
+    Grace,
+    StopDelay,
+    SingleChild,
+    Group,
+    Drain,
+    NoDrain,
+    Subreaper,
+    Pdeathsig,
+    WarnReap,
+    RemapExit,
+    Rewrite,
+    Pause,
+    LogFormat,
+    User,
+    NoNewPrivs,
+}
+
+struct Opt {
+    id: Id,
+    long: &'static str,
+    /// The short letter, or 0 for none.
+    short: u8,
+    takes_value: bool,
+}
+
+const fn opt(id: Id, long: &'static str, short: u8, takes_value: bool) -> Opt {
+    Opt {
+        id,
+        long,
+        short,
+        takes_value,
+    }
+}
+
+/// Every option. Short letters: tini `-s -p -v -w -g -e -l -h`, dumb-init `-c -r -v -V -h`,
+/// catatonit `-g -P -L -V -h`.
+const LONG: [Opt; 21] = [
+    opt(Id::Help, "help", b'h', false),
+    opt(Id::Version, "version", b'V', false),
+    opt(Id::License, "license", b'l', false),
+    opt(Id::License, "license", b'L', false),
+    opt(Id::Verbose, "verbose", b'v', false),
+    opt(Id::Grace, "grace", b't', true),
+    opt(Id::StopDelay, "stop-delay", 0, true),
+    opt(Id::SingleChild, "single-child", b'c', false),
+    opt(Id::Group, "process-group", b'g', false),
+    opt(Id::Drain, "drain", 0, false),
+    opt(Id::NoDrain, "no-drain", 0, false),
+    opt(Id::Subreaper, "subreaper", b's', false),
+    opt(Id::Pdeathsig, "pdeathsig", b'p', true),
+    opt(Id::WarnReap, "warn-reap", b'w', false),
+    opt(Id::RemapExit, "remap-exit", b'e', true),
+    opt(Id::Rewrite, "rewrite", b'r', true),
+    opt(Id::Pause, "pause", b'P', false),
+    opt(Id::LogFormat, "log-format", 0, true),
+    opt(Id::User, "user", b'u', true),
+    opt(Id::NoNewPrivs, "no-new-privs", 0, false),
+    // `--single-child` is also spelled as dumb-init does not, kept for symmetry with -g.
+    opt(Id::SingleChild, "child-only", 0, false),
+];
+
+/// Applies one option. Returns an action that ends parsing (help, version, license).
+fn apply<'a>(
+    cfg: &mut Config<'a>,
+    rewritten: &mut u64,
+    id: Id,
+    value: &'a [u8],
+) -> Parsed<'a, Option<Action<'a>>> {
+    match id {
+        Id::Help => return Ok(Some(Action::Help)),
+        Id::Version => return Ok(Some(Action::Version)),
+        Id::License => return Ok(Some(Action::License)),
+        Id::Verbose => cfg.log.verbosity = cfg.log.verbosity.saturating_add(1),
+        Id::Grace => cfg.grace_ms = parse_duration(value)?,
+        Id::StopDelay => cfg.stop_delay_ms = parse_duration(value)?,
+        Id::SingleChild => cfg.group = false,
+        Id::Group => cfg.group = true,
+        Id::Drain => cfg.drain = true,
+        Id::NoDrain => cfg.drain = false,
+        Id::Subreaper => cfg.subreaper = true,
+        Id::Pdeathsig => cfg.pdeathsig = parse_signal(value)?,
+        Id::WarnReap => cfg.warn_reap = true,
+        Id::RemapExit => {
+            for code in value.split(|b| *b == b',') {
+                let c = parse_code(code)?;
+                if let Some(word) = cfg.zero_codes.get_mut(c / 64) {
+                    *word |= 1 << (c % 64);
+                }
+            }
+        }
+        Id::Rewrite => {
+            for spec in value.split(|b| *b == b',') {
+                let (from, to) = parse_rewrite(spec)?;
+                if let Some(slot) = cfg.rewrite.get_mut(from) {
+                    *slot = to;
+                }
+                *rewritten |= 1 << from.min(63);
+            }
+        }
+        Id::Pause => cfg.pause = true,
+        Id::LogFormat => {
+            cfg.log.json = match value {
+                b"json" => true,
+                b"text" => false,
+                _ => return bad("log format must be 'text' or 'json', not", value),
+            }
+        }
+        Id::User => {
+            if value.is_empty() {
+                return bad("empty user", value);
+            }
+            cfg.user = Some(value);
+        }
+        Id::NoNewPrivs => cfg.no_new_privs = true,
+    }
+    Ok(None)
+}
+
+fn parse_duration(value: &[u8]) -> Parsed<'_, u64> {
+    duration::parse_ms(value)
+        .map_or_else(|| bad("bad duration (use e.g. 500ms, 10s, 2m)", value), Ok)
+}
+
+fn parse_signal(value: &[u8]) -> Parsed<'_, i32> {
+    signals::parse(value).map_or_else(|| bad("unknown signal", value), Ok)
+}
+
+fn parse_code(value: &[u8]) -> Parsed<'_, usize> {
+    let ok = !value.is_empty() && value.len() <= 3 && value.iter().all(u8::is_ascii_digit);
+    let n = value
+        .iter()
+        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+    if ok && n <= 255 {
+        Ok(n)
+    } else {
+        bad("exit code must be 0-255, not", value)
+    }
+}
+
+/// `S:R` with signal names or numbers; `R` of 0 drops S.
+fn parse_rewrite(spec: &[u8]) -> Parsed<'_, (usize, u8)> {
+    let Some(colon) = spec.iter().position(|b| *b == b':') else {
+        return bad("rewrite must be FROM:TO, not", spec);
+    };
+    let (from, to) = (
+        spec.get(..colon).unwrap_or(b""),
+        spec.get(colon + 1..).unwrap_or(b""),
+    );
+    let Some(from) = signals::parse(from) else {
+        return bad("rewrite: unknown signal in", spec);
+    };
+    let to = if to == b"0" {
+        0
+    } else {
+        match signals::parse(to) {
+            Some(s) => s,
+            None => return bad("rewrite: unknown signal in", spec),
+        }
+    };
+    Ok((from as usize, to as u8))
+}
+
+fn parse_bool<'a>(name: &'static str, value: &'a [u8]) -> Parsed<'a, bool> {
+    match value {
+        b"1" | b"true" | b"yes" | b"on" => Ok(true),
+        b"0" | b"false" | b"no" | b"off" => Ok(false),
+        _ => bad(name, value),
+    }
+}
+
+/// Environment variables: tini's, dumb-init's and catatonit's with their own meanings, and
+/// a `PIDONE_*` variable for each of pidone's options.
+fn apply_env<'a>(
+    cfg: &mut Config<'a>,
+    rewritten: &mut u64,
+    env: &impl Fn(&CStr) -> Option<&'a [u8]>,
+) -> Parsed<'a, ()> {
+    // tini: presence alone turns these on, even when empty.
+    if env(c"TINI_SUBREAPER").is_some() {
+        cfg.subreaper = true;
+    }
+    if env(c"TINI_KILL_PROCESS_GROUP").is_some() {
+        cfg.group = true;
+    }
+    if let Some(v) = env(c"TINI_VERBOSITY") {
+        cfg.log.verbosity = parse_verbosity("TINI_VERBOSITY must be a number 0-9, not", v)?;
+    }
+    // dumb-init: exactly these values, anything else is ignored as dumb-init does.
+    if env(c"DUMB_INIT_SETSID") == Some(b"0") {
+        cfg.group = false;
+    }
+    if env(c"DUMB_INIT_DEBUG") == Some(b"1") {
+        cfg.log.verbosity = cfg.log.verbosity.max(3);
+    }
+    // catatonit: any value turns debugging on.
+    if env(c"CATATONIT_DEBUG").is_some() {
+        cfg.log.verbosity = cfg.log.verbosity.max(3);
+    }
+
+    if let Some(v) = env(c"PIDONE_VERBOSITY") {
+        cfg.log.verbosity = parse_verbosity("PIDONE_VERBOSITY must be a number 0-9, not", v)?;
+    }
+    let flags: [(&CStr, &'static str, Id); 8] = [
+        (
+            c"PIDONE_SINGLE_CHILD",
+            "PIDONE_SINGLE_CHILD must be 0 or 1, not",
+            Id::SingleChild,
+        ),
+        (
+            c"PIDONE_PROCESS_GROUP",
+            "PIDONE_PROCESS_GROUP must be 0 or 1, not",
+            Id::Group,
+        ),
+        (
+            c"PIDONE_DRAIN",
+            "PIDONE_DRAIN must be 0 or 1, not",
+            Id::Drain,
+        ),
+        (
+            c"PIDONE_NO_DRAIN",
+            "PIDONE_NO_DRAIN must be 0 or 1, not",
+            Id::NoDrain,
+        ),
+        (
+            c"PIDONE_SUBREAPER",
+            "PIDONE_SUBREAPER must be 0 or 1, not",
+            Id::Subreaper,
+        ),
+        (
+            c"PIDONE_WARN_REAP",
+            "PIDONE_WARN_REAP must be 0 or 1, not",
+            Id::WarnReap,
+        ),
+        (
+            c"PIDONE_PAUSE",
+            "PIDONE_PAUSE must be 0 or 1, not",
+            Id::Pause,
+        ),
+        (
+            c"PIDONE_NO_NEW_PRIVS",
+            "PIDONE_NO_NEW_PRIVS must be 0 or 1, not",
+            Id::NoNewPrivs,
+        ),
+    ];
+    for (name, problem, id) in flags {
+        if let Some(v) = env(name) {
+            if parse_bool(problem, v)? {
+                apply(cfg, rewritten, id, b"")?;
+            } else {
+                // `=0` turns the option off; for the paired options that is the other one.
+                match id {
+                    Id::SingleChild => cfg.group = true,
+                    Id::Group => cfg.group = false,
+                    Id::Drain => cfg.drain = false,
+                    Id::NoDrain => cfg.drain = true,
+                    Id::Subreaper => cfg.subreaper = false,
+                    Id::WarnReap => cfg.warn_reap = false,
+                    Id::Pause => cfg.pause = false,
+                    _ => cfg.no_new_privs = false,
+                }
+            }
+        }
+    }
+    let valued: [(&CStr, Id); 7] = [
+        (c"PIDONE_GRACE", Id::Grace),
+        (c"PIDONE_STOP_DELAY", Id::StopDelay),
+        (c"PIDONE_PDEATHSIG", Id::Pdeathsig),
+        (c"PIDONE_REMAP_EXIT", Id::RemapExit),
+        (c"PIDONE_REWRITE", Id::Rewrite),
+        (c"PIDONE_LOG_FORMAT", Id::LogFormat),
+        (c"PIDONE_USER", Id::User),
+    ];
+    for (name, id) in valued {
+        if let Some(v) = env(name) {
+            apply(cfg, rewritten, id, v)?;
+        }
+    }
+    Ok(())
+}
+
+fn parse_verbosity<'a>(problem: &'static str, v: &'a [u8]) -> Parsed<'a, u8> {
+    match v {
+        [d] if d.is_ascii_digit() => Ok(d - b'0'),
+        _ => bad(problem, v),
+    }
+}
+
+pub const HELP: &str = "\
+Usage: pidone [OPTIONS] [--] COMMAND [ARGS...]
+A container init: runs COMMAND as its child, forwards signals to it, reaps zombies,
+and on a termination signal gives it a grace period before SIGKILL.
+Options end at `--` or at the first word that is not an option.
+
+Shutdown:
+  -t, --grace DURATION     time from SIGTERM/SIGINT/SIGQUIT (or from the child's exit,
+                           when leftovers are drained) to SIGKILL; 500ms, 10s, 2m; 0
+                           kills at once [PIDONE_GRACE, default 10s]
+      --stop-delay DURATION hold the first termination signal this long before
+                           forwarding it [PIDONE_STOP_DELAY, default 0]
+      --no-drain           exit as soon as COMMAND exits, without terminating what it
+                           left running [PIDONE_NO_DRAIN]
+      --drain              terminate leftovers, the default [PIDONE_DRAIN]
+Signals:
+  -c, --single-child       forward signals to COMMAND only, not its process group
+                           [PIDONE_SINGLE_CHILD]
+  -g, --process-group      forward signals to COMMAND's process group, the default
+                           [PIDONE_PROCESS_GROUP, TINI_KILL_PROCESS_GROUP]
+  -r, --rewrite FROM:TO    forward signal FROM as TO (names or numbers); TO 0 drops it;
+                           repeatable or comma-separated [PIDONE_REWRITE]
+  -p, --pdeathsig SIGNAL   signal pidone gets when its parent dies [PIDONE_PDEATHSIG]
+Processes:
+  -s, --subreaper          register as child subreaper when not PID 1, the default
+                           [PIDONE_SUBREAPER, TINI_SUBREAPER]
+  -e, --remap-exit CODE    report exit code CODE as 0; repeatable [PIDONE_REMAP_EXIT]
+  -u, --user USER[:GROUP]  run COMMAND as this user (name or number) [PIDONE_USER]
+      --no-new-privs       COMMAND can never gain privileges [PIDONE_NO_NEW_PRIVS]
+  -P, --pause              run no command: reap, and exit 0 on SIGTERM or SIGINT
+                           [PIDONE_PAUSE]
+Output:
+  -v, --verbose            log more; repeatable [PIDONE_VERBOSITY=0-3]
+  -w, --warn-reap          warn for every reaped process that is not COMMAND
+                           [PIDONE_WARN_REAP]
+      --log-format FORMAT  text or json [PIDONE_LOG_FORMAT]
+  -h, --help               this help
+  -V, --version            version
+  -l, -L, --license        license
+
+Exit status: COMMAND's; 128+N if it was killed by signal N; 126 if it could not be
+executed; 127 if it was not found; 2 for a usage error; 1 if pidone itself failed.
+Run as docker-init, tini, dumb-init or catatonit, pidone takes that tool's defaults.
+";
+
+pub const LICENSE: &str = "\
+MIT License
+
+Copyright (c) 2026 the pidone developers
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the \"Software\"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+";

@@ -1,0 +1,123 @@
+//! pidone's start: take every signal, arrange reaping, start the application, then hand
+//! over to the supervisor loop and exit with the application's status.
+
+use core::ffi::c_char;
+
+use crate::cli::Config;
+use crate::log::Level;
+use crate::spawn::{self, Plan, SpawnError};
+use crate::supervisor::Supervisor;
+use crate::sys;
+use crate::terminal::Terminal;
+
+/// Runs the configured command (`argv` is pidone's own argv) and returns pidone's status.
+pub fn run(cfg: &Config, argv: *const *const c_char) -> i32 {
+    let log = cfg.log;
+    // Block everything first, so no signal sent from here on is lost or acted on by
+    // default: each one waits in the pending set for the loop to take it.
+    let inherited_mask = sys::set_mask(libc::SIG_SETMASK, sys::ALL_SIGNALS);
+    // An inherited SIG_IGN for SIGCHLD would make the kernel reap our children for us and
+    // hide the application's exit status.
+    let sigchld_ignored = sys::reset_sigchld();
+
+    let pid1 = sys::getpid() == 1;
+    if !pid1 {
+        if cfg.subreaper {
+            if let Err(err) = sys::set_child_subreaper() {
+                log.message(Level::Warn)
+                    .str("cannot register as child subreaper (")
+                    .str(sys::strerror(err))
+                    .str("): orphans will not be reaped by pidone")
+                    .emit();
+            }
+        } else if cfg.warn_no_reaper {
+            log.message(Level::Warn)
+                .str(
+                    "not running as PID 1 and not registered as a child subreaper: zombie \
+                     processes will not be re-parented to pidone, so zombie reaping won't work. \
+                     Use -s or set TINI_SUBREAPER.",
+                )
+                .emit();
+        }
+    }
+    if cfg.pdeathsig != 0 {
+        if let Err(err) = sys::set_parent_death_signal(cfg.pdeathsig) {
+            log.message(Level::Warn)
+                .str("cannot set the parent-death signal: ")
+                .str(sys::strerror(err))
+                .emit();
+        }
+    }
+
+    let terminal = Terminal::detect(cfg.session);
+    let child = if cfg.pause {
+        0
+    } else {
+        let creds = match crate::user::resolve(cfg) {
+            Ok(creds) => creds,
+            Err(code) => return code,
+        };
+        let plan = Plan {
+            // SAFETY: `command` indexes an existing argv entry (the parser checked it), and
+            // argv is NULL-terminated, so the tail is a valid argv for execvp.
+            argv: unsafe { argv.add(cfg.command) },
+            session: cfg.session,
+            foreground: terminal.foreground,
+            mask: inherited_mask,
+            sigchld_ignored,
+            no_new_privs: cfg.no_new_privs,
+            creds,
+            listen_pid: listen_pid_is_ours(),
+        };
+        match spawn::spawn(&plan) {
+            Ok(pid) => pid,
+            Err(err) => {
+                terminal.restore();
+                return report_spawn_error(cfg, argv, err);
+            }
+        }
+    };
+    log.event(Level::Info, "spawned")
+        .num("pid", i64::from(child))
+        .emit();
+
+    // pidone holds nothing the application may want back: not its directory, not its fds.
+    sys::chdir_root();
+    sys::close_fds_from_3();
+
+    let code = Supervisor::new(cfg, child).run();
+    terminal.restore();
+    code
+}
+
+fn listen_pid_is_ours() -> bool {
+    sys::getenv(c"LISTEN_PID")
+        .and_then(crate::user::parse_id)
+        .is_some_and(|pid| i64::from(pid) == i64::from(sys::getpid()))
+}
+
+fn report_spawn_error(cfg: &Config, argv: *const *const c_char, err: SpawnError) -> i32 {
+    let (stage, errno) = match err {
+        SpawnError::Fork(errno) => {
+            cfg.log
+                .message(Level::Error)
+                .str("cannot start the command: ")
+                .str(sys::strerror(errno))
+                .emit();
+            return 1;
+        }
+        SpawnError::Child(stage, errno) => (stage, errno),
+    };
+    // SAFETY: as in `run`, argv[command] exists and is a NUL-terminated string.
+    let command = unsafe { core::ffi::CStr::from_ptr(*argv.add(cfg.command)) };
+    let mut msg = cfg
+        .log
+        .message(Level::Error)
+        .bytes(command.to_bytes())
+        .str(": ");
+    if stage != spawn::Stage::Exec {
+        msg = msg.str(stage.what()).str(": ");
+    }
+    msg.str(sys::strerror(errno)).emit();
+    spawn::exit_status(stage, errno)
+}

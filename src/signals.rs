@@ -1,0 +1,117 @@
+//! Signal names and numbers, both ways, without libc's tables (musl has no `sigabbrev_np`).
+
+/// Highest signal number on Linux.
+pub const MAX: i32 = 64;
+/// First real-time signal as `kill -l` names it (glibc reserves 32 and 33).
+const RTMIN: i32 = 34;
+
+/// Names of the standard signals, indexed by number - 1.
+const NAMES: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+];
+
+/// The name without the `SIG` prefix for a standard signal.
+pub fn name(sig: i32) -> Option<&'static str> {
+    let index = usize::try_from(sig).ok()?.checked_sub(1)?;
+    NAMES.get(index).copied()
+}
+
+/// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN+3`, `SIGRTMAX`.
+pub fn parse(text: &[u8]) -> Option<i32> {
+    if let Some(n) = parse_number(text) {
+        return (1..=MAX).contains(&n).then_some(n);
+    }
+    let mut upper = [0u8; 16];
+    let len = text.len();
+    for (slot, byte) in upper.iter_mut().zip(text) {
+        *slot = byte.to_ascii_uppercase();
+    }
+    let word = upper.get(..len)?;
+    let word = after(word, b"SIG").unwrap_or(word);
+    if let Some(pos) = NAMES.iter().position(|n| n.as_bytes() == word) {
+        return i32::try_from(pos + 1).ok();
+    }
+    match word {
+        b"IOT" => Some(6),
+        b"CLD" => Some(17),
+        b"POLL" => Some(29),
+        b"RTMIN" => Some(RTMIN),
+        b"RTMAX" => Some(MAX),
+        _ => {
+            if let Some(offset) = after(word, b"RTMIN+").and_then(parse_number) {
+                Some(RTMIN + offset).filter(|s| *s <= MAX)
+            } else if let Some(offset) = after(word, b"RTMAX-").and_then(parse_number) {
+                Some(MAX - offset).filter(|s| *s >= RTMIN)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// `text` without `prefix`, if it starts with it. (`<[u8]>::strip_prefix` keeps a panic
+/// branch at opt-level "z"; this cannot panic.)
+pub fn after<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    if text.get(..prefix.len())? == prefix {
+        text.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+/// A small decimal number (up to 4 digits), as signal numbers and offsets are.
+fn parse_number(text: &[u8]) -> Option<i32> {
+    if text.is_empty() || text.len() > 4 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(text.iter().fold(0, |n, d| n * 10 + i32::from(d - b'0')))
+}
+
+/// How a real-time signal is spelled: `RTMIN+3`; 32 and 33 have no name.
+pub fn rt_offset(sig: i32) -> Option<i32> {
+    (RTMIN..=MAX).contains(&sig).then_some(sig - RTMIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for sig in 1..=31 {
+            let n = name(sig).unwrap();
+            assert_eq!(parse(n.as_bytes()), Some(sig));
+            let prefixed = std::format!("sig{}", n.to_lowercase());
+            assert_eq!(parse(prefixed.as_bytes()), Some(sig));
+        }
+    }
+
+    #[test]
+    fn numbers_and_realtime() {
+        assert_eq!(parse(b"15"), Some(15));
+        assert_eq!(parse(b"64"), Some(64));
+        assert_eq!(parse(b"RTMIN"), Some(34));
+        assert_eq!(parse(b"SIGRTMIN+2"), Some(36));
+        assert_eq!(parse(b"RTMAX-1"), Some(63));
+        assert_eq!(parse(b"IOT"), Some(6));
+    }
+
+    #[test]
+    fn rejects_unknown() {
+        for bad in [
+            &b""[..],
+            b"0",
+            b"65",
+            b"-1",
+            b"SIGFOO",
+            b"SIG",
+            b"RTMIN+31",
+            b"RTMAX-31",
+            b"TERMTERMTERMTERMTERM",
+        ] {
+            assert_eq!(parse(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+    }
+}

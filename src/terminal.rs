@@ -1,0 +1,91 @@
+//! The terminal, when stdin is one: who holds the foreground, and leaving it sane.
+//!
+//! pidone keeps the application in pidone's session, in a process group of its own, and
+//! makes that group the terminal's foreground. Then Ctrl-C reaches the application from the
+//! terminal once (pidone, in the background group, does not see it to forward it again),
+//! an interactive shell gets job control, and Ctrl-Z stops a job whose parent (pidone) is
+//! in the same session, so the kernel honours it. When stdin is not a terminal nothing here
+//! does anything; ENOTTY and ENXIO are the normal answers.
+
+use crate::sys::{self, Mask};
+
+pub struct Terminal {
+    /// pidone's group holds stdin's terminal in the foreground, so the child may take it.
+    pub foreground: bool,
+    saved: Option<libc::termios>,
+}
+
+impl Terminal {
+    /// Looks at stdin once, before the child starts.
+    pub fn detect(session: bool) -> Terminal {
+        let none = Terminal {
+            foreground: false,
+            saved: None,
+        };
+        // SAFETY: isatty only inspects descriptor 0.
+        if unsafe { libc::isatty(0) } != 1 {
+            return none;
+        }
+        // SAFETY: termios is plain data; tcgetattr writes it for a terminal descriptor.
+        let mut termios: libc::termios = unsafe { core::mem::zeroed() };
+        let saved = (unsafe { libc::tcgetattr(0, &mut termios) } == 0).then_some(termios);
+        if session {
+            // dumb-init's way: give up the terminal so the child's new session can take it.
+            release_controlling_terminal();
+            return Terminal {
+                foreground: false,
+                saved,
+            };
+        }
+        // SAFETY: getpgrp/getsid/getpid/tcgetpgrp/ioctl have no memory effects here.
+        let foreground = unsafe {
+            let mine = libc::getpgrp();
+            let mut holder = libc::tcgetpgrp(0);
+            if holder < 0 && libc::getsid(0) == libc::getpid() {
+                // A session leader whose stdin is a terminal but not yet its controlling one
+                // (started by setsid): take it, unless another session owns it.
+                if libc::ioctl(0, libc::TIOCSCTTY, 0) == 0 {
+                    holder = libc::tcgetpgrp(0);
+                }
+            }
+            // Only hand over a terminal pidone holds: never steal it from a shell that runs
+            // pidone in the background.
+            holder == mine
+        };
+        Terminal { foreground, saved }
+    }
+
+    /// Takes the terminal back for pidone's group and restores the modes it had at start,
+    /// so an application that died in raw mode leaves a usable terminal.
+    pub fn restore(&self) {
+        if !self.foreground {
+            return;
+        }
+        // SAFETY: plain ioctls on descriptor 0 with a termios saved from the same terminal.
+        // SIGTTOU is blocked in pidone, so a background group may do this.
+        unsafe {
+            libc::tcsetpgrp(0, libc::getpgrp());
+            if let Some(saved) = &self.saved {
+                libc::tcsetattr(0, libc::TCSADRAIN, saved);
+            }
+        }
+    }
+}
+
+/// TIOCNOTTY on stdin. When pidone leads its session the kernel then sends SIGHUP and
+/// SIGCONT to the foreground group, pidone's own: take those two kernel signals off the
+/// pending set so they are not forwarded as if a person had sent them (dumb-init #136).
+fn release_controlling_terminal() {
+    // SAFETY: TIOCNOTTY takes no argument and only changes the session's terminal.
+    if unsafe { libc::ioctl(0, libc::TIOCNOTTY) } != 0 {
+        return;
+    }
+    let hangup: Mask = sys::mask_of(libc::SIGHUP) | sys::mask_of(libc::SIGCONT);
+    while let Some(got) = sys::wait_signal(hangup, Some(0)) {
+        if got.sender != 0 {
+            // Sent by a process, not by the hang-up: it is real; leave it for the loop.
+            let _ = sys::kill(sys::getpid(), got.signo);
+            break;
+        }
+    }
+}
