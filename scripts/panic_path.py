@@ -1,29 +1,45 @@
-import re,subprocess,sys,collections
-b=sys.argv[1]
-out=subprocess.run(['objdump','-d','--no-show-raw-insn',b],capture_output=True,text=True).stdout
-syms={}
-for l in subprocess.run(['nm',b],capture_output=True,text=True).stdout.splitlines():
-    p=l.split()
-    if len(p)==3: syms[int(p[0],16)]=p[2]
-edges=collections.defaultdict(set); fn=None
-for l in out.splitlines():
-    m=re.match(r'^([0-9a-f]+) <(.*)>:$',l)
-    if m: fn=m.group(2); continue
-    m=re.search(r'\s(call|jmp)\s+([0-9a-f]+) <([^>+]+)',l)
-    if m and fn: edges[fn].add(m.group(3))
-    # address taken (lea)
-    m=re.search(r'lea\s+.*# ([0-9a-f]+) <([^>+]+)>',l)
-    if m and fn: edges[fn].add(m.group(2))
-start=sys.argv[2] if len(sys.argv)>2 else 'main'
-targets=[s for s in set(edges)|{t for v in edges.values() for t in v} if re.search(r'rust_panic|panic_fmt|rust_begin_unwind',s)]
-prev={start:None}; q=collections.deque([start])
-while q:
-    f=q.popleft()
-    for t in edges.get(f,()):
-        if t not in prev: prev[t]=f; q.append(t)
-for t in targets:
-    if t in prev:
-        path=[];x=t
-        while x: path.append(x); x=prev[x]
-        print(' <- '.join(subprocess.run(['c++filt'],input='\n'.join(path),capture_output=True,text=True).stdout.split('\n')[:12])); break
-else: print("no panic reachable from",start)
+#!/usr/bin/env python3
+"""Prints the call path from a function (default: main) to Rust's panic runtime in an
+unstripped binary, by a breadth-first walk over the direct calls and jumps objdump shows.
+Used by check-release.sh to name the code that made a panic reachable."""
+import collections
+import re
+import subprocess
+import sys
+
+binary = sys.argv[1]
+start = sys.argv[2] if len(sys.argv) > 2 else "main"
+listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary],
+                         capture_output=True, text=True, check=True).stdout
+edges = collections.defaultdict(set)
+function = None
+for line in listing.splitlines():
+    header = re.match(r"^[0-9a-f]+ <(.*)>:$", line)
+    if header:
+        function = header.group(1)
+        continue
+    call = re.search(r"\s(?:call|jmp)\s+[0-9a-f]+ <([^>+]+)", line) or \
+        re.search(r"lea\s+.*# [0-9a-f]+ <([^>+]+)>", line)
+    if call and function:
+        edges[function].add(call.group(1))
+
+previous = {start: None}
+queue = collections.deque([start])
+while queue:
+    caller = queue.popleft()
+    for callee in edges.get(caller, ()):
+        if callee not in previous:
+            previous[callee] = caller
+            queue.append(callee)
+
+for name in previous:
+    if re.search(r"rust_panic|panic_fmt|rust_begin_unwind", name):
+        path = []
+        while name:
+            path.append(name)
+            name = previous[name]
+        demangled = subprocess.run(["c++filt"], input="\n".join(path),
+                                   capture_output=True, text=True).stdout.split("\n")
+        print(" <- ".join(demangled[:12]))
+        sys.exit(1)
+print(f"no panic reachable from {start}")

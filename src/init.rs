@@ -1,8 +1,7 @@
 //! pidone's start: take every signal, arrange reaping, start the application, then hand
 //! over to the supervisor loop and exit with the application's status.
 
-use core::ffi::c_char;
-
+use crate::args::Args;
 use crate::cli::Config;
 use crate::log::Level;
 use crate::spawn::{self, Plan, SpawnError};
@@ -10,8 +9,8 @@ use crate::supervisor::Supervisor;
 use crate::sys;
 use crate::terminal::Terminal;
 
-/// Runs the configured command (`argv` is pidone's own argv) and returns pidone's status.
-pub fn run(cfg: &Config, argv: *const *const c_char) -> i32 {
+/// Runs the configured command (in pidone's own `args`) and returns pidone's status.
+pub fn run(cfg: &Config, args: Args) -> i32 {
     let log = cfg.log;
     // Block everything first, so no signal sent from here on is lost or acted on by
     // default: each one waits in the pending set for the loop to take it.
@@ -57,10 +56,11 @@ pub fn run(cfg: &Config, argv: *const *const c_char) -> i32 {
             Ok(creds) => creds,
             Err(code) => return code,
         };
+        let Some(argv) = args.tail(cfg.command) else {
+            return 2;
+        };
         let plan = Plan {
-            // SAFETY: `command` indexes an existing argv entry (the parser checked it), and
-            // argv is NULL-terminated, so the tail is a valid argv for execvp.
-            argv: unsafe { argv.add(cfg.command) },
+            argv,
             session: cfg.session,
             foreground: terminal.foreground,
             mask: inherited_mask,
@@ -73,7 +73,7 @@ pub fn run(cfg: &Config, argv: *const *const c_char) -> i32 {
             Ok(pid) => pid,
             Err(err) => {
                 terminal.restore();
-                return report_spawn_error(cfg, argv, err);
+                return report_spawn_error(cfg, args, err);
             }
         }
     };
@@ -96,7 +96,7 @@ fn listen_pid_is_ours() -> bool {
         .is_some_and(|pid| i64::from(pid) == i64::from(sys::getpid()))
 }
 
-fn report_spawn_error(cfg: &Config, argv: *const *const c_char, err: SpawnError) -> i32 {
+fn report_spawn_error(cfg: &Config, args: Args, err: SpawnError) -> i32 {
     let (stage, errno) = match err {
         SpawnError::Fork(errno) => {
             cfg.log
@@ -108,13 +108,8 @@ fn report_spawn_error(cfg: &Config, argv: *const *const c_char, err: SpawnError)
         }
         SpawnError::Child(stage, errno) => (stage, errno),
     };
-    // SAFETY: as in `run`, argv[command] exists and is a NUL-terminated string.
-    let command = unsafe { core::ffi::CStr::from_ptr(*argv.add(cfg.command)) };
-    let mut msg = cfg
-        .log
-        .message(Level::Error)
-        .bytes(command.to_bytes())
-        .str(": ");
+    let command = args.get(cfg.command).unwrap_or(b"");
+    let mut msg = cfg.log.message(Level::Error).bytes(command).str(": ");
     if stage != spawn::Stage::Exec {
         msg = msg.str(stage.what()).str(": ");
     }

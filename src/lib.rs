@@ -15,6 +15,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod args;
 pub mod children;
 pub mod cli;
 pub mod duration;

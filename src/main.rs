@@ -2,8 +2,9 @@
 //! and formatting runtime it brings); the C runtime calls `main` directly.
 #![no_main]
 
-use core::ffi::{CStr, c_char, c_int};
+use core::ffi::{c_char, c_int};
 
+use pidone::args::Args;
 use pidone::cli::{self, Action, Personality};
 use pidone::log::Line;
 use pidone::{init, sys};
@@ -11,21 +12,11 @@ use pidone::{init, sys};
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[unsafe(no_mangle)]
-pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
-    let count = usize::try_from(argc).unwrap_or(0);
-    let arg = |i: usize| -> Option<&'static [u8]> {
-        if i >= count {
-            return None;
-        }
-        // SAFETY: the C runtime passes argc valid, NUL-terminated strings in argv, which
-        // live, unchanged, for the whole process.
-        unsafe {
-            let p = *argv.add(i);
-            (!p.is_null()).then(|| CStr::from_ptr(p).to_bytes())
-        }
-    };
-    match cli::parse(arg, sys::getenv) {
-        Ok(Action::Run(cfg)) => init::run(&cfg, argv),
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    // SAFETY: these are main's own arguments from the C runtime.
+    let args = unsafe { Args::from_main(argc, argv) };
+    match cli::parse(|i| args.get(i), sys::getenv) {
+        Ok(Action::Run(cfg)) => init::run(&cfg, args),
         Ok(Action::Help) => {
             sys::write_all(1, cli::HELP.as_bytes());
             0
@@ -35,7 +26,7 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             0
         }
         Ok(Action::Version) => {
-            version(Personality::from_argv0(arg(0).unwrap_or(b"")));
+            version(Personality::from_argv0(args.get(0).unwrap_or(b"")));
             0
         }
         Err(err) => {

@@ -1,0 +1,261 @@
+//! Test harness: runs the real pidone binary against real processes, either as PID 1 of a
+//! fresh PID namespace (`unshare --pid --fork --mount-proc`) or as an ordinary process.
+//! Output arrives line by line over a channel, so tests wait for what a fixture prints
+//! (`ready`) instead of sleeping. Every wait has a generous limit that fails the test, so a
+//! hang fails instead of blocking CI; no assertion depends on the machine's speed.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Longest any single wait may take before the test fails as hung.
+pub const HANG: Duration = Duration::from_secs(30);
+
+pub fn pidone() -> &'static str {
+    env!("CARGO_BIN_EXE_pidone")
+}
+
+/// A fixture from examples/, built by `cargo test` next to the binary.
+pub fn example(name: &str) -> String {
+    let path = PathBuf::from(pidone())
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole suite (`cargo test --release`), which builds the examples, \
+         or `cargo build --release --examples` first",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+/// Whether pidone runs as PID 1 of its own namespace, or as a plain process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Pid1,
+    Plain,
+}
+
+pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Plain];
+
+pub fn command(mode: Mode, args: &[&str]) -> Command {
+    match mode {
+        Mode::Pid1 => {
+            let mut cmd = Command::new("unshare");
+            // --kill-child: if the test dies, the kernel takes the namespace down with it.
+            cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
+            cmd.arg(pidone()).args(args);
+            cmd
+        }
+        Mode::Plain => {
+            let mut cmd = Command::new(pidone());
+            cmd.args(args);
+            cmd
+        }
+    }
+}
+
+/// A running pidone (possibly behind unshare), with its output streaming in.
+pub struct Proc {
+    pub mode: Mode,
+    /// The process the test started: unshare, or pidone itself.
+    pub pid: i32,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    stderr_thread: Option<JoinHandle<()>>,
+    exit: Receiver<ExitStatus>,
+    pub started: Instant,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: ExitStatus,
+    /// Stdout lines not yet taken with `line()`.
+    pub rest: Vec<String>,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or_else(|| {
+            panic!(
+                "pidone died by a signal ({:?}); stderr: {}",
+                self.status, self.stderr
+            )
+        })
+    }
+}
+
+pub fn start(mode: Mode, args: &[&str]) -> Proc {
+    spawn(mode, command(mode, args))
+}
+
+pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    if cmd.get_program() != "sh" {
+        cmd.stdin(Stdio::null());
+    }
+    let mut child = cmd.spawn().expect("start pidone");
+    let pid = child.id() as i32;
+    let (line_tx, lines) = channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut err = child.stderr.take().unwrap();
+    let sink = stderr.clone();
+    let stderr_thread = Some(std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = err.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }));
+    let (exit_tx, exit) = channel();
+    std::thread::spawn(move || {
+        let _ = exit_tx.send(child.wait().expect("wait"));
+    });
+    Proc {
+        mode,
+        pid,
+        lines,
+        stderr,
+        stderr_thread,
+        exit,
+        started: Instant::now(),
+    }
+}
+
+impl Proc {
+    pub fn stderr_so_far(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The next stdout line; fails the test if none comes.
+    pub fn line(&self) -> String {
+        match self.lines.recv_timeout(HANG) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no output for {HANG:?}; stderr: {}", self.stderr_so_far())
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("output ended early; stderr: {}", self.stderr_so_far())
+            }
+        }
+    }
+
+    /// Skips lines until one starts with `prefix`; returns it.
+    pub fn until(&self, prefix: &str) -> String {
+        loop {
+            let line = self.line();
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+
+    /// The pid of the pidone process (the child of unshare in PID 1 mode). Call it after
+    /// the application has said it is ready, so pidone certainly exists.
+    pub fn pidone_pid(&self) -> i32 {
+        match self.mode {
+            Mode::Plain => self.pid,
+            Mode::Pid1 => {
+                let path = format!("/proc/{0}/task/{0}/children", self.pid);
+                let text = std::fs::read_to_string(&path).expect("read unshare's children");
+                text.split_whitespace()
+                    .next()
+                    .expect("unshare has a child")
+                    .parse()
+                    .unwrap()
+            }
+        }
+    }
+
+    /// Sends `sig` to pidone.
+    pub fn signal(&self, sig: i32) {
+        let pid = self.pidone_pid();
+        // SAFETY: kill has no memory effects.
+        let rc = unsafe { libc::kill(pid, sig) };
+        assert_eq!(rc, 0, "kill({pid}, {sig})");
+    }
+
+    /// Waits for pidone to exit and collects what is left of its output.
+    pub fn wait(mut self) -> Outcome {
+        let status = match self.exit.recv_timeout(HANG) {
+            Ok(status) => status,
+            Err(_) => {
+                // SAFETY: kill has no memory effects.
+                unsafe { libc::kill(self.pid, libc::SIGKILL) };
+                panic!(
+                    "pidone did not exit within {HANG:?}; stderr: {}",
+                    self.stderr_so_far()
+                );
+            }
+        };
+        let elapsed = self.started.elapsed();
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(HANG) {
+            rest.push(line);
+        }
+        if let Some(t) = self.stderr_thread.take() {
+            let _ = t.join();
+        }
+        Outcome {
+            status,
+            rest,
+            stderr: self.stderr_so_far(),
+            elapsed,
+        }
+    }
+}
+
+/// Runs pidone to completion with no interaction.
+pub fn run(mode: Mode, args: &[&str]) -> Outcome {
+    start(mode, args).wait()
+}
+
+/// Voluntary plus involuntary context switches of a process so far.
+pub fn context_switches(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .filter(|l| l.contains("ctxt_switches"))
+        .map(|l| l.split_whitespace().last().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+/// A field of /proc/PID/status, e.g. "SigBlk".
+pub fn status_field(pid: i32, field: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in status"))
+        .trim()
+        .to_string()
+}
+
+/// Whether a process with this pid exists (as anything but a zombie of someone else).
+pub fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
