@@ -165,9 +165,6 @@ fn child_main(plan: &Plan, report: i32) -> ! {
                 libc::tcsetpgrp(0, libc::getpid());
             }
         }
-        if plan.listen_pid {
-            crate::user::fix_listen_pid();
-        }
         if let Some(creds) = &plan.creds {
             if let Err((stage, err)) = creds.apply() {
                 fail(stage, err);
@@ -182,8 +179,92 @@ fn child_main(plan: &Plan, report: i32) -> ! {
         sys::set_mask(libc::SIG_SETMASK, plan.mask);
         let argv = plan.argv;
         if let Some(file) = argv.as_ref() {
-            libc::execvp(*file, argv);
+            let home = plan.creds.as_ref().map(|c| c.home.as_slice());
+            if home.is_none() && !plan.listen_pid {
+                libc::execvp(*file, argv);
+            } else {
+                exec_with_env(*file, argv, home, plan.listen_pid);
+            }
         }
     }
     fail(Stage::Exec, sys::errno())
+}
+
+/// Most environment entries a child environment is rebuilt with (the rest is E2BIG).
+const ENV_MAX: usize = 4096;
+
+/// execvpe with pidone's environment, HOME replaced by `home` and LISTEN_PID set to the
+/// child's own pid, built on the child's stack: no allocation between fork and exec.
+/// Returns only if exec failed (errno set).
+///
+/// # Safety
+/// Only in the child between fork and exec; `file` and `argv` as execvp takes them;
+/// `home`, if any, a NUL-terminated `HOME=...` string.
+unsafe fn exec_with_env(
+    file: *const c_char,
+    argv: *const *const c_char,
+    home: Option<&[u8]>,
+    listen_pid: bool,
+) {
+    // "LISTEN_PID=" and the pid in decimal, NUL-terminated (the array starts zeroed).
+    let mut listen = [0u8; 24];
+    let mut digits = [0u8; 10];
+    let mut first = digits.len();
+    // SAFETY: getpid has no memory effects.
+    let mut pid = unsafe { libc::getpid() } as u32;
+    while first > 0 {
+        first -= 1;
+        if let Some(d) = digits.get_mut(first) {
+            *d = b'0' + (pid % 10) as u8;
+        }
+        pid /= 10;
+        if pid == 0 {
+            break;
+        }
+    }
+    let text = b"LISTEN_PID="
+        .iter()
+        .chain(digits.get(first..).unwrap_or(&[]));
+    for (slot, b) in listen.iter_mut().zip(text) {
+        *slot = *b;
+    }
+
+    let mut envp: [*const c_char; ENV_MAX] = [core::ptr::null(); ENV_MAX];
+    let mut n = 0;
+    let mut push = |entry: *const c_char| {
+        if let Some(slot) = envp.get_mut(n) {
+            *slot = entry;
+        }
+        n += 1;
+    };
+    // SAFETY: `environ` is the process's NULL-terminated array of C strings, unchanged
+    // since start (pidone never modifies its environment).
+    unsafe {
+        let mut entry = environ;
+        while !entry.is_null() && !(*entry).is_null() {
+            let text = core::ffi::CStr::from_ptr(*entry).to_bytes();
+            if listen_pid && crate::signals::after(text, b"LISTEN_PID=").is_some() {
+                push(listen.as_ptr().cast());
+            } else if !(home.is_some() && crate::signals::after(text, b"HOME=").is_some()) {
+                push(*entry);
+            }
+            entry = entry.add(1);
+        }
+    }
+    if let Some(home) = home {
+        push(home.as_ptr().cast());
+    }
+    if n >= ENV_MAX {
+        // No room for the terminating NULL: too big an environment to rebuild.
+        // SAFETY: errno is thread-local and writable.
+        unsafe { *libc::__errno_location() = libc::E2BIG };
+        return;
+    }
+    // SAFETY: envp is NULL-terminated (n < ENV_MAX entries set, the rest NULL) and every
+    // entry is a C string that lives until exec copies it.
+    unsafe { libc::execvpe(file, argv, envp.as_ptr()) };
+}
+
+unsafe extern "C" {
+    static environ: *const *const c_char;
 }

@@ -1,0 +1,329 @@
+//! What tini and dumb-init never had (issue 8): stop delay, privilege drop, structured
+//! logs, the exit report, and socket activation's LISTEN_PID.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+
+/// A real-time signal as a marker: pidone takes pending signals lowest number first, so a
+/// marker sent after SIGTERM is handled after it, and its arrival at sigecho proves pidone
+/// has already dealt with the SIGTERM.
+const MARKER: i32 = 40;
+
+#[test]
+fn stop_delay_holds_the_first_termination_signal() {
+    let sigecho = example("sigecho");
+    let p = start(Mode::Pid1, &["--stop-delay", "700ms", "--", &sigecho]);
+    p.until("ready");
+    let sent = Instant::now();
+    p.signal(libc::SIGTERM);
+    p.signal(MARKER);
+    assert_eq!(p.line(), "got SIGRTMIN+6", "other signals are not held");
+    assert_eq!(p.line(), "got SIGTERM");
+    let held = sent.elapsed();
+    assert!(held >= Duration::from_millis(700), "held only {held:?}");
+    assert!(held < Duration::from_secs(5), "held far too long: {held:?}");
+    assert_eq!(p.wait().code(), 0);
+}
+
+#[test]
+fn a_second_termination_signal_cuts_the_delay_short() {
+    let sigecho = example("sigecho");
+    let p = start(
+        Mode::Pid1,
+        &["--stop-delay", "60s", "--", &sigecho, "--exit-on", "INT"],
+    );
+    p.until("ready");
+    p.signal(libc::SIGTERM);
+    p.signal(MARKER);
+    assert_eq!(p.line(), "got SIGRTMIN+6");
+    // The TERM is being held now; a second termination signal is forwarded at once.
+    p.signal(libc::SIGINT);
+    assert_eq!(p.line(), "got SIGINT");
+    let out = p.wait();
+    assert!(
+        out.elapsed < Duration::from_secs(30),
+        "waited for the delay: {:?}",
+        out.elapsed
+    );
+    assert_eq!(out.code(), 0);
+}
+
+/// The grace period starts when the signal is forwarded, not when it arrived.
+#[test]
+fn grace_starts_after_the_stop_delay() {
+    let stubborn = example("stubborn");
+    let mut cmd = command(Mode::Pid1, &["--grace", "1s", "--", &stubborn]);
+    cmd.env("PIDONE_STOP_DELAY", "500ms");
+    let p = spawn(Mode::Pid1, cmd);
+    p.until("ready");
+    let sent = Instant::now();
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait().code(), 137);
+    let took = sent.elapsed();
+    assert!(
+        took >= Duration::from_millis(1500),
+        "delay + grace not both spent: {took:?}"
+    );
+}
+
+fn ids_script() -> &'static str {
+    "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t ' ' '; echo \"HOME=$HOME\""
+}
+
+/// `ids_script` inside an outer double-quoted `sh -c "..."`, expanded only by the inner sh.
+fn quoted_ids() -> String {
+    ids_script().replace('"', "\\\"").replace('$', "\\$")
+}
+
+#[test]
+fn user_by_number_needs_no_passwd() {
+    // An empty /etc/passwd and /etc/group, as in a scratch image.
+    let script = format!(
+        "mount --bind /dev/null /etc/passwd && mount --bind /dev/null /etc/group && \
+         exec {} --user 65532:65533 -- sh -c \"{}\"",
+        pidone(),
+        quoted_ids()
+    );
+    let out = run(
+        Mode::Plain,
+        &["--", "unshare", "--mount", "sh", "-c", &script],
+    );
+    assert_eq!(
+        out.rest,
+        vec![
+            "Uid: 65532 65532 65532 65532",
+            "Gid: 65533 65533 65533 65533",
+            "Groups: 65533 ",
+            "HOME=/",
+        ],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code(), 0);
+}
+
+#[test]
+fn user_by_name_gets_groups_and_home() {
+    let dir = std::env::temp_dir().join(format!("pidone-user-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let passwd = dir.join("passwd");
+    let group = dir.join("group");
+    std::fs::write(
+        &passwd,
+        "root:x:0:0:root:/root:/bin/sh\nalice:x:1500:1600:Alice:/home/alice:/bin/sh\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &group,
+        "root:x:0:\nstaff:x:1600:\nvideo:x:1700:bob,alice\naudio:x:1800:bob\nops:x:1900:alice\n",
+    )
+    .unwrap();
+    let script = format!(
+        "mount --bind {} /etc/passwd && mount --bind {} /etc/group && \
+         {p} --user alice -- sh -c \"{ids}\" && {p} --user alice:audio -- sh -c \"{ids}\"",
+        passwd.display(),
+        group.display(),
+        p = pidone(),
+        ids = quoted_ids()
+    );
+    let out = run(
+        Mode::Plain,
+        &["--", "unshare", "--mount", "sh", "-c", &script],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        out.rest,
+        vec![
+            "Uid: 1500 1500 1500 1500",
+            "Gid: 1600 1600 1600 1600",
+            "Groups: 1600 1700 1900 ",
+            "HOME=/home/alice",
+            "Uid: 1500 1500 1500 1500",
+            "Gid: 1800 1800 1800 1800",
+            "Groups: 1700 1800 1900 ",
+            "HOME=/home/alice",
+        ],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code(), 0);
+}
+
+/// An unknown user or group is an error before anything runs: never the app as root.
+#[test]
+fn user_fails_closed() {
+    let dir = std::env::temp_dir().join(format!("pidone-closed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("ran");
+    let touch = format!("touch {}", marker.display());
+    for spec in ["no-such-user-xyz", "65532:no-such-group-xyz", "root:", "-1"] {
+        let out = run(Mode::Pid1, &["--user", spec, "--", "sh", "-c", &touch]);
+        assert_eq!(out.code(), 126, "{spec}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("pidone: unknown") || out.stderr.contains("empty group"),
+            "{spec}: {}",
+            out.stderr
+        );
+        assert!(!marker.exists(), "{spec}: the command ran");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Without the privilege to switch, the child reports the failed step and pidone exits
+/// 126 instead of running the app as the wrong user; as that same user it just runs.
+#[test]
+fn user_switch_without_privilege() {
+    use std::os::unix::process::CommandExt;
+    let as_65532 = |args: &[&str]| {
+        let mut cmd = command(Mode::Plain, args);
+        // SAFETY: setgroups/setgid/setuid are async-signal-safe system calls.
+        unsafe {
+            cmd.pre_exec(|| {
+                let groups = [65532u32];
+                libc::setgroups(1, groups.as_ptr());
+                libc::setgid(65532);
+                libc::setuid(65532);
+                Ok(())
+            });
+        }
+        spawn(Mode::Plain, cmd).wait()
+    };
+    let out = as_65532(&["--user", "1234", "--", "true"]);
+    assert_eq!(out.code(), 126);
+    assert!(
+        out.stderr
+            .contains("pidone: true: setgroups: Operation not permitted"),
+        "{}",
+        out.stderr
+    );
+    let out = as_65532(&["--user", "65532:65532", "--", "id", "-u"]);
+    assert_eq!(
+        (out.code(), out.rest),
+        (0, vec!["65532".to_string()]),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn no_new_privs() {
+    for (flag, expected) in [
+        ("--no-new-privs", "NoNewPrivs:\t1"),
+        ("-v", "NoNewPrivs:\t0"),
+    ] {
+        let out = run(
+            Mode::Plain,
+            &[flag, "--", "grep", "NoNewPrivs", "/proc/self/status"],
+        );
+        assert_eq!(out.rest, vec![expected]);
+    }
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let sigecho = example("sigecho");
+    let p = start(Mode::Pid1, &["--log-format", "json", "-vv", "--", &sigecho]);
+    p.until("ready");
+    p.signal(libc::SIGHUP);
+    p.until("got SIGHUP");
+    p.signal(libc::SIGTERM);
+    let out = p.wait();
+    let events: Vec<serde_json::Value> = out
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for e in &events {
+        let time = e["time"].as_str().expect("time");
+        assert!(
+            time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+            "{time}"
+        );
+        assert!(["error", "warn", "info", "debug"].contains(&e["level"].as_str().unwrap()));
+        assert!(e["event"].is_string());
+    }
+    let find = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {}", out.stderr))
+    };
+    assert_eq!(find("spawned")["pid"], 2);
+    let fwd = find("forwarded");
+    assert_eq!(
+        (fwd["signal"].as_str(), fwd["pid"].as_i64()),
+        (Some("SIGHUP"), Some(-2))
+    );
+    assert_eq!(find("child exited")["exit"], 0);
+    let exit = find("exit");
+    assert_eq!(exit["code"], 0);
+    assert!(exit["ran_ms"].is_u64());
+}
+
+#[test]
+fn json_error_messages_are_json_too() {
+    let out = run(
+        Mode::Plain,
+        &["--log-format", "json", "--", "no-such-command-xyz"],
+    );
+    assert_eq!(out.code(), 127);
+    let e: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(e["level"], "error");
+    assert_eq!(
+        e["message"],
+        "no-such-command-xyz: No such file or directory"
+    );
+}
+
+/// Known orphans and leftovers: the exit report counts each exactly.
+#[test]
+fn exit_report_counts_exactly() {
+    let (zombies, leftover) = (example("zombies"), example("leftover"));
+    let script = format!(
+        "{zombies} 3 --check >/dev/null && {leftover} && {leftover} --ignore-term && exit 4"
+    );
+    for json in [false, true] {
+        let mut args = vec!["-v", "--grace", "1s"];
+        if json {
+            args.extend(["--log-format", "json"]);
+        }
+        args.extend(["--", "sh", "-c", &script]);
+        let out = run(Mode::Pid1, &args);
+        assert_eq!(out.code(), 4, "{}", out.stderr);
+        let last = out.stderr.lines().last().unwrap();
+        if json {
+            let e: serde_json::Value = serde_json::from_str(last).unwrap();
+            let fields = [
+                "code",
+                "exit",
+                "orphans_reaped",
+                "leftovers_terminated",
+                "killed",
+            ];
+            let got: Vec<i64> = fields.iter().map(|f| e[f].as_i64().unwrap()).collect();
+            assert_eq!(got, vec![4, 4, 3, 1, 1], "{last}");
+        } else {
+            assert!(
+                last.starts_with("pidone: exit code=4 exit=4 ran_ms=")
+                    && last.ends_with("orphans_reaped=3 leftovers_terminated=1 killed=1"),
+                "{last}"
+            );
+        }
+    }
+}
+
+#[test]
+fn listen_pid_is_rewritten_for_the_child() {
+    // As PID 1 pidone's pid is 1: LISTEN_PID=1 is meant for it, so the child (pid 2) gets it.
+    for (given, seen) in [("1", "2"), ("999", "999")] {
+        let mut cmd = command(
+            Mode::Pid1,
+            &["--", "sh", "-c", "echo $LISTEN_PID $LISTEN_FDS"],
+        );
+        cmd.env("LISTEN_PID", given).env("LISTEN_FDS", "1");
+        let out = spawn(Mode::Pid1, cmd).wait();
+        assert_eq!(out.rest, vec![format!("{seen} 1")], "LISTEN_PID={given}");
+    }
+}
