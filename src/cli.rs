@@ -18,6 +18,7 @@ pub enum Personality {
     /// `docker-init`, `tini`, `tini-static`.
     Tini,
     DumbInit,
+    /// `catatonit`, and `podman-init`, the name podman gives its init in the container.
     Catatonit,
 }
 
@@ -28,7 +29,8 @@ impl Personality {
         match base {
             b"docker-init" | b"tini" | b"tini-static" => Personality::Tini,
             b"dumb-init" => Personality::DumbInit,
-            b"catatonit" => Personality::Catatonit,
+            // podman runs its init (catatonit by default) as /run/podman-init.
+            b"catatonit" | b"podman-init" => Personality::Catatonit,
             _ => Personality::Pidone,
         }
     }
@@ -90,6 +92,10 @@ type Parsed<'a, T> = Result<T, UsageError<'a>>;
 fn bad<'a, T>(problem: &'static str, value: &'a [u8]) -> Parsed<'a, T> {
     Err(UsageError { problem, value })
 }
+
+/// In the bit set of what the user chose explicitly (`chosen`; bits 1-63: signals given to `-r`),
+/// bit 0 records that `--drain`/`--no-drain` (or their variables) was given.
+const DRAIN_CHOSEN: u64 = 1;
 
 const TSTP: usize = libc::SIGTSTP as usize;
 const TTIN: usize = libc::SIGTTIN as usize;
@@ -153,8 +159,8 @@ pub fn parse<'a>(
 ) -> Parsed<'a, Action<'a>> {
     let personality = Personality::from_argv0(arg(0).unwrap_or(b""));
     let mut cfg = Config::defaults(personality);
-    let mut rewritten: u64 = 0;
-    apply_env(&mut cfg, &mut rewritten, &env)?;
+    let mut chosen: u64 = 0;
+    apply_env(&mut cfg, &mut chosen, &env)?;
 
     let mut i = 1;
     while let Some(word) = arg(i) {
@@ -183,7 +189,7 @@ pub fn parse<'a>(
             } else {
                 None
             };
-            if let Some(action) = apply(&mut cfg, &mut rewritten, opt.id, value.unwrap_or(b""))? {
+            if let Some(action) = apply(&mut cfg, &mut chosen, opt.id, value.unwrap_or(b""))? {
                 return Ok(action);
             }
         } else if word.len() > 1 && word.first() == Some(&b'-') {
@@ -208,7 +214,7 @@ pub fn parse<'a>(
                     };
                     j = word.len();
                 }
-                if let Some(action) = apply(&mut cfg, &mut rewritten, opt.id, value)? {
+                if let Some(action) = apply(&mut cfg, &mut chosen, opt.id, value)? {
                     return Ok(action);
                 }
             }
@@ -217,13 +223,13 @@ pub fn parse<'a>(
             break;
         }
     }
-    finish(cfg, rewritten, i, arg(i).is_some()).map(Action::Run)
+    finish(cfg, chosen, i, arg(i).is_some()).map(Action::Run)
 }
 
 /// Settles what depends on more than one option, and checks the command.
 fn finish<'a>(
     mut cfg: Config<'a>,
-    rewritten: u64,
+    chosen: u64,
     command: usize,
     has_command: bool,
 ) -> Parsed<'a, Config<'a>> {
@@ -236,13 +242,17 @@ fn finish<'a>(
     } else {
         cfg.command = command;
     }
+    if cfg.personality == Personality::DumbInit && !cfg.group && chosen & DRAIN_CHOSEN == 0 {
+        // dumb-init's single-child mode (-c, DUMB_INIT_SETSID=0) leaves leftovers alone.
+        cfg.drain = false;
+    }
     if cfg.personality == Personality::DumbInit && cfg.group {
         // dumb-init's setsid mode: the child's group is orphaned, where the kernel ignores
         // SIGTSTP/TTIN/TTOU, so they become SIGSTOP, and dumb-init stops itself to match.
         cfg.session = true;
         cfg.stop_self = true;
         for sig in [TSTP, TTIN, TTOU] {
-            if rewritten & (1 << sig) == 0 {
+            if chosen & (1 << sig) == 0 {
                 if let Some(slot) = cfg.rewrite.get_mut(sig) {
                     *slot = libc::SIGSTOP as u8;
                 }
@@ -322,7 +332,7 @@ const LONG: [Opt; 21] = [
 /// Applies one option. Returns an action that ends parsing (help, version, license).
 fn apply<'a>(
     cfg: &mut Config<'a>,
-    rewritten: &mut u64,
+    chosen: &mut u64,
     id: Id,
     value: &'a [u8],
 ) -> Parsed<'a, Option<Action<'a>>> {
@@ -335,8 +345,14 @@ fn apply<'a>(
         Id::StopDelay => cfg.stop_delay_ms = parse_duration(value)?,
         Id::SingleChild => cfg.group = false,
         Id::Group => cfg.group = true,
-        Id::Drain => cfg.drain = true,
-        Id::NoDrain => cfg.drain = false,
+        Id::Drain => {
+            cfg.drain = true;
+            *chosen |= DRAIN_CHOSEN;
+        }
+        Id::NoDrain => {
+            cfg.drain = false;
+            *chosen |= DRAIN_CHOSEN;
+        }
         Id::Subreaper => cfg.subreaper = true,
         Id::Pdeathsig => cfg.pdeathsig = parse_signal(value)?,
         Id::WarnReap => cfg.warn_reap = true,
@@ -354,7 +370,7 @@ fn apply<'a>(
                 if let Some(slot) = cfg.rewrite.get_mut(from) {
                     *slot = to;
                 }
-                *rewritten |= 1 << from.min(63);
+                *chosen |= 1 << from.min(63);
             }
         }
         Id::Pause => cfg.pause = true,
@@ -432,7 +448,7 @@ fn parse_bool<'a>(name: &'static str, value: &'a [u8]) -> Parsed<'a, bool> {
 /// a `PIDONE_*` variable for each of pidone's options.
 fn apply_env<'a>(
     cfg: &mut Config<'a>,
-    rewritten: &mut u64,
+    chosen: &mut u64,
     env: &impl Fn(&CStr) -> Option<&'a [u8]>,
 ) -> Parsed<'a, ()> {
     // tini: presence alone turns these on, even when empty.
@@ -443,7 +459,7 @@ fn apply_env<'a>(
         cfg.group = true;
     }
     if let Some(v) = env(c"TINI_VERBOSITY") {
-        cfg.log.verbosity = parse_verbosity("TINI_VERBOSITY must be a number 0-9, not", v)?;
+        cfg.log.verbosity = tini_verbosity(v);
     }
     // dumb-init: exactly these values, anything else is ignored as dumb-init does.
     if env(c"DUMB_INIT_SETSID") == Some(b"0") {
@@ -505,14 +521,16 @@ fn apply_env<'a>(
     for (name, problem, id) in flags {
         if let Some(v) = env(name) {
             if parse_bool(problem, v)? {
-                apply(cfg, rewritten, id, b"")?;
+                apply(cfg, chosen, id, b"")?;
             } else {
                 // `=0` turns the option off; for the paired options that is the other one.
                 match id {
                     Id::SingleChild => cfg.group = true,
                     Id::Group => cfg.group = false,
-                    Id::Drain => cfg.drain = false,
-                    Id::NoDrain => cfg.drain = true,
+                    Id::Drain | Id::NoDrain => {
+                        cfg.drain = id == Id::NoDrain;
+                        *chosen |= DRAIN_CHOSEN;
+                    }
                     Id::Subreaper => cfg.subreaper = false,
                     Id::WarnReap => cfg.warn_reap = false,
                     Id::Pause => cfg.pause = false,
@@ -532,10 +550,24 @@ fn apply_env<'a>(
     ];
     for (name, id) in valued {
         if let Some(v) = env(name) {
-            apply(cfg, rewritten, id, v)?;
+            apply(cfg, chosen, id, v)?;
         }
     }
     Ok(())
+}
+
+/// `TINI_VERBOSITY` read as tini reads it (`atoi`): leading digits, anything else is 0.
+/// An image that set it to something odd kept working with tini, so it keeps working here.
+fn tini_verbosity(v: &[u8]) -> u8 {
+    let mut level: u8 = 0;
+    for d in v
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+    {
+        level = level.saturating_mul(10).saturating_add(d - b'0');
+    }
+    level.min(9)
 }
 
 fn parse_verbosity<'a>(problem: &'static str, v: &'a [u8]) -> Parsed<'a, u8> {
@@ -549,7 +581,8 @@ pub const HELP: &str = "\
 Usage: pidone [OPTIONS] [--] COMMAND [ARGS...]
 A container init: runs COMMAND as its child, forwards signals to it, reaps zombies,
 and on a termination signal gives it a grace period before SIGKILL.
-Options end at `--` or at the first word that is not an option.
+Options end at `--` or at the first word that is not an option. Each option has an
+environment variable [in brackets]; options override the environment.
 
 Shutdown:
   -t, --grace DURATION     time from SIGTERM/SIGINT/SIGQUIT (or from the child's exit,
@@ -559,17 +592,17 @@ Shutdown:
                            forwarding it [PIDONE_STOP_DELAY, default 0]
       --no-drain           exit as soon as COMMAND exits, without terminating what it
                            left running [PIDONE_NO_DRAIN]
-      --drain              terminate leftovers, the default [PIDONE_DRAIN]
+      --drain              terminate leftovers (SIGTERM, grace, SIGKILL) [PIDONE_DRAIN]
 Signals:
-  -c, --single-child       forward signals to COMMAND only, not its process group
-                           [PIDONE_SINGLE_CHILD]
-  -g, --process-group      forward signals to COMMAND's process group, the default
+  -c, --single-child       forward signals to COMMAND only [PIDONE_SINGLE_CHILD,
+                           DUMB_INIT_SETSID=0]
+  -g, --process-group      forward signals to COMMAND's process group
                            [PIDONE_PROCESS_GROUP, TINI_KILL_PROCESS_GROUP]
   -r, --rewrite FROM:TO    forward signal FROM as TO (names or numbers); TO 0 drops it;
                            repeatable or comma-separated [PIDONE_REWRITE]
   -p, --pdeathsig SIGNAL   signal pidone gets when its parent dies [PIDONE_PDEATHSIG]
 Processes:
-  -s, --subreaper          register as child subreaper when not PID 1, the default
+  -s, --subreaper          register as child subreaper when not PID 1
                            [PIDONE_SUBREAPER, TINI_SUBREAPER]
   -e, --remap-exit CODE    report exit code CODE as 0; repeatable [PIDONE_REMAP_EXIT]
   -u, --user USER[:GROUP]  run COMMAND as this user (name or number) [PIDONE_USER]
@@ -577,7 +610,8 @@ Processes:
   -P, --pause              run no command: reap, and exit 0 on SIGTERM or SIGINT
                            [PIDONE_PAUSE]
 Output:
-  -v, --verbose            log more; repeatable [PIDONE_VERBOSITY=0-3]
+  -v, --verbose            log more; repeatable [PIDONE_VERBOSITY=0-3, TINI_VERBOSITY,
+                           DUMB_INIT_DEBUG=1, CATATONIT_DEBUG]
   -w, --warn-reap          warn for every reaped process that is not COMMAND
                            [PIDONE_WARN_REAP]
       --log-format FORMAT  text or json [PIDONE_LOG_FORMAT]
@@ -585,9 +619,19 @@ Output:
   -V, --version            version
   -l, -L, --license        license
 
+Defaults follow the name pidone runs as:
+  pidone       -g --drain -s
+  docker-init, tini, tini-static
+               -c --no-drain, warns when it cannot reap (not PID 1, no -s)
+  dumb-init    -g --drain, COMMAND in a new session, SIGTSTP/TTIN/TTOU sent as
+               SIGSTOP (pidone stops too); -c or DUMB_INIT_SETSID=0 turn all of
+               this off (-c --no-drain)
+  catatonit, podman-init
+               -c --no-drain -s
+The grace period applies under every name.
+
 Exit status: COMMAND's; 128+N if it was killed by signal N; 126 if it could not be
 executed; 127 if it was not found; 2 for a usage error; 1 if pidone itself failed.
-Run as docker-init, tini, dumb-init or catatonit, pidone takes that tool's defaults.
 ";
 
 pub const LICENSE: &str = "\
@@ -611,3 +655,337 @@ FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TOR
 OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
 DEALINGS IN THE SOFTWARE.
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// Parses `argv` (argv[0] names the personality) with `env` as the environment.
+    fn parse_with<'a>(
+        argv: &'a [&'a str],
+        env: &'a [(&'a str, &'a str)],
+    ) -> Parsed<'a, Action<'a>> {
+        parse(
+            |i| argv.get(i).map(|a| a.as_bytes()),
+            |name: &CStr| {
+                env.iter()
+                    .find(|(k, _)| k.as_bytes() == name.to_bytes())
+                    .map(|(_, v)| v.as_bytes())
+            },
+        )
+    }
+
+    fn config<'a>(argv: &'a [&'a str], env: &'a [(&'a str, &'a str)]) -> Config<'a> {
+        match parse_with(argv, env) {
+            Ok(Action::Run(cfg)) => cfg,
+            Ok(_) => panic!("{argv:?}: not a run"),
+            Err(e) => panic!("{argv:?}: {} {:?}", e.problem, e.value),
+        }
+    }
+
+    fn error<'a>(argv: &'a [&'a str], env: &'a [(&'a str, &'a str)]) -> UsageError<'a> {
+        match parse_with(argv, env) {
+            Err(e) => e,
+            Ok(_) => panic!("{argv:?} {env:?}: accepted"),
+        }
+    }
+
+    #[test]
+    fn personalities_from_argv0() {
+        for (name, p) in [
+            ("/sbin/docker-init", Personality::Tini),
+            ("tini", Personality::Tini),
+            ("/usr/bin/tini-static", Personality::Tini),
+            ("/usr/local/bin/dumb-init", Personality::DumbInit),
+            ("/run/podman-init", Personality::Catatonit),
+            ("catatonit", Personality::Catatonit),
+            ("/usr/libexec/podman/catatonit", Personality::Catatonit),
+            ("pidone", Personality::Pidone),
+            ("tini.bak", Personality::Pidone),
+            ("", Personality::Pidone),
+        ] {
+            assert_eq!(Personality::from_argv0(name.as_bytes()), p, "{name}");
+        }
+    }
+
+    #[test]
+    fn personality_defaults() {
+        let t = config(&["docker-init", "--", "app"], &[]);
+        assert!(!t.group && !t.session && !t.drain && !t.subreaper && t.warn_no_reaper);
+        assert_eq!(t.command, 2);
+        let d = config(&["dumb-init", "app"], &[]);
+        assert!(d.group && d.session && d.drain && d.stop_self && !d.subreaper);
+        assert_eq!(d.forward_as(libc::SIGTSTP), libc::SIGSTOP);
+        assert_eq!(d.forward_as(libc::SIGTTIN), libc::SIGSTOP);
+        assert_eq!(d.forward_as(libc::SIGTTOU), libc::SIGSTOP);
+        assert_eq!(d.forward_as(libc::SIGTERM), libc::SIGTERM);
+        let c = config(&["catatonit", "--", "app"], &[]);
+        assert!(!c.group && !c.session && !c.drain && c.subreaper && !c.warn_no_reaper);
+        let p = config(&["pidone", "app"], &[]);
+        assert!(p.group && !p.session && p.drain && p.subreaper && !p.warn_no_reaper);
+        for cfg in [&t, &d, &c, &p] {
+            assert_eq!(cfg.grace_ms, 10_000, "grace in every personality");
+            assert_eq!(cfg.log.verbosity, 1);
+        }
+    }
+
+    #[test]
+    fn dumb_init_single_child_turns_off_session_mode() {
+        for (argv, env) in [
+            (&["dumb-init", "-c", "app"][..], &[][..]),
+            (&["dumb-init", "--single-child", "app"], &[]),
+            (&["dumb-init", "app"], &[("DUMB_INIT_SETSID", "0")]),
+        ] {
+            let d = config(argv, env);
+            assert!(!d.group && !d.session && !d.stop_self, "{argv:?} {env:?}");
+            assert!(!d.drain, "dumb-init -c leaves leftovers alone");
+            assert_eq!(d.forward_as(libc::SIGTSTP), libc::SIGTSTP);
+        }
+        assert!(config(&["dumb-init", "-c", "--drain", "app"], &[]).drain);
+        assert!(config(&["dumb-init", "--drain", "-c", "app"], &[]).drain);
+        let env = [("PIDONE_DRAIN", "1")];
+        assert!(config(&["dumb-init", "-c", "app"], &env).drain);
+        let env = [("PIDONE_DRAIN", "0")];
+        assert!(!config(&["dumb-init", "app"], &env).drain);
+        // Only exactly "0" counts, as in dumb-init.
+        for v in ["1", "false", "", "00"] {
+            let env = [("DUMB_INIT_SETSID", v)];
+            assert!(config(&["dumb-init", "app"], &env).session, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn rewrite_numbers_names_drop_and_override_of_the_stop_default() {
+        let d = config(
+            &[
+                "dumb-init",
+                "-r",
+                "15:3",
+                "--rewrite",
+                "USR1:0",
+                "-rTSTP:USR2",
+                "app",
+            ],
+            &[],
+        );
+        assert_eq!(d.forward_as(libc::SIGTERM), libc::SIGQUIT);
+        assert_eq!(d.forward_as(libc::SIGUSR1), 0);
+        assert_eq!(d.forward_as(libc::SIGTSTP), libc::SIGUSR2);
+        assert_eq!(d.forward_as(libc::SIGTTIN), libc::SIGSTOP);
+        let d = config(
+            &["dumb-init", "-r", "SIGTERM:SIGQUIT,RTMIN+1:HUP", "app"],
+            &[],
+        );
+        assert_eq!(d.forward_as(libc::SIGTERM), libc::SIGQUIT);
+        assert_eq!(d.forward_as(35), libc::SIGHUP);
+        for bad in ["15:", ":3", "15", "", "0:3", "15:65", "FOO:TERM", "15:3:1"] {
+            let argv = ["dumb-init", "-r", bad, "app"];
+            let e = error(&argv, &[]);
+            assert!(e.problem.starts_with("rewrite"), "{bad:?}: {}", e.problem);
+            assert_eq!(e.value, bad.as_bytes());
+        }
+    }
+
+    #[test]
+    fn tini_flags() {
+        let t = config(
+            &[
+                "tini", "-s", "-p", "SIGKILL", "-vvv", "-w", "-g", "-e", "143", "-e3", "--", "a",
+            ],
+            &[],
+        );
+        assert!(t.subreaper && t.warn_reap && t.group);
+        assert_eq!(t.pdeathsig, libc::SIGKILL);
+        assert_eq!(t.log.verbosity, 4);
+        assert_eq!(
+            (t.exit_code(143), t.exit_code(3), t.exit_code(4)),
+            (0, 0, 4)
+        );
+        assert_eq!(t.exit_code(256 + 143), 0, "codes are taken mod 256 first");
+        assert_eq!(config(&["tini", "-p", "TERM", "a"], &[]).pdeathsig, 15);
+        assert_eq!(
+            error(&["tini", "-p", "SIGFOO", "a"], &[]).problem,
+            "unknown signal"
+        );
+        for bad in ["256", "-1", "", "1x", "1000"] {
+            let argv = ["tini", "-e", bad, "a"];
+            let e = error(&argv, &[]);
+            assert_eq!(e.problem, "exit code must be 0-255, not", "{bad:?}");
+        }
+        assert_eq!(
+            error(&["tini", "-p"], &[]).problem,
+            "missing value for option"
+        );
+    }
+
+    #[test]
+    fn tini_environment() {
+        let t = config(
+            &["tini", "a"],
+            &[("TINI_SUBREAPER", ""), ("TINI_KILL_PROCESS_GROUP", "")],
+        );
+        assert!(
+            t.subreaper && t.group,
+            "presence, even empty, turns them on"
+        );
+        for (v, level) in [
+            ("0", 0),
+            ("3", 3),
+            ("12", 9),
+            ("", 0),
+            ("abc", 0),
+            (" 2x", 2),
+        ] {
+            let env = [("TINI_VERBOSITY", v)];
+            assert_eq!(config(&["tini", "a"], &env).log.verbosity, level, "{v:?}");
+        }
+        // Options override the environment.
+        let env = [("TINI_VERBOSITY", "0")];
+        assert_eq!(config(&["tini", "-v", "a"], &env).log.verbosity, 1);
+    }
+
+    #[test]
+    fn debug_environment() {
+        assert_eq!(
+            config(&["dumb-init", "a"], &[("DUMB_INIT_DEBUG", "1")])
+                .log
+                .verbosity,
+            3
+        );
+        assert_eq!(
+            config(&["dumb-init", "a"], &[("DUMB_INIT_DEBUG", "yes")])
+                .log
+                .verbosity,
+            1
+        );
+        assert_eq!(
+            config(&["catatonit", "a"], &[("CATATONIT_DEBUG", "")])
+                .log
+                .verbosity,
+            3
+        );
+        // pidone's own variable wins over the foreign ones.
+        let env = [("TINI_VERBOSITY", "3"), ("PIDONE_VERBOSITY", "0")];
+        assert_eq!(config(&["tini", "a"], &env).log.verbosity, 0);
+        assert!(parse_with(&["pidone", "a"], &[("PIDONE_VERBOSITY", "x")]).is_err());
+    }
+
+    #[test]
+    fn catatonit_pause() {
+        let c = config(&["catatonit", "-P"], &[]);
+        assert!(c.pause && c.command == 0);
+        let e = error(&["catatonit", "-P", "sleep", "1"], &[]);
+        assert_eq!(e.problem, "pause mode (-P) runs no command");
+        assert!(config(&["pidone"], &[("PIDONE_PAUSE", "1")]).pause);
+        let c = config(&["catatonit", "-g", "--", "a"], &[]);
+        assert!(c.group);
+    }
+
+    #[test]
+    fn help_version_license_in_every_dialect() {
+        for argv in [
+            &["tini", "-h"][..],
+            &["dumb-init", "--help"],
+            &["catatonit", "-h"],
+            &["pidone", "-v", "-h", "app"],
+        ] {
+            assert!(
+                matches!(parse_with(argv, &[]), Ok(Action::Help)),
+                "{argv:?}"
+            );
+        }
+        for argv in [
+            &["docker-init", "--version"][..],
+            &["dumb-init", "-V"],
+            &["catatonit", "-V"],
+            &["catatonit", "--version"],
+        ] {
+            assert!(
+                matches!(parse_with(argv, &[]), Ok(Action::Version)),
+                "{argv:?}"
+            );
+        }
+        for argv in [
+            &["tini", "-l"][..],
+            &["catatonit", "-L"],
+            &["pidone", "--license"],
+        ] {
+            assert!(
+                matches!(parse_with(argv, &[]), Ok(Action::License)),
+                "{argv:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn options_are_not_permuted() {
+        let c = config(&["catatonit", "echo", "-g", "hi"], &[]);
+        assert!(!c.group);
+        assert_eq!(c.command, 1);
+        let t = config(&["tini", "cmd", "-v"], &[]);
+        assert_eq!(t.log.verbosity, 1);
+    }
+
+    #[test]
+    fn every_pidone_variable() {
+        type Holds = fn(&Config) -> bool;
+        let on: Vec<(&str, Holds)> = std::vec![
+            ("PIDONE_SINGLE_CHILD", |c| !c.group),
+            ("PIDONE_PROCESS_GROUP", |c| c.group),
+            ("PIDONE_DRAIN", |c| c.drain),
+            ("PIDONE_NO_DRAIN", |c| !c.drain),
+            ("PIDONE_SUBREAPER", |c| c.subreaper),
+            ("PIDONE_WARN_REAP", |c| c.warn_reap),
+            ("PIDONE_NO_NEW_PRIVS", |c| c.no_new_privs),
+        ];
+        for (name, holds) in on {
+            for personality in ["pidone", "tini", "catatonit"] {
+                let env = [(name, "1")];
+                assert!(
+                    holds(&config(&[personality, "a"], &env)),
+                    "{name}=1 {personality}"
+                );
+                let env = [(name, "0")];
+                assert!(
+                    !holds(&config(&[personality, "a"], &env)),
+                    "{name}=0 {personality}"
+                );
+            }
+            let env = [(name, "maybe")];
+            let e = error(&["pidone", "a"], &env);
+            assert!(e.problem.starts_with(name), "{}", e.problem);
+        }
+        let env = [
+            ("PIDONE_GRACE", "250ms"),
+            ("PIDONE_STOP_DELAY", "2s"),
+            ("PIDONE_PDEATHSIG", "KILL"),
+            ("PIDONE_REMAP_EXIT", "143,130"),
+            ("PIDONE_REWRITE", "TERM:QUIT"),
+            ("PIDONE_LOG_FORMAT", "json"),
+            ("PIDONE_USER", "nobody"),
+        ];
+        let c = config(&["pidone", "a"], &env);
+        assert_eq!((c.grace_ms, c.stop_delay_ms, c.pdeathsig), (250, 2000, 9));
+        assert_eq!((c.exit_code(143), c.exit_code(130)), (0, 0));
+        assert_eq!(c.forward_as(libc::SIGTERM), libc::SIGQUIT);
+        assert!(c.log.json);
+        assert_eq!(c.user, Some(&b"nobody"[..]));
+        // The command line overrides the environment.
+        let c = config(&["pidone", "--grace", "1s", "a"], &env);
+        assert_eq!(c.grace_ms, 1000);
+        for (name, value) in [
+            ("PIDONE_GRACE", "soon"),
+            ("PIDONE_PDEATHSIG", "SIGFOO"),
+            ("PIDONE_REMAP_EXIT", "256"),
+            ("PIDONE_REWRITE", "15:"),
+            ("PIDONE_LOG_FORMAT", "xml"),
+        ] {
+            let env = [(name, value)];
+            assert!(
+                parse_with(&["pidone", "a"], &env).is_err(),
+                "{name}={value}"
+            );
+        }
+    }
+}
