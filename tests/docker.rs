@@ -23,6 +23,9 @@
 //! Needs: `cargo build --release --examples` first (the static fixtures) and busybox-static
 //! (`/bin/busybox`).
 
+mod common;
+
+use common::parse_init_version;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::OwnedFd;
@@ -858,28 +861,6 @@ fn container_exit_code_is_the_apps() {
 }
 
 // ---- docker run --init: pidone as /sbin/docker-init ----------------------------------
-
-/// Docker's `parseInitVersion` (daemon/info_unix.go): split on " - ", `git.COMMIT` after
-/// it, `tini version VERSION` before; both empty is an error.
-fn parse_init_version(v: &str) -> Result<(String, String), String> {
-    let parts: Vec<&str> = v.split(" - ").collect();
-    let mut commit = String::new();
-    if parts.len() >= 2 {
-        let git: Vec<&str> = parts[1].trim().split('.').collect();
-        if git.len() == 2 && git[0] == "git" {
-            commit = git[1].to_string();
-        }
-    }
-    let version = parts[0]
-        .trim()
-        .strip_prefix("tini version ")
-        .unwrap_or("")
-        .to_string();
-    if version.is_empty() && commit.is_empty() {
-        return Err(format!("unknown output format: {v}"));
-    }
-    Ok((version, commit))
-}
 
 #[test]
 fn parse_init_version_agrees_with_dockers_own_cases() {

@@ -895,27 +895,6 @@ fn pause_mode_as_with_catatonit() {
     assert!(out.stderr.contains("pause mode (-P) runs no command"));
 }
 
-/// Docker's `parseInitVersion` (daemon/info_unix.go): `tini version X - git.Y`.
-fn parse_init_version(v: &str) -> Result<(String, String), String> {
-    let parts: Vec<&str> = v.split(" - ").collect();
-    let mut commit = String::new();
-    if parts.len() >= 2 {
-        let git: Vec<&str> = parts[1].trim().split('.').collect();
-        if git.len() == 2 && git[0] == "git" {
-            commit = git[1].to_string();
-        }
-    }
-    let version = parts[0]
-        .trim()
-        .strip_prefix("tini version ")
-        .unwrap_or("")
-        .to_string();
-    if version.is_empty() && commit.is_empty() {
-        return Err(format!("unknown output format: {v}"));
-    }
-    Ok((version, commit))
-}
-
 #[test]
 fn version_lines_parse_as_docker_expects() {
     let ours = env!("CARGO_PKG_VERSION");

@@ -259,3 +259,25 @@ pub fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence.
     unsafe { libc::kill(pid, 0) == 0 }
 }
+
+/// Docker's `parseInitVersion` (daemon/info_unix.go): split on " - ", `git.COMMIT` after
+/// it, `tini version VERSION` before; both empty is an error.
+pub fn parse_init_version(v: &str) -> Result<(String, String), String> {
+    let parts: Vec<&str> = v.split(" - ").collect();
+    let mut commit = String::new();
+    if parts.len() >= 2 {
+        let git: Vec<&str> = parts[1].trim().split('.').collect();
+        if git.len() == 2 && git[0] == "git" {
+            commit = git[1].to_string();
+        }
+    }
+    let version = parts[0]
+        .trim()
+        .strip_prefix("tini version ")
+        .unwrap_or("")
+        .to_string();
+    if version.is_empty() && commit.is_empty() {
+        return Err(format!("unknown output format: {v}"));
+    }
+    Ok((version, commit))
+}
