@@ -1383,3 +1383,36 @@ fn kubernetes_example_is_consistent() {
         "resource limits"
     );
 }
+
+/// `--user` in a scratch image: no /etc/passwd, no /etc/group, numeric ids only. Docker
+/// starts pidone as root; pidone drops to 65532 for the app (issue 8).
+#[test]
+fn user_drop_with_numeric_ids_in_a_scratch_image() {
+    let Some(s) = suite("user_drop_with_numeric_ids_in_a_scratch_image") else {
+        return;
+    };
+    let script = "test ! -e /etc/passwd && grep -E '^(Uid|Gid|Groups):' /proc/self/status \
+                  | tr -s '\\t ' ' ' && echo \"HOME=$HOME\"";
+    let flags = ["--user", "0:0", "--entrypoint", "/pidone"];
+    let cmd = ["--user", "65532:65532", "--", "/bin/sh", "-c", script];
+    let (code, out) = s.run_to_end("user", &flags, &s.fixture_image, &cmd);
+    assert_eq!(code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Uid: 65532 65532 65532 65532",
+            "Gid: 65532 65532 65532 65532",
+            "Groups: 65532 ",
+            "HOME=/",
+        ],
+        "{out:?}"
+    );
+    // An unknown name cannot be resolved without /etc/passwd: fail closed, app never runs.
+    let cmd = ["--user", "app", "--", "/bin/sh", "-c", "echo ran"];
+    let (code, out) = s.run_to_end("user-unknown", &flags, &s.fixture_image, &cmd);
+    assert_eq!(code, 126, "{out:?}");
+    assert!(!out.stdout.contains("ran"), "{out:?}");
+    assert!(out.stderr.contains("pidone: unknown user"), "{out:?}");
+    s.ran("user_drop_with_numeric_ids_in_a_scratch_image");
+}
