@@ -12,6 +12,9 @@ use crate::sys::{self, Mask};
 pub struct Terminal {
     /// pidone's group holds stdin's terminal in the foreground, so the child may take it.
     pub foreground: bool,
+    /// The terminal's modes at start, when pidone's group held it in the foreground: put
+    /// back at exit. `None` when the terminal was not pidone's to restore (or not a
+    /// terminal): a background pidone must not undo the modes of the job in front.
     saved: Option<libc::termios>,
 }
 
@@ -26,47 +29,54 @@ impl Terminal {
         if unsafe { libc::isatty(0) } != 1 {
             return none;
         }
-        // SAFETY: termios is plain data; tcgetattr writes it for a terminal descriptor.
-        let mut termios: libc::termios = unsafe { core::mem::zeroed() };
-        let saved = (unsafe { libc::tcgetattr(0, &mut termios) } == 0).then_some(termios);
+        // SAFETY: termios is plain data, all-zero is valid, and tcgetattr writes it for a
+        // terminal descriptor.
+        let saved = unsafe {
+            let mut termios: libc::termios = core::mem::zeroed();
+            (libc::tcgetattr(0, &mut termios) == 0).then_some(termios)
+        };
+        // SAFETY: getpgrp/tcgetpgrp have no memory effects.
+        let held = unsafe { libc::tcgetpgrp(0) == libc::getpgrp() };
         if session {
             // dumb-init's way: give up the terminal so the child's new session can take it.
+            // The modes are still pidone's to restore if its group held the terminal.
             release_controlling_terminal();
             return Terminal {
                 foreground: false,
-                saved,
+                saved: saved.filter(|_| held),
             };
         }
         // SAFETY: getpgrp/getsid/getpid/tcgetpgrp/ioctl have no memory effects here.
-        let foreground = unsafe {
-            let mine = libc::getpgrp();
-            let mut holder = libc::tcgetpgrp(0);
-            if holder < 0 && libc::getsid(0) == libc::getpid() {
-                // A session leader whose stdin is a terminal but not yet its controlling one
-                // (started by setsid): take it, unless another session owns it.
-                if libc::ioctl(0, libc::TIOCSCTTY, 0) == 0 {
-                    holder = libc::tcgetpgrp(0);
-                }
-            }
-            // Only hand over a terminal pidone holds: never steal it from a shell that runs
-            // pidone in the background.
-            holder == mine
-        };
-        Terminal { foreground, saved }
+        let foreground = held
+            || unsafe {
+                // A session leader whose stdin is a terminal but not yet its controlling
+                // one (started by setsid): take it, unless another session owns it.
+                libc::tcgetpgrp(0) < 0
+                    && libc::getsid(0) == libc::getpid()
+                    && libc::ioctl(0, libc::TIOCSCTTY, 0) == 0
+                    && libc::tcgetpgrp(0) == libc::getpgrp()
+            };
+        // Only hand over a terminal pidone holds: never steal it from a shell that runs
+        // pidone in the background.
+        Terminal {
+            foreground,
+            saved: saved.filter(|_| foreground),
+        }
     }
 
     /// Takes the terminal back for pidone's group and restores the modes it had at start,
     /// so an application that died in raw mode leaves a usable terminal.
     pub fn restore(&self) {
-        if !self.foreground {
-            return;
-        }
         // SAFETY: plain ioctls on descriptor 0 with a termios saved from the same terminal.
         // SIGTTOU is blocked in pidone, so a background group may do this.
         unsafe {
-            libc::tcsetpgrp(0, libc::getpgrp());
+            if self.foreground {
+                libc::tcsetpgrp(0, libc::getpgrp());
+            }
             if let Some(saved) = &self.saved {
-                libc::tcsetattr(0, libc::TCSADRAIN, saved);
+                // TCSANOW, not TCSADRAIN: waiting for output to drain could hang pidone's
+                // exit forever on a terminal whose output cannot drain (flow control).
+                libc::tcsetattr(0, libc::TCSANOW, saved);
             }
         }
     }
@@ -75,16 +85,19 @@ impl Terminal {
 /// TIOCNOTTY on stdin. When pidone leads its session the kernel then sends SIGHUP and
 /// SIGCONT to the foreground group, pidone's own: take those two kernel signals off the
 /// pending set so they are not forwarded as if a person had sent them (dumb-init #136).
+/// The kernel sends them as from the caller, so their sender is pidone itself; one from
+/// anybody else is real and is left for the loop.
 fn release_controlling_terminal() {
     // SAFETY: TIOCNOTTY takes no argument and only changes the session's terminal.
     if unsafe { libc::ioctl(0, libc::TIOCNOTTY) } != 0 {
         return;
     }
+    let me = sys::getpid();
     let hangup: Mask = sys::mask_of(libc::SIGHUP) | sys::mask_of(libc::SIGCONT);
     while let Some(got) = sys::wait_signal(hangup, Some(0)) {
-        if got.sender != 0 {
-            // Sent by a process, not by the hang-up: it is real; leave it for the loop.
-            let _ = sys::kill(sys::getpid(), got.signo);
+        if got.sender != me {
+            // Sent by a process, not by the hang-up: it is real; put it back for the loop.
+            let _ = sys::kill(me, got.signo);
             break;
         }
     }
