@@ -137,6 +137,11 @@ impl<'c> Supervisor<'c> {
     }
 
     fn start_grace(&mut self) {
+        if self.child > 0 && self.status.is_none() && sys::is_stopped(self.child) {
+            // A stopped application (Ctrl-Z, SIGTSTP) acts on the termination signal only
+            // once it runs again; without this it would sit out the grace and die by KILL.
+            self.forward(libc::SIGCONT, libc::SIGCONT);
+        }
         self.log
             .event(Level::Info, "grace started")
             .num("grace_ms", self.cfg.grace_ms as i64)

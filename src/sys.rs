@@ -142,6 +142,17 @@ pub fn wait_for(pid: Pid) -> Option<i32> {
     }
 }
 
+/// Whether `pid`, a child of ours, is stopped (SIGSTOP, SIGTSTP). WNOWAIT leaves the stop
+/// unreported, so this asks about the current state without changing anything.
+pub fn is_stopped(pid: Pid) -> bool {
+    // SAFETY: siginfo_t is plain data, all-zero valid; waitid writes it for a child.
+    unsafe {
+        let mut info: libc::siginfo_t = core::mem::zeroed();
+        let flags = libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT;
+        libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) == 0 && info.si_pid() != 0
+    }
+}
+
 /// `kill(2)`: Err(errno) on failure.
 pub fn kill(pid: Pid, sig: i32) -> Result<(), i32> {
     // SAFETY: kill has no memory effects; any pid and signal number is safe to pass.
