@@ -4,7 +4,7 @@
 //! behind a symlink named like it, both as PID 1 of a fresh PID namespace (or as a plain
 //! process where that is the point), and compares what the application sees: exit codes,
 //! which signals arrive and how often, process group and session, stopped states, zombies
-//! and leftovers. Where pidone differs on purpose (docs/dropin.md), the test asserts the
+//! and leftovers. Where pidone differs on purpose (README, "Drop-in"), the test asserts the
 //! documented difference, so a change on either side shows up here.
 
 // The scenario tables are tuples of options and environments; naming each shape would not
@@ -301,7 +301,7 @@ fn signals_reach_the_application_as_with_the_original() {
                 forwarded(name, marker)
             };
             assert_eq!(got, &want_orig, "{tool} {args:?}: original, {name}");
-            // pidone forwards every signal exactly once (deliberate, docs/dropin.md).
+            // pidone forwards every signal exactly once (deliberate, README, "Drop-in").
             assert_eq!(
                 ours[name],
                 forwarded(name, marker),
@@ -467,7 +467,7 @@ fn exec_failure_codes() {
     let not_executable = format!("{dir}/not-executable");
     std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
     // (tool, original's code for not found, for not executable). pidone keeps 127/126 in
-    // every personality (docs/dropin.md): dumb-init's 2 and catatonit's 1 cannot be told
+    // every personality (README, "Drop-in"): dumb-init's 2 and catatonit's 1 cannot be told
     // apart from the application's own exit codes, so nothing can rely on them.
     for (tool, missing, denied) in [
         ("tini", 127, 126),
@@ -981,7 +981,7 @@ fn help_and_license_exit_0() {
 #[test]
 fn bad_command_lines_exit_2_with_one_clear_line() {
     // The originals exit 1 (with a usage text); pidone exits 2 with one line that names the
-    // problem and the offending value (docs/dropin.md: usage errors are 2 everywhere).
+    // problem and the offending value (README, "Drop-in": usage errors are 2 everywhere).
     let cases: &[(&str, &[&str], &str)] = &[
         ("tini", &[], "no command given"),
         (
