@@ -77,9 +77,11 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             }
         }
     };
-    log.event(Level::Info, "spawned")
-        .num("pid", i64::from(child))
-        .emit();
+    if child > 0 {
+        log.event(Level::Info, "spawned")
+            .num("pid", i64::from(child))
+            .emit();
+    }
 
     // pidone holds nothing the application may want back: not its directory, not its fds.
     sys::chdir_root();
