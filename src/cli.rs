@@ -82,15 +82,40 @@ pub enum Action<'a> {
 /// A bad command line or environment: exit status 2 with a one-line message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError<'a> {
+    /// The option or environment variable the bad value was given to (`--grace`, `-e`,
+    /// `PIDONE_GRACE`); empty when the problem is the word itself (an unknown option).
+    pub option: &'a [u8],
     pub problem: &'static str,
     /// The offending word or value, quoted after the problem; empty for none.
     pub value: &'a [u8],
 }
 
+impl<'a> UsageError<'a> {
+    /// Names the option or variable the value came from, unless already named.
+    fn given_to(mut self, option: &'a [u8]) -> Self {
+        if self.option.is_empty() {
+            self.option = option;
+        }
+        self
+    }
+}
+
 type Parsed<'a, T> = Result<T, UsageError<'a>>;
 
 fn bad<'a, T>(problem: &'static str, value: &'a [u8]) -> Parsed<'a, T> {
-    Err(UsageError { problem, value })
+    Err(UsageError {
+        option: b"",
+        problem,
+        value,
+    })
+}
+
+/// `-X` for every short option letter, for naming the option in a usage error.
+const SHORT_NAMES: &[u8] = b"-h-V-l-L-v-t-c-g-s-p-w-e-r-P-u";
+
+fn short_name(letter: u8) -> &'static [u8] {
+    let at = SHORT_NAMES.iter().position(|b| *b == letter).unwrap_or(0);
+    SHORT_NAMES.get(at.saturating_sub(1)..at + 1).unwrap_or(b"")
 }
 
 /// In the bit set of what the user chose explicitly (`chosen`; bits 1-63: signals given to `-r`),
@@ -189,7 +214,9 @@ pub fn parse<'a>(
             } else {
                 None
             };
-            if let Some(action) = apply(&mut cfg, &mut chosen, opt.id, value.unwrap_or(b""))? {
+            let given = word.get(..2 + name.len()).unwrap_or(word);
+            let applied = apply(&mut cfg, &mut chosen, opt.id, value.unwrap_or(b""));
+            if let Some(action) = applied.map_err(|e| e.given_to(given))? {
                 return Ok(action);
             }
         } else if word.len() > 1 && word.first() == Some(&b'-') {
@@ -214,7 +241,8 @@ pub fn parse<'a>(
                     };
                     j = word.len();
                 }
-                if let Some(action) = apply(&mut cfg, &mut chosen, opt.id, value)? {
+                let applied = apply(&mut cfg, &mut chosen, opt.id, value);
+                if let Some(action) = applied.map_err(|e| e.given_to(short_name(c)))? {
                     return Ok(action);
                 }
             }
@@ -476,51 +504,20 @@ fn apply_env<'a>(
     if let Some(v) = env(c"PIDONE_VERBOSITY") {
         cfg.log.verbosity = parse_verbosity("PIDONE_VERBOSITY must be a number 0-9, not", v)?;
     }
-    let flags: [(&CStr, &'static str, Id); 8] = [
-        (
-            c"PIDONE_SINGLE_CHILD",
-            "PIDONE_SINGLE_CHILD must be 0 or 1, not",
-            Id::SingleChild,
-        ),
-        (
-            c"PIDONE_PROCESS_GROUP",
-            "PIDONE_PROCESS_GROUP must be 0 or 1, not",
-            Id::Group,
-        ),
-        (
-            c"PIDONE_DRAIN",
-            "PIDONE_DRAIN must be 0 or 1, not",
-            Id::Drain,
-        ),
-        (
-            c"PIDONE_NO_DRAIN",
-            "PIDONE_NO_DRAIN must be 0 or 1, not",
-            Id::NoDrain,
-        ),
-        (
-            c"PIDONE_SUBREAPER",
-            "PIDONE_SUBREAPER must be 0 or 1, not",
-            Id::Subreaper,
-        ),
-        (
-            c"PIDONE_WARN_REAP",
-            "PIDONE_WARN_REAP must be 0 or 1, not",
-            Id::WarnReap,
-        ),
-        (
-            c"PIDONE_PAUSE",
-            "PIDONE_PAUSE must be 0 or 1, not",
-            Id::Pause,
-        ),
-        (
-            c"PIDONE_NO_NEW_PRIVS",
-            "PIDONE_NO_NEW_PRIVS must be 0 or 1, not",
-            Id::NoNewPrivs,
-        ),
+    let flags: [(&CStr, Id); 8] = [
+        (c"PIDONE_SINGLE_CHILD", Id::SingleChild),
+        (c"PIDONE_PROCESS_GROUP", Id::Group),
+        (c"PIDONE_DRAIN", Id::Drain),
+        (c"PIDONE_NO_DRAIN", Id::NoDrain),
+        (c"PIDONE_SUBREAPER", Id::Subreaper),
+        (c"PIDONE_WARN_REAP", Id::WarnReap),
+        (c"PIDONE_PAUSE", Id::Pause),
+        (c"PIDONE_NO_NEW_PRIVS", Id::NoNewPrivs),
     ];
-    for (name, problem, id) in flags {
+    for (name, id) in flags {
         if let Some(v) = env(name) {
-            if parse_bool(problem, v)? {
+            let on = parse_bool("must be 1, true, yes, on, 0, false, no or off, not", v);
+            if on.map_err(|e| e.given_to(name.to_bytes()))? {
                 apply(cfg, chosen, id, b"")?;
             } else {
                 // `=0` turns the option off; for the paired options that is the other one.
@@ -550,7 +547,7 @@ fn apply_env<'a>(
     ];
     for (name, id) in valued {
         if let Some(v) = env(name) {
-            apply(cfg, chosen, id, v)?;
+            apply(cfg, chosen, id, v).map_err(|e| e.given_to(name.to_bytes()))?;
         }
     }
     Ok(())
@@ -954,7 +951,7 @@ mod tests {
             }
             let env = [(name, "maybe")];
             let e = error(&["pidone", "a"], &env);
-            assert!(e.problem.starts_with(name), "{}", e.problem);
+            assert_eq!(e.option, name.as_bytes(), "{}", e.problem);
         }
         let env = [
             ("PIDONE_GRACE", "250ms"),

@@ -112,6 +112,22 @@ impl Line {
         }
     }
 
+    /// Bytes from a user (a command, a bad value) made safe for a log line: control bytes
+    /// become `\xNN`, so no value can end the line early or forge another one.
+    pub fn escaped(&mut self, text: &[u8]) -> &mut Self {
+        let hex = b"0123456789abcdef";
+        for &b in text {
+            if b < 0x20 || b == 0x7f || b == b'\\' {
+                let hi = hex.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                let lo = hex.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+                self.bytes(&[b'\\', b'x', hi, lo]);
+            } else {
+                self.bytes(&[b]);
+            }
+        }
+        self
+    }
+
     /// Bytes as a JSON string body: quotes, backslashes and control bytes escaped.
     pub fn json_escaped(&mut self, text: &[u8]) -> &mut Self {
         for &b in text {
@@ -265,8 +281,9 @@ impl Message {
         self
     }
 
+    /// A value from the user (command, argument), escaped: it cannot break the line.
     pub fn bytes(mut self, text: &[u8]) -> Self {
-        self.line.bytes(text);
+        self.line.escaped(text);
         self
     }
 
@@ -366,6 +383,13 @@ mod tests {
             l.str("0123456789");
         }
         assert_eq!(l.as_bytes().len(), CAPACITY - 1);
+    }
+
+    #[test]
+    fn user_bytes_cannot_break_the_line() {
+        let mut l = Line::new();
+        l.escaped(b"a\nb\x1b[31m\\c\x7f\xc3\xa9");
+        assert_eq!(text(&l), "a\\x0ab\\x1b[31m\\x5cc\\x7f\u{e9}");
     }
 
     #[test]

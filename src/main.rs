@@ -31,9 +31,13 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         }
         Err(err) => {
             let mut line = Line::new();
-            line.str("pidone: ").str(err.problem);
-            if !err.value.is_empty() {
-                line.str(" '").bytes(err.value).str("'");
+            line.str("pidone: ");
+            if !err.option.is_empty() {
+                line.escaped(err.option).str(": ");
+            }
+            line.str(err.problem);
+            if !err.value.is_empty() || !err.option.is_empty() {
+                line.str(" '").escaped(err.value).str("'");
             }
             line.str(" (see 'pidone --help')").write_to(2);
             2
