@@ -3,9 +3,10 @@
 
 use crate::sys;
 
-/// Sends `sig` to each current child of pidone. Without /proc it does nothing: the
-/// child's process group has already been signalled by the caller.
-pub fn signal_children(sig: i32) {
+/// Sends `sig` to each current child of pidone. Returns false when the list cannot be read
+/// (no /proc, no descriptor left): then only the process group the caller signalled was
+/// reached.
+pub fn signal_children(sig: i32) -> bool {
     let mut path = crate::log::Line::new();
     path.str("/proc/self/task/")
         .num(i64::from(sys::getpid()))
@@ -14,7 +15,7 @@ pub fn signal_children(sig: i32) {
     // SAFETY: `path` is NUL-terminated and lives across the call.
     let fd = unsafe { libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
     if fd < 0 {
-        return;
+        return false;
     }
     let mut buf = [0u8; 4096];
     let mut pid: i32 = 0;
@@ -45,4 +46,11 @@ pub fn signal_children(sig: i32) {
     }
     // SAFETY: closing the descriptor opened above.
     unsafe { libc::close(fd) };
+    true
+}
+
+/// Whether pidone can list its children at all (checked once at start, to warn early).
+pub fn listable() -> bool {
+    // SAFETY: the path is a NUL-terminated literal; access only checks it.
+    unsafe { libc::access(c"/proc/self/task".as_ptr(), libc::R_OK) == 0 }
 }

@@ -39,6 +39,11 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                 .emit();
         }
     }
+    if !pid1 && cfg.drain && !crate::children::listable() {
+        log.message(Level::Warn)
+            .str("no /proc: leftovers that leave the process group cannot be signalled")
+            .emit();
+    }
     if cfg.pdeathsig != 0 {
         if let Err(err) = sys::set_parent_death_signal(cfg.pdeathsig) {
             log.message(Level::Warn)

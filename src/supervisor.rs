@@ -48,6 +48,9 @@ pub struct Supervisor<'c> {
     stats: Stats,
     /// Set when pidone is done, to the status it exits with.
     exit: Option<i32>,
+    /// Not PID 1 and its children could not be listed (no /proc): leftovers that left the
+    /// process group cannot be signalled, so pidone must not wait for them.
+    blind: bool,
 }
 
 const NS_PER_MS: u64 = 1_000_000;
@@ -68,6 +71,7 @@ impl<'c> Supervisor<'c> {
             started_ns: sys::now_ns(),
             stats: Stats::default(),
             exit: None,
+            blind: false,
         }
     }
 
@@ -212,6 +216,9 @@ impl<'c> Supervisor<'c> {
                     .emit();
                 self.signal_everything(libc::SIGKILL);
                 self.state = State::Killed;
+                // Decide now rather than on the next SIGCHLD, which never comes when all
+                // that is left is out of reach (see `blind`).
+                self.reap();
             }
             // No deadline in these states; a spurious wake-up changes nothing.
             State::Running | State::Killed => {}
@@ -227,8 +234,8 @@ impl<'c> Supervisor<'c> {
         }
         if self.pid1 {
             let _ = sys::kill(-1, sig);
-        } else {
-            crate::children::signal_children(sig);
+        } else if !crate::children::signal_children(sig) {
+            self.blind = true;
         }
         self.log
             .event(Level::Info, "signalled all")
@@ -305,7 +312,16 @@ impl<'c> Supervisor<'c> {
                 self.state = State::Draining { kill_at };
             }
             State::Draining { .. } | State::Killed => {
-                if none_left || !self.cfg.drain {
+                // After SIGKILL, a blind pidone has done all it can: what is left outside
+                // the group was never reachable, and waiting for it would never end.
+                let unreachable = self.blind && self.state == State::Killed;
+                if unreachable && !none_left {
+                    self.log
+                        .message(Level::Warn)
+                        .str("leftovers outside the process group could not be found (no /proc): exiting without them")
+                        .emit();
+                }
+                if none_left || !self.cfg.drain || unreachable {
                     self.exit = Some(code);
                 }
             }
