@@ -527,8 +527,8 @@ fn help_and_version() {
 #[test]
 fn pause_mode_reaps_and_exits_0_on_term() {
     let p = start(Mode::Pid1, &["-P"]);
-    // Nothing prints in pause mode; pidone exists once unshare has a child.
-    wait_for_child_of(p.pid);
+    // Nothing prints in pause mode: wait until pidone waits for signals.
+    init_ready(&p, pidone());
     p.signal(libc::SIGTERM);
     assert_eq!(p.wait().code(), 0);
 }
@@ -565,18 +565,4 @@ fn tempdir() -> String {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir.to_string_lossy().into_owned()
-}
-
-/// Waits (bounded) until `pid` has a child process; for pause mode, which prints nothing.
-fn wait_for_child_of(pid: i32) {
-    let path = format!("/proc/{pid}/task/{pid}/children");
-    let deadline = Instant::now() + HANG;
-    while std::fs::read_to_string(&path)
-        .unwrap_or_default()
-        .trim()
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "no child appeared");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }

@@ -97,24 +97,6 @@ fn plain_run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Outcome {
     spawn(Mode::Plain, cmd).wait()
 }
 
-/// Polls (bounded) until `cond` holds; fails the test with `what` otherwise.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + HANG;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// The children of `pid` (host pids).
-fn children(pid: i32) -> Vec<i32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect()
-}
-
 /// The first child of `pid`, once it exists and runs `comm`.
 fn child_running(pid: i32, comm: &str) -> i32 {
     let mut found = 0;
@@ -160,26 +142,6 @@ fn kill_run(p: Proc) -> Outcome {
 /// Waits until the init of `p` runs `program` and sleeps in the system call that takes its
 /// signals (read on a signalfd, or sigtimedwait), so it has blocked them all; for pause
 /// mode, where nothing prints. Returns its pid.
-fn init_ready(p: &Proc, program: &str) -> i32 {
-    let init = started(p);
-    let exe = std::fs::canonicalize(program).unwrap();
-    wait_until("the init to wait for signals", || {
-        let running = std::fs::read_link(format!("/proc/{init}/exe")).is_ok_and(|e| e == exe);
-        let syscall = std::fs::read_to_string(format!("/proc/{init}/syscall")).unwrap_or_default();
-        // x86_64: 0 read, 128 rt_sigtimedwait.
-        let waiting = matches!(syscall.split_whitespace().next(), Some("0" | "128"));
-        running && waiting
-    });
-    init
-}
-
-/// The pid of the init of `p` (the child of unshare), once it exists. It blocks every
-/// signal before it starts the application, so once that runs, it is ready for signals.
-fn started(p: &Proc) -> i32 {
-    wait_until("the init to start", || !children(p.pid).is_empty());
-    p.pidone_pid()
-}
-
 fn sigecho() -> String {
     example("sigecho")
 }

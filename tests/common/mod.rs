@@ -281,3 +281,45 @@ pub fn parse_init_version(v: &str) -> Result<(String, String), String> {
     }
     Ok((version, commit))
 }
+
+/// Polls `cond` until it holds; fails the test after `HANG`. For states that announce
+/// themselves on no pipe (a process appearing, a syscall being entered).
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + HANG;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The children of `pid` (host pids).
+pub fn children(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
+}
+
+/// Waits until the init of `p` (running `program`) blocks in its signal wait, so a signal
+/// sent now is taken, not dropped by the kernel (a namespace's init ignores signals it
+/// has not blocked or handled). Returns its pid.
+pub fn init_ready(p: &Proc, program: &str) -> i32 {
+    let init = started(p);
+    let exe = std::fs::canonicalize(program).unwrap();
+    wait_until("the init to wait for signals", || {
+        let running = std::fs::read_link(format!("/proc/{init}/exe")).is_ok_and(|e| e == exe);
+        let syscall = std::fs::read_to_string(format!("/proc/{init}/syscall")).unwrap_or_default();
+        // x86_64: 0 read, 128 rt_sigtimedwait.
+        let waiting = matches!(syscall.split_whitespace().next(), Some("0" | "128"));
+        running && waiting
+    });
+    init
+}
+
+/// The pid of the init of `p` (the child of unshare), once it exists. It blocks every
+/// signal before it starts the application, so once that runs, it is ready for signals.
+pub fn started(p: &Proc) -> i32 {
+    wait_until("the init to start", || !children(p.pid).is_empty());
+    p.pidone_pid()
+}
