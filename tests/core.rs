@@ -324,6 +324,8 @@ fn idle_pidone_never_wakes_up() {
         let p = start(mode, &["--", &sigecho]);
         p.until("ready");
         let pid = p.pidone_pid();
+        // Start counting once pidone sleeps: the fall asleep itself is a context switch.
+        wait_until("pidone to sleep in rt_sigtimedwait", || in_signal_wait(pid));
         let before = context_switches(pid);
         // The measurement window, not a synchronisation: nothing should happen in it.
         std::thread::sleep(Duration::from_secs(1));

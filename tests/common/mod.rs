@@ -301,6 +301,14 @@ pub fn children(pid: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Whether `pid` is blocked in its signal wait (or a read, for signalfd-based inits):
+/// /proc/PID/syscall names the system call a sleeping process is in. x86_64: 0 read,
+/// 128 rt_sigtimedwait.
+pub fn in_signal_wait(pid: i32) -> bool {
+    let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+    matches!(syscall.split_whitespace().next(), Some("0" | "128"))
+}
+
 /// Waits until the init of `p` (running `program`) blocks in its signal wait, so a signal
 /// sent now is taken, not dropped by the kernel (a namespace's init ignores signals it
 /// has not blocked or handled). Returns its pid.
@@ -309,10 +317,7 @@ pub fn init_ready(p: &Proc, program: &str) -> i32 {
     let exe = std::fs::canonicalize(program).unwrap();
     wait_until("the init to wait for signals", || {
         let running = std::fs::read_link(format!("/proc/{init}/exe")).is_ok_and(|e| e == exe);
-        let syscall = std::fs::read_to_string(format!("/proc/{init}/syscall")).unwrap_or_default();
-        // x86_64: 0 read, 128 rt_sigtimedwait.
-        let waiting = matches!(syscall.split_whitespace().next(), Some("0" | "128"));
-        running && waiting
+        running && in_signal_wait(init)
     });
     init
 }
