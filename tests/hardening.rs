@@ -723,6 +723,23 @@ fn forwards_and_stops(p: Proc, what: &str) {
 }
 
 /// Orphans are reaped in each hostile environment: pidone's count is exact.
+/// 300 orphans in batches of 30 under `-v`, started by `start` (which gets pidone's
+/// arguments), all reaped and counted: the check every hostile environment repeats.
+fn reaps_small_storm(start: impl FnOnce(&[&str]) -> Proc, what: &str) {
+    let orphans = example("hostile_orphans");
+    let args = [
+        "-v",
+        "--",
+        &orphans,
+        "300",
+        "--batch",
+        "30",
+        "--workers",
+        "1",
+    ];
+    reaps_orphans(start(&args), what);
+}
+
 fn reaps_orphans(p: Proc, what: &str) {
     let out = p.wait();
     assert_eq!(out.code(), 0, "{what}: {}", out.stderr);
@@ -749,24 +766,13 @@ fn tiny_fd_limit_fails_at_start_or_works() {
         );
     }
     let sigecho = example("sigecho");
-    let orphans = example("hostile_orphans");
     let args = ["--", sigecho.as_str(), "--code", "5"];
     forwards_and_stops(
         pid1_prepared("true", &["prlimit", "--nofile=5", "--"], &args),
         "nofile 5",
     );
-    let args = [
-        "-v",
-        "--",
-        orphans.as_str(),
-        "300",
-        "--batch",
-        "30",
-        "--workers",
-        "1",
-    ];
-    reaps_orphans(
-        pid1_prepared("true", &["prlimit", "--nofile=5", "--"], &args),
+    reaps_small_storm(
+        |args| pid1_prepared("true", &["prlimit", "--nofile=5", "--"], args),
         "nofile 5",
     );
 }
@@ -792,23 +798,12 @@ fn tiny_address_space_limit() {
         out.stderr
     );
     let sigecho = example("sigecho");
-    let orphans = example("hostile_orphans");
     let limit = ["prlimit", "--as=4194304", "--"];
     forwards_and_stops(
         pid1_prepared("true", &limit, &["--", &sigecho, "--code", "5"]),
         "AS 4M",
     );
-    let args = [
-        "-v",
-        "--",
-        orphans.as_str(),
-        "300",
-        "--batch",
-        "30",
-        "--workers",
-        "1",
-    ];
-    reaps_orphans(pid1_prepared("true", &limit, &args), "AS 4M");
+    reaps_small_storm(|args| pid1_prepared("true", &limit, args), "AS 4M");
 }
 
 /// No /proc at all (unmounted in a private mount namespace): as PID 1 pidone never needs
@@ -817,24 +812,13 @@ fn tiny_address_space_limit() {
 fn no_proc_as_pid1() {
     let sigecho = example("sigecho");
     let stubborn = example("stubborn");
-    let orphans = example("hostile_orphans");
     // --mount-proc's /proc hides the host's: unmount both.
     let no_proc = "umount -l /proc && umount -l /proc && test ! -e /proc/self";
     forwards_and_stops(
         pid1_prepared(no_proc, &[], &["--", &sigecho, "--code", "5"]),
         "no /proc",
     );
-    let args = [
-        "-v",
-        "--",
-        orphans.as_str(),
-        "300",
-        "--batch",
-        "30",
-        "--workers",
-        "1",
-    ];
-    reaps_orphans(pid1_prepared(no_proc, &[], &args), "no /proc");
+    reaps_small_storm(|args| pid1_prepared(no_proc, &[], args), "no /proc");
     let p = pid1_prepared(no_proc, &[], &["--grace", "1s", "--", &stubborn]);
     p.until("ready");
     p.signal(libc::SIGTERM);
@@ -896,18 +880,7 @@ fn read_only_root() {
         pid1_prepared(prep, &[], &["--", &sigecho, "--code", "5"]),
         "ro root",
     );
-    let orphans = example("hostile_orphans");
-    let args = [
-        "-v",
-        "--",
-        orphans.as_str(),
-        "300",
-        "--batch",
-        "30",
-        "--workers",
-        "1",
-    ];
-    reaps_orphans(pid1_prepared(prep, &[], &args), "ro root");
+    reaps_small_storm(|args| pid1_prepared(prep, &[], args), "ro root");
 }
 
 /// Run as uid/gid 65532 with no capabilities at all (effective, permitted, inheritable,
@@ -940,18 +913,7 @@ fn unprivileged_uid_65532_without_capabilities() {
     p.signal(libc::SIGTERM);
     assert_eq!(p.wait().code(), 5);
 
-    let orphans = example("hostile_orphans");
-    let args = [
-        "-v",
-        "--",
-        orphans.as_str(),
-        "300",
-        "--batch",
-        "30",
-        "--workers",
-        "1",
-    ];
-    reaps_orphans(pid1_prepared("true", &setpriv, &args), "uid 65532");
+    reaps_small_storm(|args| pid1_prepared("true", &setpriv, args), "uid 65532");
 
     let stubborn = example("stubborn");
     let p = pid1_prepared("true", &setpriv, &["--grace", "1s", "--", &stubborn]);
