@@ -175,6 +175,8 @@ impl<'c> Supervisor<'c> {
             return;
         }
         match sys::kill(target, to) {
+            // Checked first, as in `reap`: this is the signal path, once per signal.
+            Ok(()) if !self.log.enabled(Level::Info) => {}
             Ok(()) => self
                 .log
                 .event(Level::Info, "forwarded")
@@ -267,11 +269,15 @@ impl<'c> Supervisor<'c> {
                     } else {
                         Level::Debug
                     };
-                    self.log
-                        .event(level, "reaped")
-                        .num("pid", i64::from(pid))
-                        .status(status)
-                        .emit();
+                    // Checked first: this runs once per orphan, and building even a
+                    // discarded line costs a 512-byte buffer each time.
+                    if self.log.enabled(level) {
+                        self.log
+                            .event(level, "reaped")
+                            .num("pid", i64::from(pid))
+                            .status(status)
+                            .emit();
+                    }
                 }
                 Reaped::NoneExited => break false,
                 Reaped::NoChildren => break true,
