@@ -11,7 +11,9 @@ cargo clippy --release --all-targets -- -D warnings
 
 marker=target/docker-tests-ran
 rm -f "$marker"
-cargo test --release
+log=target/test-output.log
+mkdir -p target
+cargo test --release 2>&1 | tee "$log"
 
 scripts/check-release.sh
 
@@ -23,3 +25,5 @@ if [[ -n "${CI:-}" ]] && docker info >/dev/null 2>&1 && ! grep -q '^ran ' "$mark
     exit 1
 fi
 echo "all checks passed"
+# The closing line: the whole suite, summed over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
