@@ -25,15 +25,9 @@ static FIFO: AtomicI32 = AtomicI32::new(-1);
 /// The worker's pid, 0 for none.
 static WORKER: AtomicI32 = AtomicI32::new(0);
 
-fn now_ns() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec; it is async-signal-safe.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
-}
+#[path = "bench_support/clock.rs"]
+mod clock;
+use clock::now_ns;
 
 fn write_all(fd: i32, bytes: &[u8]) {
     // SAFETY: write reads `bytes.len()` bytes from a live slice; async-signal-safe.

@@ -17,15 +17,9 @@
 
 use std::io::Write;
 
-fn now_ns() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
-}
+#[path = "bench_support/clock.rs"]
+mod clock;
+use clock::now_ns;
 
 /// Reads one 8-byte stamp, waiting at most `timeout_ms`.
 fn read_stamp(fd: i32, timeout_ms: i32) -> Option<i64> {

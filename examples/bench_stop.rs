@@ -11,15 +11,9 @@
 //! Prints `exited NS`, or, when it has not exited within TIMEOUT_MS, sends SIGKILL and
 //! prints `timeout NS` (NS being the time waited).
 
-fn now_ns() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
-}
+#[path = "bench_support/clock.rs"]
+mod clock;
+use clock::now_ns;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

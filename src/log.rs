@@ -344,7 +344,7 @@ mod tests {
     use super::*;
 
     fn text(line: &Line) -> &str {
-        core::str::from_utf8(line.as_bytes()).unwrap()
+        core::str::from_utf8(line.as_bytes()).unwrap_or("<not UTF-8>")
     }
 
     #[test]
