@@ -164,16 +164,16 @@ impl<'c> Supervisor<'c> {
                 .emit();
             return;
         }
-        // Once the main child is reaped its pid may be reused: only its group (whose id
-        // cannot be reused while a member lives) is still a safe target.
-        let target = if self.cfg.group || self.status.is_some() {
+        // Once the main child is reaped its pid may be reused by a stranger: only its group
+        // (whose id cannot be reused while a member lives) is still a safe target.
+        if self.status.is_some() && !self.cfg.group {
+            return;
+        }
+        let target = if self.cfg.group {
             -self.child
         } else {
             self.child
         };
-        if self.status.is_some() && !self.cfg.group {
-            return;
-        }
         match sys::kill(target, to) {
             // Checked first, as in `reap`: this is the signal path, once per signal.
             Ok(()) if !self.log.enabled(Level::Info) => {}
