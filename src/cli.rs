@@ -332,7 +332,7 @@ const fn opt(id: Id, long: &'static str, short: u8, takes_value: bool) -> Opt {
 
 /// Every option. Short letters: tini `-s -p -v -w -g -e -l -h`, dumb-init `-c -r -v -V -h`,
 /// catatonit `-g -P -L -V -h`.
-const LONG: [Opt; 21] = [
+const LONG: [Opt; 20] = [
     opt(Id::Help, "help", b'h', false),
     opt(Id::Version, "version", b'V', false),
     opt(Id::License, "license", b'l', false),
@@ -353,8 +353,6 @@ const LONG: [Opt; 21] = [
     opt(Id::LogFormat, "log-format", 0, true),
     opt(Id::User, "user", b'u', true),
     opt(Id::NoNewPrivs, "no-new-privs", 0, false),
-    // `--single-child` is also spelled as dumb-init does not, kept for symmetry with -g.
-    opt(Id::SingleChild, "child-only", 0, false),
 ];
 
 /// Applies one option. Returns an action that ends parsing (help, version, license).

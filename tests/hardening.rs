@@ -1282,7 +1282,6 @@ const WORDS: &[&str] = &[
     "--stop-delay=1ms",
     "-c",
     "--single-child",
-    "--child-only",
     "-g",
     "--process-group",
     "--drain",
