@@ -8,10 +8,7 @@ pub fn parse_ms(text: &[u8]) -> Option<u64> {
     if number.is_empty() {
         return None;
     }
-    let mut value: u64 = 0;
-    for &d in number {
-        value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
+    let value = crate::decimal::parse(number, MAX_MS)?;
     let scale: u64 = match unit {
         b"ms" => 1,
         b"" | b"s" => 1_000,

@@ -2,7 +2,7 @@
 //! over to the supervisor loop and exit with the application's status.
 
 use crate::args::Args;
-use crate::cli::Config;
+use crate::config::{Config, Leftovers, Mode, NotPid1, Start};
 use crate::log::Level;
 use crate::spawn::{self, Plan, SpawnError};
 use crate::supervisor::Supervisor;
@@ -21,7 +21,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
 
     let pid1 = sys::getpid() == 1;
     if !pid1 {
-        if cfg.subreaper {
+        if cfg.not_pid1 == NotPid1::Subreaper {
             if let Err(err) = sys::set_child_subreaper() {
                 log.message(Level::Warn)
                     .str("cannot register as child subreaper (")
@@ -29,7 +29,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                     .str("): orphans will not be reaped by pidone")
                     .emit();
             }
-        } else if cfg.warn_no_reaper {
+        } else if cfg.not_pid1 == NotPid1::Warn {
             log.message(Level::Warn)
                 .str(
                     "not running as PID 1 and not registered as a child subreaper: zombie \
@@ -39,13 +39,13 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                 .emit();
         }
     }
-    if !pid1 && cfg.drain && !crate::children::listable() {
+    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain && !crate::children::listable() {
         log.message(Level::Warn)
             .str("no /proc: leftovers that leave the process group cannot be signalled")
             .emit();
     }
-    if cfg.pdeathsig != 0 {
-        if let Err(err) = sys::set_parent_death_signal(cfg.pdeathsig) {
+    if let Some(sig) = cfg.pdeathsig {
+        if let Err(err) = sys::set_parent_death_signal(sig) {
             log.message(Level::Warn)
                 .str("cannot set the parent-death signal: ")
                 .str(sys::strerror(err))
@@ -53,20 +53,19 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
         }
     }
 
-    let terminal = Terminal::detect(cfg.session);
-    let child = if cfg.pause {
-        0
-    } else {
+    let session = cfg.start == Start::Session;
+    let terminal = Terminal::detect(session);
+    let child = if let Mode::Command(command) = cfg.mode {
         let creds = match crate::user::resolve(cfg) {
             Ok(creds) => creds,
             Err(code) => return code,
         };
-        let Some(argv) = args.tail(cfg.command) else {
-            return 2;
+        let Some(argv) = args.tail(command) else {
+            return cfg.personality.usage_exit();
         };
         let plan = Plan {
             argv,
-            session: cfg.session,
+            session,
             foreground: terminal.foreground,
             mask: inherited_mask,
             sigchld_ignored,
@@ -78,9 +77,11 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             Ok(pid) => pid,
             Err(err) => {
                 terminal.restore();
-                return report_spawn_error(cfg, args, err);
+                return report_spawn_error(cfg, args.get(command).unwrap_or(b""), err);
             }
         }
+    } else {
+        0
     };
     if child > 0 {
         log.event(Level::Info, "spawned")
@@ -103,7 +104,7 @@ fn listen_pid_is_ours() -> bool {
         .is_some_and(|pid| i64::from(pid) == i64::from(sys::getpid()))
 }
 
-fn report_spawn_error(cfg: &Config, args: Args, err: SpawnError) -> i32 {
+fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
     let (stage, errno) = match err {
         SpawnError::Fork(errno) => {
             cfg.log
@@ -115,11 +116,11 @@ fn report_spawn_error(cfg: &Config, args: Args, err: SpawnError) -> i32 {
         }
         SpawnError::Child(stage, errno) => (stage, errno),
     };
-    let command = args.get(cfg.command).unwrap_or(b"");
     let mut msg = cfg.log.message(Level::Error).bytes(command).str(": ");
     if stage != spawn::Stage::Exec {
         msg = msg.str(stage.what()).str(": ");
     }
     msg.str(sys::strerror(errno)).emit();
-    spawn::exit_status(stage, errno)
+    // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
+    cfg.exit_code(spawn::exit_status(stage, errno))
 }

@@ -1,7 +1,7 @@
 //! pidone: a container init. See README.md for what it does and why.
 //!
 //! Where to look:
-//! - `cli`: the command line and environment, read once into a `Config`;
+//! - `cli`: the command line and environment, read once into a `config::Config`;
 //! - `init`: start-up: block signals, subreaper, spawn, hand over to the loop;
 //! - `spawn`: fork and exec, and what the child does in between;
 //! - `supervisor`: the signal loop, forwarding, reaping and the grace period;
@@ -18,6 +18,8 @@ extern crate std;
 pub mod args;
 pub mod children;
 pub mod cli;
+pub mod config;
+pub mod decimal;
 pub mod duration;
 pub mod init;
 pub mod log;

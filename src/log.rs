@@ -157,14 +157,35 @@ impl Line {
     }
 }
 
+/// How log lines are written: `pidone: event key=value`, or one JSON object per line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 /// Where pidone's log lines go and which of them are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Log {
+    /// 0 errors only, 1 warnings (the default), 2 events, 3 and up debug.
     pub verbosity: u8,
-    pub json: bool,
+    pub format: Format,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            verbosity: 1,
+            format: Format::Text,
+        }
+    }
 }
 
 impl Log {
+    fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+
     pub fn enabled(&self, level: Level) -> bool {
         level as u8 <= self.verbosity
     }
@@ -174,12 +195,12 @@ impl Log {
         let mut event = Event {
             line: Line::new(),
             on: self.enabled(level),
-            json: self.json,
+            json: self.json(),
         };
         if !event.on {
             return event;
         }
-        if self.json {
+        if self.json() {
             event.line.str("{\"time\":\"");
             timestamp(&mut event.line);
             event.line.str("\",\"level\":\"").str(level.word());
@@ -291,7 +312,7 @@ impl Message {
         if !self.log.enabled(self.level) {
             return;
         }
-        if self.log.json {
+        if self.log.json() {
             self.log
                 .event(self.level, "message")
                 .text("message", self.line.as_bytes())

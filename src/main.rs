@@ -5,7 +5,8 @@
 use core::ffi::{c_char, c_int};
 
 use pidone::args::Args;
-use pidone::cli::{self, Action, Personality};
+use pidone::cli::{self, Action};
+use pidone::config::Personality;
 use pidone::log::Line;
 use pidone::{init, sys};
 
@@ -15,6 +16,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // SAFETY: these are main's own arguments from the C runtime.
     let args = unsafe { Args::from_main(argc, argv) };
+    let personality = Personality::from_argv0(args.get(0).unwrap_or(b""));
     match cli::parse(|i| args.get(i), sys::getenv) {
         Ok(Action::Run(cfg)) => init::run(&cfg, args),
         Ok(Action::Help) => {
@@ -26,7 +28,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             0
         }
         Ok(Action::Version) => {
-            version(Personality::from_argv0(args.get(0).unwrap_or(b"")));
+            version(personality);
             0
         }
         Err(err) => {
@@ -40,7 +42,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
                 line.str(" '").escaped(err.value).str("'");
             }
             line.str(" (see 'pidone --help')").write_to(2);
-            2
+            personality.usage_exit()
         }
     }
 }

@@ -31,7 +31,7 @@ pub fn parse(text: &[u8]) -> Option<i32> {
     let word = upper.get(..len)?;
     let word = after(word, b"SIG").unwrap_or(word);
     if let Some(pos) = NAMES.iter().position(|n| n.as_bytes() == word) {
-        return i32::try_from(pos + 1).ok();
+        return i32::try_from(pos).ok().map(|p| p.saturating_add(1));
     }
     match word {
         b"IOT" => Some(6),
@@ -41,9 +41,9 @@ pub fn parse(text: &[u8]) -> Option<i32> {
         b"RTMAX" => Some(MAX),
         _ => {
             if let Some(offset) = after(word, b"RTMIN+").and_then(parse_number) {
-                Some(RTMIN + offset).filter(|s| *s <= MAX)
+                Some(RTMIN.saturating_add(offset)).filter(|s| *s <= MAX)
             } else if let Some(offset) = after(word, b"RTMAX-").and_then(parse_number) {
-                Some(MAX - offset).filter(|s| *s >= RTMIN)
+                Some(MAX.saturating_sub(offset)).filter(|s| *s >= RTMIN)
             } else {
                 None
             }
@@ -61,17 +61,49 @@ pub fn after<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     }
 }
 
-/// A small decimal number (up to 4 digits), as signal numbers and offsets are.
+/// A signal number or offset: small, so anything over 64 is no signal.
 fn parse_number(text: &[u8]) -> Option<i32> {
-    if text.is_empty() || text.len() > 4 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(text.iter().fold(0, |n, d| n * 10 + i32::from(d - b'0')))
+    crate::decimal::parse(text, 64).and_then(|n| i32::try_from(n).ok())
 }
 
 /// How a real-time signal is spelled: `RTMIN+3`; 32 and 33 have no name.
 pub fn rt_offset(sig: i32) -> Option<i32> {
-    (RTMIN..=MAX).contains(&sig).then_some(sig - RTMIN)
+    sig.checked_sub(RTMIN)
+        .filter(|_| (RTMIN..=MAX).contains(&sig))
+}
+
+/// A set of signals 1..=64: bit `n - 1` for signal `n`, the kernel's own sigset layout, so
+/// `bits()` goes straight to the `rt_sig*` system calls.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SignalSet(u64);
+
+impl SignalSet {
+    pub const EMPTY: SignalSet = SignalSet(0);
+    pub const ALL: SignalSet = SignalSet(!0);
+
+    const fn bit(sig: i32) -> u64 {
+        if sig >= 1 && sig <= MAX {
+            1 << (sig - 1)
+        } else {
+            0
+        }
+    }
+
+    pub const fn of(sig: i32) -> SignalSet {
+        SignalSet(Self::bit(sig))
+    }
+
+    pub const fn with(self, sig: i32) -> SignalSet {
+        SignalSet(self.0 | Self::bit(sig))
+    }
+
+    pub const fn contains(self, sig: i32) -> bool {
+        Self::bit(sig) != 0 && self.0 & Self::bit(sig) != 0
+    }
+
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +130,15 @@ mod tests {
         assert_eq!(parse(b"SIGRTMIN+2"), Some(36));
         assert_eq!(parse(b"RTMAX-1"), Some(63));
         assert_eq!(parse(b"IOT"), Some(6));
+    }
+
+    #[test]
+    fn sets() {
+        let s = SignalSet::EMPTY.with(1).with(64).with(0).with(65);
+        assert!(s.contains(1) && s.contains(64) && !s.contains(63));
+        assert!(!s.contains(0) && !s.contains(65) && !s.contains(-1));
+        assert_eq!(s.bits(), 1 | 1 << 63);
+        assert!(SignalSet::ALL.contains(33));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! never wakes up. Each wake-up is one of three events: SIGCHLD (reap), another signal
 //! (forward it), or the deadline (forward a held signal, or SIGKILL what is left).
 
-use crate::cli::Config;
+use crate::config::{Config, JobControl, Leftovers, Start, Target};
 use crate::log::{Level, Log};
 use crate::sys::{self, Pid, Reaped};
 
@@ -100,8 +100,23 @@ impl<'c> Supervisor<'c> {
         Some(deadline.saturating_sub(sys::now_ns()))
     }
 
+    fn grace_ms(&self) -> u64 {
+        self.cfg.shutdown.grace_ms.unwrap_or(10_000)
+    }
+
+    fn drain(&self) -> bool {
+        matches!(
+            self.cfg.shutdown.leftovers,
+            Leftovers::Drain | Leftovers::TermGroup
+        )
+    }
+
+    fn group(&self) -> bool {
+        self.cfg.target == Target::Group
+    }
+
     fn grace_deadline(&self) -> u64 {
-        sys::now_ns().saturating_add(self.cfg.grace_ms * NS_PER_MS)
+        sys::now_ns().saturating_add(self.grace_ms().saturating_mul(NS_PER_MS))
     }
 
     fn on_signal(&mut self, sig: i32) {
@@ -112,17 +127,18 @@ impl<'c> Supervisor<'c> {
             }
             return;
         }
-        let to = self.cfg.forward_as(sig);
+        let to = self.cfg.forward_as(sig).unwrap_or(0);
+        let stop_delay_ms = self.cfg.shutdown.stop_delay_ms;
         if is_termination(sig) && to != 0 {
             match self.state {
-                State::Running if self.cfg.stop_delay_ms > 0 => {
+                State::Running if stop_delay_ms > 0 => {
                     // Hold it: load balancers are still sending traffic to the app.
                     let forward_at =
-                        sys::now_ns().saturating_add(self.cfg.stop_delay_ms * NS_PER_MS);
+                        sys::now_ns().saturating_add(stop_delay_ms.saturating_mul(NS_PER_MS));
                     self.log
                         .event(Level::Info, "holding")
                         .signal("signal", sig)
-                        .num("delay_ms", self.cfg.stop_delay_ms as i64)
+                        .num("delay_ms", stop_delay_ms as i64)
                         .emit();
                     self.state = State::Delaying { sig, forward_at };
                     return;
@@ -148,7 +164,7 @@ impl<'c> Supervisor<'c> {
         }
         self.log
             .event(Level::Info, "grace started")
-            .num("grace_ms", self.cfg.grace_ms as i64)
+            .num("grace_ms", self.grace_ms() as i64)
             .emit();
         self.state = State::Stopping {
             kill_at: self.grace_deadline(),
@@ -166,10 +182,10 @@ impl<'c> Supervisor<'c> {
         }
         // Once the main child is reaped its pid may be reused by a stranger: only its group
         // (whose id cannot be reused while a member lives) is still a safe target.
-        if self.status.is_some() && !self.cfg.group {
+        if self.status.is_some() && !self.group() {
             return;
         }
-        let target = if self.cfg.group {
+        let target = if self.group() {
             -self.child
         } else {
             self.child
@@ -198,7 +214,9 @@ impl<'c> Supervisor<'c> {
                 .text("error", sys::strerror(err).as_bytes())
                 .emit(),
         }
-        if self.cfg.stop_self && to == libc::SIGSTOP {
+        let stop_self =
+            self.cfg.job_control == JobControl::StopSelf && self.cfg.start == Start::Session;
+        if stop_self && to == libc::SIGSTOP {
             // dumb-init stops itself with its child so a shell's job control sees it stop.
             let _ = sys::kill(sys::getpid(), libc::SIGSTOP);
         }
@@ -207,14 +225,14 @@ impl<'c> Supervisor<'c> {
     fn on_deadline(&mut self) {
         match self.state {
             State::Delaying { sig, .. } => {
-                let to = self.cfg.forward_as(sig);
+                let to = self.cfg.forward_as(sig).unwrap_or(0);
                 self.forward(sig, to);
                 self.start_grace();
             }
             State::Stopping { .. } | State::Draining { .. } => {
                 self.log
                     .event(Level::Warn, "grace expired")
-                    .num("grace_ms", self.cfg.grace_ms as i64)
+                    .num("grace_ms", self.grace_ms() as i64)
                     .emit();
                 self.signal_everything(libc::SIGKILL);
                 self.state = State::Killed;
@@ -264,11 +282,7 @@ impl<'c> Supervisor<'c> {
                         _ => &mut self.stats.orphans,
                     };
                     *counter = counter.saturating_add(1);
-                    let level = if self.cfg.warn_reap {
-                        Level::Warn
-                    } else {
-                        Level::Debug
-                    };
+                    let level = self.cfg.reap_level;
                     // Checked first: this runs once per orphan, and building even a
                     // discarded line costs a 512-byte buffer each time.
                     if self.log.enabled(level) {
@@ -302,7 +316,7 @@ impl<'c> Supervisor<'c> {
         let code = self.cfg.exit_code(exit_status(status));
         match self.state {
             State::Running | State::Delaying { .. } | State::Stopping { .. } => {
-                if !self.cfg.drain || none_left {
+                if !self.drain() || none_left {
                     self.exit = Some(code);
                     return;
                 }
@@ -327,7 +341,7 @@ impl<'c> Supervisor<'c> {
                         .str("leftovers outside the process group could not be found (no /proc): exiting without them")
                         .emit();
                 }
-                if none_left || !self.cfg.drain || unreachable {
+                if none_left || !self.drain() || unreachable {
                     self.exit = Some(code);
                 }
             }

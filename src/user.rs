@@ -45,18 +45,16 @@ impl Credentials {
 
 /// Parses a decimal id (no sign, no spaces), as `--user 65532:65532` gives them.
 pub fn parse_id(text: &[u8]) -> Option<u32> {
-    if text.is_empty() || text.len() > 10 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-    u32::try_from(n).ok().filter(|id| *id != u32::MAX)
+    // u32::MAX is (uid_t)-1, "no change" to setuid: never a real id.
+    let n = crate::decimal::parse(text, u64::from(u32::MAX - 1))?;
+    u32::try_from(n).ok()
 }
 
 /// Resolves `--user USER[:GROUP]` before fork, from numbers or from /etc/passwd and
 /// /etc/group read directly (a static binary has no NSS). Sets HOME to the user's home.
 /// `Err` carries pidone's exit status: 126, failing closed, never running the application
 /// as root by mistake.
-pub fn resolve(cfg: &crate::cli::Config) -> Result<Option<Credentials>, i32> {
+pub fn resolve(cfg: &crate::config::Config) -> Result<Option<Credentials>, i32> {
     let Some(spec) = cfg.user else {
         return Ok(None);
     };

@@ -1416,6 +1416,7 @@ fn points_into(inner: &[u8], outer: &[u8]) -> bool {
 #[test]
 fn parser_property_test() {
     use pidone::cli::{Action, parse};
+    use pidone::config::Mode;
     let cases: u64 = std::env::var("PIDONE_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -1460,22 +1461,32 @@ fn parser_property_test() {
             }
             Ok(Action::Run(cfg)) => {
                 ok += 1;
-                if cfg.pause {
-                    assert_eq!(cfg.command, 0, "{}", ctx());
-                } else {
-                    let command = arg(cfg.command).unwrap_or_else(|| panic!("{}", ctx()));
-                    assert!(cfg.command >= 1, "{}", ctx());
-                    if command.len() > 1 && command[0] == b'-' {
-                        assert_eq!(arg(cfg.command - 1), Some(&b"--"[..]), "{}", ctx());
+                match cfg.mode {
+                    Mode::Pause => {}
+                    Mode::Command(index) => {
+                        let command = arg(index).unwrap_or_else(|| panic!("{}", ctx()));
+                        assert!(index >= 1, "{}", ctx());
+                        if command.len() > 1 && command[0] == b'-' {
+                            assert_eq!(arg(index - 1), Some(&b"--"[..]), "{}", ctx());
+                        }
                     }
                 }
+                let s = cfg.shutdown;
                 assert!(
-                    cfg.grace_ms <= 1 << 42 && cfg.stop_delay_ms <= 1 << 42,
+                    s.grace_ms.unwrap_or(0) <= 1 << 42 && s.stop_delay_ms <= 1 << 42,
                     "{}",
                     ctx()
                 );
-                assert!((0..=64).contains(&cfg.pdeathsig), "{}", ctx());
-                assert!(cfg.rewrite.iter().all(|s| *s <= 64), "{}", ctx());
+                assert!(
+                    cfg.pdeathsig.is_none_or(|s| (1..=64).contains(&s)),
+                    "{}",
+                    ctx()
+                );
+                assert!(
+                    (1..=64).all(|s| cfg.forward_as(s).is_none_or(|to| (1..=64).contains(&to))),
+                    "{}",
+                    ctx()
+                );
             }
             Ok(_) => ok += 1,
         }
@@ -1514,7 +1525,7 @@ fn duration_parser_matches_a_model() {
             .filter(|ms| *ms <= 1 << 42);
         let argv: [&[u8]; 4] = [b"pidone", b"--grace", text.as_bytes(), b"true"];
         let got = match parse(|i| argv.get(i).copied(), |_| None) {
-            Ok(Action::Run(cfg)) => Some(cfg.grace_ms as u128),
+            Ok(Action::Run(cfg)) => cfg.shutdown.grace_ms.map(u128::from),
             Err(_) => None,
             Ok(_) => panic!("{text}"),
         };

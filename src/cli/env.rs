@@ -1,0 +1,80 @@
+//! Environment variables: tini's, dumb-init's and catatonit's with their own meanings, and
+//! a `PIDONE_*` variable for each of pidone's options.
+
+use core::ffi::CStr;
+
+use super::options::{self, Id};
+use super::{Draft, Parsed, values};
+use crate::config::{NotPid1, Target};
+
+/// pidone's flag variables, each `1/true/yes/on` or `0/false/no/off`.
+const FLAGS: [(&CStr, Id); 9] = [
+    (c"PIDONE_SINGLE_CHILD", Id::SingleChild),
+    (c"PIDONE_PROCESS_GROUP", Id::Group),
+    (c"PIDONE_DRAIN", Id::Drain),
+    (c"PIDONE_NO_DRAIN", Id::NoDrain),
+    (c"PIDONE_WAIT_ALL", Id::WaitAll),
+    (c"PIDONE_SUBREAPER", Id::Subreaper),
+    (c"PIDONE_WARN_REAP", Id::WarnReap),
+    (c"PIDONE_PAUSE", Id::Pause),
+    (c"PIDONE_NO_NEW_PRIVS", Id::NoNewPrivs),
+];
+
+/// pidone's valued variables, read as the option's value.
+const VALUED: [(&CStr, Id); 8] = [
+    (c"PIDONE_GRACE", Id::Grace),
+    (c"PIDONE_STOP_DELAY", Id::StopDelay),
+    (c"PIDONE_STOP_SIGNAL", Id::StopSignal),
+    (c"PIDONE_PDEATHSIG", Id::Pdeathsig),
+    (c"PIDONE_REMAP_EXIT", Id::RemapExit),
+    (c"PIDONE_REWRITE", Id::Rewrite),
+    (c"PIDONE_LOG_FORMAT", Id::LogFormat),
+    (c"PIDONE_USER", Id::User),
+];
+
+pub(super) fn apply<'a>(
+    draft: &mut Draft<'a>,
+    env: &impl Fn(&CStr) -> Option<&'a [u8]>,
+) -> Parsed<'a, ()> {
+    let cfg = &mut draft.cfg;
+    // tini: presence alone turns these on, even when empty.
+    if env(c"TINI_SUBREAPER").is_some() {
+        cfg.not_pid1 = NotPid1::Subreaper;
+    }
+    if env(c"TINI_KILL_PROCESS_GROUP").is_some() {
+        cfg.target = Target::Group;
+    }
+    if let Some(v) = env(c"TINI_VERBOSITY") {
+        cfg.log.verbosity = values::tini_verbosity(v);
+    }
+    // dumb-init: exactly these values, anything else is ignored as dumb-init does.
+    if env(c"DUMB_INIT_SETSID") == Some(b"0") {
+        cfg.target = Target::Child;
+    }
+    if env(c"DUMB_INIT_DEBUG") == Some(b"1") {
+        cfg.log.verbosity = cfg.log.verbosity.max(3);
+    }
+    // catatonit: any value turns debugging on.
+    if env(c"CATATONIT_DEBUG").is_some() {
+        cfg.log.verbosity = cfg.log.verbosity.max(3);
+    }
+
+    if let Some(v) = env(c"PIDONE_VERBOSITY") {
+        cfg.log.verbosity = values::verbosity(v).map_err(|e| e.given_to(b"PIDONE_VERBOSITY"))?;
+    }
+    for (name, id) in FLAGS {
+        if let Some(v) = env(name) {
+            if values::boolean(v).map_err(|e| e.given_to(name.to_bytes()))? {
+                options::apply(draft, id, b"")?;
+            } else {
+                options::unset(draft, id);
+            }
+        }
+    }
+    for (name, id) in VALUED {
+        if let Some(v) = env(name) {
+            options::apply(draft, id, v).map_err(|e| e.given_to(name.to_bytes()))?;
+        }
+    }
+    Ok(())
+}

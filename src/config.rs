@@ -1,0 +1,272 @@
+//! What pidone was asked to do: a `Config` built once from argv and the environment (by
+//! `cli`), read-only after. The supervisor and the spawn code read only this, never the CLI.
+
+use crate::log::{Level, Log};
+use crate::signals::{self, SignalSet};
+
+/// Whose behaviour pidone follows: the tool it is installed as (argv[0]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Personality {
+    Pidone,
+    /// `docker-init`, `tini`, `tini-static`.
+    Tini,
+    DumbInit,
+    /// `catatonit`, and `podman-init`, the name podman gives its init in the container.
+    Catatonit,
+}
+
+impl Personality {
+    /// From argv[0]'s last path component.
+    pub fn from_argv0(argv0: &[u8]) -> Personality {
+        let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or(argv0);
+        match base {
+            b"docker-init" | b"tini" | b"tini-static" => Personality::Tini,
+            b"dumb-init" => Personality::DumbInit,
+            // podman runs its init (catatonit by default) as /run/podman-init.
+            b"catatonit" | b"podman-init" => Personality::Catatonit,
+            _ => Personality::Pidone,
+        }
+    }
+
+    /// The exit status of a usage error: the originals all exit 1; pidone's own is 2, the
+    /// shell's convention for a misused builtin, so it differs from a failed application.
+    pub fn usage_exit(self) -> i32 {
+        match self {
+            Personality::Pidone => 2,
+            Personality::Tini | Personality::DumbInit | Personality::Catatonit => 1,
+        }
+    }
+}
+
+/// Run a command, or nothing at all (catatonit `-P`, a pod's pause process).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// argv index of COMMAND.
+    Command(usize),
+    Pause,
+}
+
+/// How the child is started.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Start {
+    /// In a process group of its own, in pidone's session (tini, catatonit, pidone).
+    Group,
+    /// In a new session (dumb-init's default "setsid mode").
+    Session,
+}
+
+/// Where forwarded signals go.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Target {
+    /// The main child only (tini, catatonit, dumb-init `-c`).
+    Child,
+    /// The child's whole process group (pidone, dumb-init, tini `-g`).
+    Group,
+}
+
+/// What happens to processes the main child leaves running when it exits.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Leftovers {
+    /// SIGTERM them once, wait (bounded), SIGKILL the rest, then exit (pidone).
+    Drain,
+    /// Exit at once and leave them to the kernel (tini, catatonit, dumb-init `-c`).
+    Leave,
+    /// SIGTERM the child's group and exit at once, without waiting (dumb-init).
+    TermGroup,
+    /// Send nothing; exit when the last one is gone (`--wait-all`).
+    WaitAll,
+}
+
+/// What pidone does about reaping when it is not PID 1.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NotPid1 {
+    /// Register as child subreaper (pidone, catatonit, tini `-s`).
+    Subreaper,
+    /// Warn that orphans will not be reaped (tini without `-s`).
+    Warn,
+    /// Neither (dumb-init).
+    Quiet,
+}
+
+/// How the application is asked to stop, and when it is killed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Shutdown {
+    /// The signal that starts the grace period (and the stop delay): SIGTERM unless the
+    /// image's STOPSIGNAL is another one.
+    pub stop_signal: i32,
+    /// Time from the stop signal to SIGKILL. `None`: the runtime owns the deadline, and
+    /// pidone never kills an application a signal from outside left running.
+    pub grace_ms: Option<u64>,
+    /// Time the stop signal is held before it is forwarded.
+    pub stop_delay_ms: u64,
+    /// What happens to leftovers once the main child has exited.
+    pub leftovers: Leftovers,
+}
+
+/// How long leftovers have after the application exited on its own, when no grace is set:
+/// nobody else would end them then.
+pub const DRAIN_DEFAULT_MS: u64 = 10_000;
+
+impl Shutdown {
+    /// The bound on a drain that follows the application's own exit.
+    pub fn drain_ms(&self) -> u64 {
+        self.grace_ms.unwrap_or(DRAIN_DEFAULT_MS)
+    }
+}
+
+/// Per-signal translation (dumb-init `-r`): what each received signal is forwarded as.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rewrite {
+    /// Index: received signal; value: forwarded signal, 0 to drop it.
+    to: [u8; 65],
+}
+
+impl Rewrite {
+    pub const IDENTITY: Rewrite = {
+        let mut to = [0u8; 65];
+        let mut sig = 0;
+        while sig < to.len() {
+            to[sig] = sig as u8;
+            sig += 1;
+        }
+        Rewrite { to }
+    };
+
+    /// Forward `from` as `to`; `None` drops it.
+    pub fn set(&mut self, from: i32, to: Option<i32>) {
+        let to = to.and_then(|s| u8::try_from(s).ok()).unwrap_or(0);
+        if let Some(slot) = usize::try_from(from).ok().and_then(|i| self.to.get_mut(i)) {
+            *slot = to;
+        }
+    }
+
+    /// The signal `sig` is forwarded as; `None` means it is dropped.
+    pub fn get(&self, sig: i32) -> Option<i32> {
+        let to = usize::try_from(sig)
+            .ok()
+            .and_then(|i| self.to.get(i))
+            .map_or(sig, |r| i32::from(*r));
+        (to != 0).then_some(to)
+    }
+}
+
+/// Exit codes reported as 0 (tini `-e`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ZeroCodes([u64; 4]);
+
+impl ZeroCodes {
+    pub fn add(&mut self, code: u8) {
+        let c = usize::from(code);
+        if let Some(word) = self.0.get_mut(c / 64) {
+            *word |= 1 << (c % 64);
+        }
+    }
+
+    fn contains(&self, code: u8) -> bool {
+        let c = usize::from(code);
+        self.0.get(c / 64).is_some_and(|w| w & (1 << (c % 64)) != 0)
+    }
+}
+
+/// dumb-init stops itself after forwarding SIGTSTP, SIGTTIN or SIGTTOU, so the shell that
+/// runs it sees the job stop; the others keep running.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JobControl {
+    KeepRunning,
+    StopSelf,
+}
+
+/// Everything pidone was asked to do. Built before the child starts; read-only after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config<'a> {
+    pub personality: Personality,
+    pub mode: Mode,
+    pub start: Start,
+    pub target: Target,
+    pub shutdown: Shutdown,
+    pub not_pid1: NotPid1,
+    pub job_control: JobControl,
+    pub log: Log,
+    /// Parent-death signal for pidone itself.
+    pub pdeathsig: Option<i32>,
+    /// Level at which each reaped process that is not the main child is logged (tini `-w`
+    /// raises it to a warning).
+    pub reap_level: Level,
+    pub zero_codes: ZeroCodes,
+    pub rewrite: Rewrite,
+    pub user: Option<&'a [u8]>,
+    pub no_new_privs: bool,
+}
+
+impl<'a> Config<'a> {
+    /// The defaults under each name: the original's behaviour, and pidone's own.
+    pub fn defaults(personality: Personality) -> Config<'a> {
+        use Personality::*;
+        Config {
+            personality,
+            mode: Mode::Pause,
+            start: if personality == DumbInit {
+                Start::Session
+            } else {
+                Start::Group
+            },
+            target: match personality {
+                Pidone | DumbInit => Target::Group,
+                Tini | Catatonit => Target::Child,
+            },
+            shutdown: Shutdown {
+                stop_signal: libc::SIGTERM,
+                grace_ms: None,
+                stop_delay_ms: 0,
+                leftovers: match personality {
+                    Pidone => Leftovers::Drain,
+                    DumbInit => Leftovers::TermGroup,
+                    Tini | Catatonit => Leftovers::Leave,
+                },
+            },
+            not_pid1: match personality {
+                Pidone | Catatonit => NotPid1::Subreaper,
+                Tini => NotPid1::Warn,
+                DumbInit => NotPid1::Quiet,
+            },
+            job_control: if personality == DumbInit {
+                JobControl::StopSelf
+            } else {
+                JobControl::KeepRunning
+            },
+            log: Log::default(),
+            pdeathsig: None,
+            reap_level: Level::Debug,
+            zero_codes: ZeroCodes::default(),
+            rewrite: Rewrite::IDENTITY,
+            user: None,
+            no_new_privs: false,
+        }
+    }
+
+    /// The signal a received `sig` is forwarded as; `None` drops it.
+    pub fn forward_as(&self, sig: i32) -> Option<i32> {
+        self.rewrite.get(sig)
+    }
+
+    /// The exit status pidone reports for the child's `code` (after tini's `-e`).
+    pub fn exit_code(&self, code: i32) -> i32 {
+        let low = (code & 0xff) as u8;
+        if self.zero_codes.contains(low) {
+            0
+        } else {
+            i32::from(low)
+        }
+    }
+}
+
+/// The job-control signals dumb-init rewrites to SIGSTOP in setsid mode, and stops itself for.
+pub const TTY_STOPS: SignalSet = SignalSet::EMPTY
+    .with(libc::SIGTSTP)
+    .with(libc::SIGTTIN)
+    .with(libc::SIGTTOU);
+
+/// Whether `sig` names a signal pidone can forward (1..=64).
+pub fn valid_signal(sig: i32) -> bool {
+    (1..=signals::MAX).contains(&sig)
+}
