@@ -845,15 +845,15 @@ fn pause_mode_as_with_catatonit() {
             assert!(out.rest.is_empty());
         }
     }
-    // catatonit -P ignores a command and pauses anyway; pidone refuses it (exit 2) rather
-    // than silently not running it.
+    // catatonit -P ignores a command and pauses anyway; pidone refuses it (a usage error,
+    // exit 1 as catatonit's own usage errors) rather than silently not running it.
     let catatonit = program("catatonit", Impl::Original);
     let p = ns_start(&catatonit, &["-P", "true"], &[]);
     init_ready(&p, &catatonit);
     p.signal(libc::SIGTERM);
     assert_eq!(p.wait().code(), 0);
     let out = plain_run(&program("catatonit", Impl::Pidone), &["-P", "true"], &[]);
-    assert_eq!(out.code(), 2);
+    assert_eq!(out.code(), 1);
     assert!(out.stderr.contains("pause mode (-P) runs no command"));
 }
 
