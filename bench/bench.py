@@ -4,7 +4,7 @@ which installs the peers and builds the helpers first.
 
 Every init runs as PID 1 of a fresh PID namespace (`unshare --pid --fork --mount-proc`), in
 one run, so the ratios are fair. The "bare app" column is the application alone as PID 1.
-Timing-sensitive parts are done by the static helpers in examples/bench_*.rs (see their
+Timing-sensitive parts are done by the static helpers in bench/helpers/bench_*.rs (see their
 header comments); this script starts things, collects samples and writes:
   bench/results/latest.json  every raw sample, the machine and the configuration;
   bench/results/latest.md    the Markdown table (also printed), and the targets of issue 6.

@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick] [--no-docker]
 #
 # Installs Debian's tini, tini-static, dumb-init, catatonit and hyperfine if missing, builds
-# pidone and the static helpers (examples/bench_*.rs), then runs bench/bench.py, which
+# pidone and the static helpers (bench/helpers/bench_*.rs, built as cargo examples), then runs bench/bench.py, which
 # prints one Markdown table and writes bench/results/latest.json (raw samples) and
 # bench/results/latest.md (the table). Needs root (PID namespaces, Docker). A full run
 # takes about 2–3 minutes on 2 cores; --quick about 1. Never part of the test suite.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up, formatting, lints, every test (as PID 1 of fresh PID
-# namespaces and in real Docker containers), and the release binary's size and panic check.
+# namespaces and in real Docker containers), the release binary's size and panic checks
+# among them (tests/release.rs).
 # Needs root (unshare, docker). CI runs exactly this through .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,6 @@ rm -f "$marker"
 log=target/test-output.log
 mkdir -p target
 cargo test --release 2>&1 | tee "$log"
-
-scripts/check-release.sh
 
 # The Docker tests say loudly when the engine is absent and skip; each one that ran writes
 # a `ran NAME` line to the marker. In CI an engine that answers while no Docker test ran

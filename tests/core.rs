@@ -317,6 +317,60 @@ fn leftovers_ignoring_term_are_killed_after_the_grace() {
     }
 }
 
+/// The application is stopped (SIGSTOP) when the grace period runs out: SIGKILL still
+/// ends it, and pidone exits with 128+9 on time, as PID 1 and as a plain subreaper. And an
+/// application stopped before the TERM is continued, so it can still exit gracefully.
+#[test]
+fn stopped_app_is_killed_when_the_grace_runs_out() {
+    let stubborn = example("stubborn");
+    let sigecho = example("sigecho");
+    let stop = |pid: i32| {
+        // SAFETY: kill has no memory effects.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+        wait_until("the application to stop", || state_of(pid) == Some('T'));
+    };
+    for mode in MODES {
+        // Stopped after the TERM (and the SIGCONT pidone sends with it), so it is stopped
+        // when the grace runs out; stubborn ignores TERM anyway.
+        let p = start(mode, &["-v", "--grace", "1s", "--", &stubborn]);
+        p.until("ready");
+        let child = children(p.pidone_pid())[0];
+        let term = Instant::now();
+        p.signal(libc::SIGTERM);
+        wait_until("the grace to start", || {
+            p.stderr_so_far().contains("grace started")
+        });
+        stop(child);
+        let out = p.wait();
+        let took = term.elapsed();
+        assert_eq!(out.code(), 137, "{mode:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("grace expired"),
+            "{mode:?}: {}",
+            out.stderr
+        );
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(8),
+            "{mode:?}: TERM to exit {took:?}"
+        );
+        assert!(state_of(child).is_none(), "{mode:?}: {child} survived");
+
+        // Stopped before the TERM: pidone continues it, and it exits on the TERM.
+        let p = start(mode, &["--grace", "10s", "--", &sigecho, "--code", "6"]);
+        p.until("ready");
+        let child = children(p.pidone_pid())[0];
+        stop(child);
+        p.signal(libc::SIGTERM);
+        let out = p.wait();
+        assert_eq!(out.code(), 6, "{mode:?}: {}", out.stderr);
+        assert_eq!(out.rest, vec!["got SIGTERM"], "{mode:?}");
+        assert!(
+            out.elapsed < Duration::from_secs(10),
+            "{mode:?}: waited for the grace"
+        );
+    }
+}
+
 #[test]
 fn idle_pidone_never_wakes_up() {
     let sigecho = example("sigecho");
@@ -428,6 +482,9 @@ fn pidone_holds_no_cwd_and_no_extra_fds() {
     let p = spawn(Mode::Plain, cmd);
     let ready = p.until("ready");
     let pid = p.pidone_pid();
+    // pidone lets go of both once the application runs, then enters its loop: the
+    // application's `ready` can come first.
+    wait_until("pidone to wait for signals", || in_signal_wait(pid));
     assert_eq!(
         std::fs::read_link(format!("/proc/{pid}/cwd"))
             .unwrap()

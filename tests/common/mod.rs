@@ -5,12 +5,22 @@
 //! hang fails instead of blocking CI; no assertion depends on the machine's speed.
 #![allow(dead_code)]
 
+mod holder;
+mod procfs;
+mod raw;
+mod report;
+mod rlimit;
+mod tempdir;
+
+// Each test file uses some of these; the rest are unused there, not dead.
+#[allow(unused_imports)]
+pub use {holder::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*};
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Longest any single wait may take before the test fails as hung.
@@ -20,7 +30,8 @@ pub fn pidone() -> &'static str {
     env!("CARGO_BIN_EXE_pidone")
 }
 
-/// A fixture from examples/, built by `cargo test` next to the binary.
+/// A program cargo builds as an example, next to the binary: a test fixture from
+/// tests/fixtures/ or a user example from examples/ (both declared in Cargo.toml).
 pub fn example(name: &str) -> String {
     let path = PathBuf::from(pidone())
         .parent()
@@ -68,8 +79,11 @@ pub struct Proc {
     /// The process the test started: unshare, or pidone itself.
     pub pid: i32,
     lines: Receiver<String>,
+    /// Every stdout line taken so far, for the message when a wait runs out.
+    seen: Mutex<Vec<String>>,
     stderr: Arc<Mutex<String>>,
-    stderr_thread: Option<JoinHandle<()>>,
+    /// Says when stderr has ended (every holder of the pipe has closed it).
+    stderr_done: Receiver<()>,
     exit: Receiver<ExitStatus>,
     pub started: Instant,
 }
@@ -119,7 +133,8 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
     let stderr = Arc::new(Mutex::new(String::new()));
     let mut err = child.stderr.take().unwrap();
     let sink = stderr.clone();
-    let stderr_thread = Some(std::thread::spawn(move || {
+    let (done_tx, stderr_done) = channel();
+    std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
         while let Ok(n) = err.read(&mut buf) {
             if n == 0 {
@@ -129,7 +144,8 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
                 .unwrap()
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
-    }));
+        let _ = done_tx.send(());
+    });
     let (exit_tx, exit) = channel();
     std::thread::spawn(move || {
         let _ = exit_tx.send(child.wait().expect("wait"));
@@ -138,8 +154,9 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
         mode,
         pid,
         lines,
+        seen: Mutex::new(Vec::new()),
         stderr,
-        stderr_thread,
+        stderr_done,
         exit,
         started: Instant::now(),
     }
@@ -150,23 +167,45 @@ impl Proc {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// The next stdout line; fails the test if none comes.
-    pub fn line(&self) -> String {
-        match self.lines.recv_timeout(HANG) {
-            Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => {
-                panic!("no output for {HANG:?}; stderr: {}", self.stderr_so_far())
+    /// The last stdout lines taken so far (at most 50), for failure messages.
+    pub fn stdout_so_far(&self) -> Vec<String> {
+        let seen = self.seen.lock().unwrap();
+        seen[seen.len().saturating_sub(50)..].to_vec()
+    }
+
+    /// The next stdout line before `deadline`; fails the test, with what was seen so far,
+    /// if none comes.
+    fn line_before(&self, deadline: Instant, waiting_for: &str) -> String {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(line) => {
+                self.seen.lock().unwrap().push(line.clone());
+                line
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                panic!("output ended early; stderr: {}", self.stderr_so_far())
-            }
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "no {waiting_for} within {HANG:?}; stdout so far: {:?}; stderr: {}",
+                self.stdout_so_far(),
+                self.stderr_so_far()
+            ),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "output ended before {waiting_for}; stdout so far: {:?}; stderr: {}",
+                self.stdout_so_far(),
+                self.stderr_so_far()
+            ),
         }
     }
 
-    /// Skips lines until one starts with `prefix`; returns it.
+    /// The next stdout line; fails the test if none comes within `HANG`.
+    pub fn line(&self) -> String {
+        self.line_before(Instant::now() + HANG, "output")
+    }
+
+    /// Skips lines until one starts with `prefix`; returns it. Fails the test if none has
+    /// come within `HANG` in all.
     pub fn until(&self, prefix: &str) -> String {
+        let deadline = Instant::now() + HANG;
         loop {
-            let line = self.line();
+            let line = self.line_before(deadline, &format!("line starting {prefix:?}"));
             if line.starts_with(prefix) {
                 return line;
             }
@@ -199,25 +238,47 @@ impl Proc {
     }
 
     /// Waits for pidone to exit and collects what is left of its output.
-    pub fn wait(mut self) -> Outcome {
+    pub fn wait(self) -> Outcome {
         let status = match self.exit.recv_timeout(HANG) {
             Ok(status) => status,
             Err(_) => {
                 // SAFETY: kill has no memory effects.
                 unsafe { libc::kill(self.pid, libc::SIGKILL) };
                 panic!(
-                    "pidone did not exit within {HANG:?}; stderr: {}",
+                    "pidone did not exit within {HANG:?}; stdout so far: {:?}; stderr: {}",
+                    self.stdout_so_far(),
                     self.stderr_so_far()
                 );
             }
         };
         let elapsed = self.started.elapsed();
+        // What is left of the output, to its end. Bounded like every wait: a process that
+        // outlived pidone and still holds a pipe is a failure to report, not a reason to
+        // hang.
+        let deadline = Instant::now() + HANG;
         let mut rest = Vec::new();
-        while let Ok(line) = self.lines.recv_timeout(HANG) {
-            rest.push(line);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => rest.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "exited ({status:?}), but its stdout was still open {HANG:?} later: \
+                     something it started holds it. stdout before the exit: {:?}; after: \
+                     {rest:?}; stderr: {}",
+                    self.stdout_so_far(),
+                    self.stderr_so_far()
+                ),
+            }
         }
-        if let Some(t) = self.stderr_thread.take() {
-            let _ = t.join();
+        let left = deadline.saturating_duration_since(Instant::now());
+        if self.stderr_done.recv_timeout(left).is_err() {
+            panic!(
+                "exited ({status:?}), but its stderr was still open {HANG:?} later: \
+                 something it started holds it. stdout: {:?} {rest:?}; stderr: {}",
+                self.stdout_so_far(),
+                self.stderr_so_far()
+            );
         }
         Outcome {
             status,

@@ -17,7 +17,7 @@
 
 use std::io::Write;
 
-#[path = "bench_support/clock.rs"]
+#[path = "clock.rs"]
 mod clock;
 use clock::now_ns;
 

@@ -25,7 +25,7 @@ static FIFO: AtomicI32 = AtomicI32::new(-1);
 /// The worker's pid, 0 for none.
 static WORKER: AtomicI32 = AtomicI32::new(0);
 
-#[path = "bench_support/clock.rs"]
+#[path = "clock.rs"]
 mod clock;
 use clock::now_ns;
 

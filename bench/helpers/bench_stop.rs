@@ -11,7 +11,7 @@
 //! Prints `exited NS`, or, when it has not exited within TIMEOUT_MS, sends SIGKILL and
 //! prints `timeout NS` (NS being the time waited).
 
-#[path = "bench_support/clock.rs"]
+#[path = "clock.rs"]
 mod clock;
 use clock::now_ns;
 
