@@ -23,8 +23,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A full release build of a fresh clone: about a minute here, much longer on a machine
@@ -143,6 +143,26 @@ fn image_names(tag: &str) -> [String; 2] {
     ]
 }
 
+/// Every image id the builds of this run printed: the legacy builder keeps the image of
+/// each step, and of a multi-stage build's first stage, as an untagged image.
+static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// `docker build ARGS`, which must succeed; remembers the images it made for the exit.
+fn docker_build(args: &mut Command) {
+    let shown = format!("{args:?}");
+    let out = run(args, COMMAND);
+    assert!(
+        out.ok,
+        "{shown} failed ({:?}):\n{}{}",
+        out.code, out.stdout, out.stderr
+    );
+    let ids = out.stdout.lines().filter_map(|l| {
+        let id = l.strip_prefix(" ---> ")?;
+        (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_string())
+    });
+    BUILT.lock().unwrap_or_else(|e| e.into_inner()).extend(ids);
+}
+
 extern "C" fn remove_scratch() {
     let Some((dir, tag)) = SCRATCH.get() else {
         return;
@@ -155,6 +175,16 @@ extern "C" fn remove_scratch() {
     for image in image_names(tag) {
         let _ = Command::new("docker")
             .args(["rmi", "-f", &image])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    // Newest first, so that a step's image goes before the one it was built on. Without
+    // -f: an image that anything else uses or tags stays.
+    let built = BUILT.lock().map(|b| b.clone()).unwrap_or_default();
+    for id in built.iter().rev() {
+        let _ = Command::new("docker")
+            .args(["rmi", id])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -443,14 +473,13 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     let [image, user_image] = image_names(tag);
 
     // The README's `docker build -t pidone`, under a name of this run's own.
-    ok(
+    docker_build(
         Command::new("docker")
-            .args(["build", "-q", "-f"])
+            .args(["build", "-f"])
             .arg(release.src.join("Dockerfile.local"))
             .args(["--build-arg", &format!("REVISION={}", release.revision)])
             .args(["-t", &image])
             .arg(release.dist()),
-        COMMAND,
     );
 
     // Exactly one layer, and in it exactly one file: the release binary, byte for byte.
@@ -523,11 +552,10 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
         ),
     )
     .expect("write the user Dockerfile");
-    ok(
+    docker_build(
         Command::new("docker")
-            .args(["build", "-q", "-t", &user_image])
+            .args(["build", "-t", &user_image])
             .arg(&context),
-        COMMAND,
     );
     let name = format!("dist-pidone-test-{tag}");
     let out = run(
