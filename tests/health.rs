@@ -11,6 +11,7 @@ mod common;
 use common::{HANG, Mode, Outcome};
 use std::io::{Read, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::FromRawFd;
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, channel};
@@ -406,6 +407,48 @@ fn unix_socket() {
         &health(&[&url]),
         "cannot connect: no such file or directory",
     );
+}
+
+#[test]
+fn a_unix_socket_whose_server_does_not_accept() {
+    // A listener with a backlog of 0, its queue filled: a blocking connect() would wait
+    // for the server for ever; the check must say what is wrong, at once.
+    let path = socket_path("full.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    // SAFETY: listen on the listener's own descriptor; no memory is passed.
+    assert_eq!(unsafe { libc::listen(fd, 0) }, 0);
+    let mut queued = Vec::new();
+    let full = (0..16).any(|_| {
+        // SAFETY: a new socket this test owns; `sa` is a live sockaddr_un of the size given.
+        unsafe {
+            let client = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0);
+            assert!(client >= 0);
+            queued.push(std::os::fd::OwnedFd::from_raw_fd(client));
+            let mut sa: libc::sockaddr_un = std::mem::zeroed();
+            sa.sun_family = libc::AF_UNIX as libc::sa_family_t;
+            for (slot, b) in sa
+                .sun_path
+                .iter_mut()
+                .zip(path.as_os_str().as_encoded_bytes())
+            {
+                *slot = *b as libc::c_char;
+            }
+            let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+            libc::connect(client, (&raw const sa).cast(), len) != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
+        }
+    });
+    assert!(full, "the queue never filled: {} connections", queued.len());
+    let url = format!("unix://{}", path.display());
+    let out = health(&["--timeout", "20s", &url]);
+    unhealthy(
+        &out,
+        "the socket's listen queue is full: the server is not accepting",
+    );
+    assert!(out.elapsed < Duration::from_secs(10), "{out:?}");
+    drop(listener);
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

@@ -30,6 +30,8 @@ pub enum Answer {
 pub enum Reason {
     Timeout(Phase),
     Os(Phase, i32),
+    /// A Unix socket whose listen queue is full: a server that no longer accepts.
+    QueueFull,
     /// The server closed the connection without sending a byte.
     NoResponse,
     /// What is wrong, and the response's first bytes.
@@ -97,8 +99,12 @@ fn connect(endpoint: Endpoint, deadline: u64) -> Result<Socket, Reason> {
         Ok(socket) => return Ok(socket),
         Err(failure) => failure,
     };
-    let Endpoint::Ip(Host::Localhost, port) = endpoint else {
-        return Err(reason(Phase::Connect, failed));
+    let port = match endpoint {
+        Endpoint::Ip(Host::Localhost, port) => port,
+        // A Unix socket's connect() fails with EAGAIN, instead of waiting, when the
+        // server's queue of connections it has not accepted is full.
+        Endpoint::Unix(_) if failed == Failure::Os(libc::EAGAIN) => return Err(Reason::QueueFull),
+        _ => return Err(reason(Phase::Connect, failed)),
     };
     let not_there = matches!(
         failed,

@@ -88,9 +88,8 @@ fn describe(line: &mut Line, reason: Reason, timeout_ms: u64) {
         Reason::Os(Phase::Connect, libc::ECONNREFUSED) => {
             line.str("connection refused");
         }
-        Reason::Os(Phase::Connect, libc::EAGAIN) => {
-            // A Unix socket whose listen queue is full: a server that does not accept.
-            line.str("connection refused: the socket's listen queue is full");
+        Reason::QueueFull => {
+            line.str("the socket's listen queue is full: the server is not accepting");
         }
         Reason::Os(phase, err) => {
             line.str(match phase {

@@ -16,12 +16,12 @@ command line. A HEALTHCHECK for images with no shell, curl or wget:
   HEALTHCHECK CMD [\"/pidone\", \"health\", \"http://127.0.0.1:8080/healthz\"]
 
 URL:
-  http://HOST[:PORT][/PATH]  HTTP/1.1 GET; healthy on an accepted status (default 2xx, 3xx)
+  http://HOST[:PORT][/PATH]  HTTP/1.1 GET; healthy on an accepted status (2xx, 3xx)
   tcp://HOST:PORT            healthy when a TCP connection opens
   unix:///PATH               healthy when a connection to the Unix socket opens
 HOST is an IPv4 address, an IPv6 address in brackets ([::1]), or localhost (127.0.0.1,
-then ::1). Host names are refused: pidone is static, with no DNS resolver, and a health
-endpoint is local.
+then ::1). Host names are refused: pidone has no DNS resolver (it would add size and a
+dependency on resolv.conf), and a health endpoint is local.
 
 Options:
   --timeout DUR       limit for the whole check: connect, request and answer (default
