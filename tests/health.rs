@@ -16,13 +16,17 @@ use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, channel};
 use std::thread::sleep;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Runs `pidone health ARGS` to the end (the harness kills it after `HANG`).
+/// Runs `pidone health ARGS` to the end (the harness kills it after `HANG`). `elapsed`
+/// counts from before the spawn, so it is never less than the time pidone itself took.
 fn health(args: &[&str]) -> Outcome {
     let mut all = vec!["health"];
     all.extend(args);
-    common::run(Mode::Plain, &all)
+    let start = Instant::now();
+    let mut out = common::run(Mode::Plain, &all);
+    out.elapsed = start.elapsed();
+    out
 }
 
 /// Exit code 1 and the one stderr line, which must contain `want`.
