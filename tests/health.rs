@@ -393,17 +393,27 @@ fn localhost_is_127_0_0_1_then_ipv6() {
     healthy(&health(&[&format!("http://localhost:{port}/")]));
 }
 
-fn socket_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pidone-health-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+/// A directory of its own for one test, removed when the test ends, pass or fail.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("pidone-health-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[test]
 fn unix_socket() {
-    let path = socket_path("connect.sock");
+    let dir = TempDir::new("connect");
+    let path = dir.0.join("connect.sock");
     let url = format!("unix://{}", path.display());
     let listener = UnixListener::bind(&path).unwrap();
     healthy(&health(&[&url]));
@@ -421,7 +431,8 @@ fn unix_socket() {
 fn a_unix_socket_whose_server_does_not_accept() {
     // A listener with a backlog of 0, its queue filled: a blocking connect() would wait
     // for the server for ever; the check must say what is wrong, at once.
-    let path = socket_path("full.sock");
+    let dir = TempDir::new("full");
+    let path = dir.0.join("full.sock");
     let listener = UnixListener::bind(&path).unwrap();
     let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
     // SAFETY: listen on the listener's own descriptor; no memory is passed.
@@ -456,12 +467,12 @@ fn a_unix_socket_whose_server_does_not_accept() {
     );
     assert!(out.elapsed < Duration::from_secs(10), "{out:?}");
     drop(listener);
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
 fn http_over_a_unix_socket() {
-    let path = socket_path("http.sock");
+    let dir = TempDir::new("http");
+    let path = dir.0.join("http.sock");
     let socket = path.to_str().unwrap();
     for (response, want) in [
         (&b"HTTP/1.1 200 OK\r\n\r\n"[..], None),
@@ -542,12 +553,10 @@ fn help() {
 #[test]
 fn under_the_drop_in_names_health_is_a_command() {
     // tini, dumb-init and catatonit run COMMAND; so does pidone after `--`.
-    let dir = std::env::temp_dir().join(format!("pidone-health-names-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("names");
     let target = "http://127.0.0.1:1/";
     for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
-        let link = dir.join(name);
-        let _ = std::fs::remove_file(&link);
+        let link = dir.0.join(name);
         std::os::unix::fs::symlink(common::pidone(), &link).unwrap();
         let out = std::process::Command::new(&link)
             .args(["health", target])
