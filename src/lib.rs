@@ -6,7 +6,8 @@
 //! - `spawn`: fork and exec, and what the child does in between;
 //! - `supervisor`: the signal loop, forwarding, reaping and the grace period;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
-//! - `sys`, `log`: system calls and output, with no heap and no panics.
+//! - `sys`, `log`: system calls and output, with no heap and no panics;
+//! - `health`: `pidone health URL`, the HEALTHCHECK for images with no shell or curl.
 //!
 //! The library is `no_std` so nothing on pidone's runtime path can reach for the heap,
 //! `std::io` or `format!`: the release binary has no panic runtime and stays tiny.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod decimal;
 pub mod duration;
+pub mod health;
 pub mod init;
 pub mod log;
 pub mod signals;

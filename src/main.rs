@@ -8,7 +8,7 @@ use pidone::args::Args;
 use pidone::cli::{self, Action};
 use pidone::config::Personality;
 use pidone::log::Line;
-use pidone::{init, sys};
+use pidone::{health, init, sys};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -16,7 +16,12 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // SAFETY: these are main's own arguments from the C runtime.
     let args = unsafe { Args::from_main(argc, argv) };
+    // `pidone health URL` only under the pidone name: as tini or dumb-init, `health` would
+    // be the command to run, as it is for those tools.
     let personality = Personality::from_argv0(args.get(0).unwrap_or(b""));
+    if personality == Personality::Pidone && args.get(1) == Some(b"health") {
+        return health::main(|i| args.get(i + 2));
+    }
     match cli::parse(|i| args.get(i), sys::getenv) {
         Ok(Action::Run(cfg)) => init::run(&cfg, args),
         Ok(Action::Help) => {
