@@ -637,12 +637,18 @@ fn nginx_stops_gracefully_and_reloads_on_hup() {
     let mut cases: Vec<(Way, bool)> = WAYS.iter().map(|w| (*w, false)).collect();
     cases.push((Way::Recipe, true));
     let results = each(&cases, |(way, plain)| {
+        let engine = real::Engine::docker(None);
+        let line = r.cmd_line();
         let mut c = if *plain {
             // pidone with no options: SIGTERM reaches nginx as SIGTERM.
-            let engine = real::Engine::docker(None);
             let mut cmd = vec!["--"];
             cmd.extend(r.cmd());
             engine.start("nginx-plain", &["--entrypoint", "/pidone"], &r.image, &cmd)
+        } else if *way == Way::PidoneShell {
+            // The wrapper behind plain pidone: the recipe's --single-child would send the
+            // signal to the shell alone, which is what the recipe's exec form avoids.
+            let cmd = ["--", "sh", "-c", &line];
+            engine.start("nginx-sh", &["--entrypoint", "/pidone"], &r.image, &cmd)
         } else {
             start(r, *way, "nginx", None, &[])
         };
@@ -652,9 +658,17 @@ fn nginx_stops_gracefully_and_reloads_on_hup() {
             let before = nginx_workers(&c);
             c.kill("HUP");
             c.log.wait_for("reconfiguring");
-            let line = c.log.wait_for("start worker process");
+            // Not "start worker processes", the line before the first one.
+            let line = c.log.wait_for("start worker process ");
             let new = line.rsplit(' ').next().unwrap_or("").to_string();
-            let after = nginx_workers(&c);
+            // A worker just forked still has the master's title until it sets its own,
+            // and announces that nowhere: look until it shows as a worker.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut after = nginx_workers(&c);
+            while !after.contains(&new) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+                after = nginx_workers(&c);
+            }
             reload = Some((before, new, after));
         }
         let s = stop(&mut c, TIMEOUT);
