@@ -14,12 +14,29 @@ done
 # busybox-static: a static shell for FROM-scratch test images; tini, dumb-init and catatonit:
 # the originals the drop-in tests compare pidone against; util-linux: unshare; git and
 # python3 (3.11, for tomllib): scripts/release.sh and its reproducibility test.
-packages=(busybox-static tini dumb-init catatonit util-linux procps git python3)
-missing=()
-for pkg in "${packages[@]}"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
+# For the real-engine tests (tests/engines.rs, tests/apps.rs): podman, beside its stock
+# catatonit; debootstrap, for the Debian image of real servers (scripts/rootfs.sh);
+# iproute2, for the second dockerd's own bridge; docker-compose, for `init: true`.
+packages=(busybox-static tini dumb-init catatonit util-linux procps git python3 debootstrap
+    iproute2 docker-compose)
+# podman without its recommends: those pull in a network stack and rootless helpers that
+# these tests do not use (they run podman rootful with --network none).
+lean=(podman)
+missing() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || echo "$pkg"
+    done
+}
+mapfile -t missing_pkgs < <(missing "${packages[@]}")
+mapfile -t missing_lean < <(missing "${lean[@]}")
+if ((${#missing_pkgs[@]} + ${#missing_lean[@]})); then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    if ((${#missing_pkgs[@]})); then
+        apt-get install -y -qq "${missing_pkgs[@]}" >/dev/null
+    fi
+    if ((${#missing_lean[@]})); then
+        apt-get install -y -qq --no-install-recommends "${missing_lean[@]}" >/dev/null
+    fi
 fi

@@ -402,8 +402,14 @@ fn build_images(engine: &str) -> Result<Suite, String> {
     let _ = fs::remove_dir_all(&context);
     result?;
 
+    // Appended, not written: the other engine test binaries record their runs here too,
+    // and scripts/test.sh removes the file before the suite.
     let marker = marker_path();
-    fs::write(&marker, format!("engine {engine} run {run}\n"))
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&marker)
+        .and_then(|mut f| writeln!(f, "engine {engine} run {run}"))
         .map_err(|e| format!("write {}: {e}", marker.display()))?;
     Ok(Suite {
         run,
