@@ -398,11 +398,10 @@ impl<'c> Machine<'c> {
         out: &mut Actions,
     ) -> &'static str {
         match (sweep, self.phase) {
-            (Sweep::Forward(sig), _) if !in_group => {
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !in_group => {
                 out.push(Action::Forward(Who::Pid(pid), sig));
                 "a leftover outside the group: forwarded to it too"
             }
-            (Sweep::Forward(_), _) => "in the group: the group's signal reached it",
             (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {
                 if self.record.contains(pid) {
                     return "already signalled in this drain";
