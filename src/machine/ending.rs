@@ -36,7 +36,11 @@ impl Machine<'_> {
             return "the application still runs";
         };
         let code = self.cfg.status_code(status);
-        if none_left {
+        let main_alive = matches!(
+            self.phase,
+            Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. }
+        );
+        if none_left && !(main_alive && self.cfg.shutdown.leftovers == Leftovers::TermGroup) {
             self.exit(code, out);
             return "no process left: exit with the application's status";
         }
@@ -59,7 +63,8 @@ impl Machine<'_> {
         }
     }
 
-    /// The main child has just been reaped and other processes remain.
+    /// The main child has just been reaped and other processes remain (under dumb-init's
+    /// TermGroup, also when none of pidone's children do).
     pub(super) fn main_exited(&mut self, now: u64, code: i32, out: &mut Actions) -> &'static str {
         let stop = self.cfg.shutdown.stop_signal;
         match (self.cfg.shutdown.leftovers, self.phase) {
@@ -67,6 +72,7 @@ impl Machine<'_> {
                 self.exit(code, out);
                 "leftovers are left to the kernel, as tini and catatonit do"
             }
+            // Even with no child left: not a subreaper, dumb-init's leftovers are not ours.
             (Leftovers::TermGroup, _) => {
                 if let Some(to) = self.cfg.forward_as(libc::SIGTERM) {
                     out.push(Action::Signal(Who::Group, to));

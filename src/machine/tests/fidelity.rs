@@ -354,6 +354,19 @@ fn dumb_init_terms_the_group_at_exit_and_leaves() {
         let acts = main_exits(&mut m, 0, 4);
         assert_eq!(signals_sent(&acts), vec![(Who::Group, expect)], "{args:?}");
         assert_eq!(acts.last(), Some(&Action::Exit(4)));
+        // Not a subreaper (dumb-init is none), its leftovers are not pidone's children:
+        // the group still gets the SIGTERM when none is left to reap.
+        let mut m = Machine::new(&cfg, false, MAIN);
+        step(
+            &mut m,
+            0,
+            Event::Reaped {
+                pid: MAIN,
+                status: 4 << 8,
+            },
+        );
+        let acts = step(&mut m, 0, Event::ReapDone { none_left: true });
+        assert_eq!(signals_sent(&acts), vec![(Who::Group, expect)], "{args:?}");
     }
 }
 
