@@ -228,22 +228,25 @@ fn not_pid1_the_shutdown_is_bounded_and_complete() {
 }
 
 /// --stop-delay: SIGTERM is held; a SIGINT during the delay ends it, and the application
-/// receives the held SIGTERM first, then the SIGINT.
+/// receives both: the held SIGTERM (forwarded first), then the SIGINT. (An application that
+/// takes blocked signals in a batch sees the kernel's order, lowest number first, so the
+/// order is checked in the unit test `a_signal_held_in_the_stop_delay_goes_first`.)
 #[test]
-fn the_held_signal_is_forwarded_before_the_one_that_ends_the_delay() {
+fn the_held_signal_is_not_lost_when_another_ends_the_delay() {
     let sigecho = example("sigecho");
     let marker = 40; // SIGRTMIN+6 as the kernel and sigecho number it (musl's SIGRTMIN() is 35)
     let p = start(
         Mode::Pid1,
-        &["--stop-delay", "20s", "--", &sigecho, "--exit-on", "INT"],
+        &["--stop-delay", "20s", "--", &sigecho, "--exit-on", "TERM"],
     );
     p.until("ready");
     p.signal(libc::SIGTERM);
     p.signal(marker);
     assert_eq!(p.line(), "got SIGRTMIN+6");
     p.signal(libc::SIGINT);
-    assert_eq!(p.line(), "got SIGTERM");
-    assert_eq!(p.line(), "got SIGINT");
+    let mut got = vec![p.line(), p.line()];
+    got.sort();
+    assert_eq!(got, ["got SIGINT", "got SIGTERM"]);
     let out = p.wait();
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert!(
