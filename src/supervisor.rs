@@ -7,7 +7,8 @@
 //! never wakes up. The kernel hands out the lowest-numbered pending signal first, so a
 //! stream of one signal (a SIGHUP storm) would starve SIGCHLD (17) and SIGTERM (15): each
 //! round looks at the pending set and takes SIGCHLD first, then the stop signal, then the
-//! others in turn, and a passed deadline comes before any of them.
+//! others in turn (each the next pending one above the last taken, wrapping around), and a
+//! passed deadline comes before any of them.
 
 use crate::config::Config;
 use crate::log::{Level, Log};
@@ -85,8 +86,12 @@ impl<'c> Supervisor<'c> {
     fn next_signal(&mut self) -> Option<sys::Received> {
         let pending = sys::pending();
         if pending == 0 {
+            // Nothing pending: the turn starts over, so signals that arrive together are
+            // taken lowest first, in the kernel's order, as a marker-ordered test expects.
             let timeout = self.deadline.map(|at| at.saturating_sub(sys::now_ns()));
-            return sys::wait_signal(sys::ALL_SIGNALS, timeout);
+            let got = sys::wait_signal(sys::ALL_SIGNALS, timeout);
+            self.cursor = got.map_or(0, |g| g.signo);
+            return got;
         }
         let stop = self.cfg.shutdown.stop_signal;
         let pick = if pending & sys::mask_of(libc::SIGCHLD) != 0 {
