@@ -271,14 +271,16 @@ impl<'c> Supervisor<'c> {
         if let Some(status) = self.machine.status() {
             event = event.status(status);
         }
+        // New fields go before the established three, which scripts (and tests) read at
+        // the end of the line.
         event
             .num("ran_ms", clamp(ran_ms))
-            .num("orphans_reaped", i64::from(stats.orphans))
-            .num("leftovers_terminated", i64::from(stats.terminated))
-            .num("killed", i64::from(stats.killed))
             .num("waited_for", i64::from(stats.waited))
             // LOG-DROPS: the log helper adds the count of dropped log lines here, e.g.
             // `.num("log_dropped", crate::log::dropped())`.
+            .num("orphans_reaped", i64::from(stats.orphans))
+            .num("leftovers_terminated", i64::from(stats.terminated))
+            .num("killed", i64::from(stats.killed))
             .emit();
     }
 }

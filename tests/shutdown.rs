@@ -237,7 +237,7 @@ fn the_held_signal_is_not_lost_when_another_ends_the_delay() {
     let marker = 40; // SIGRTMIN+6 as the kernel and sigecho number it (musl's SIGRTMIN() is 35)
     let p = start(
         Mode::Pid1,
-        &["--stop-delay", "20s", "--", &sigecho, "--exit-on", "TERM"],
+        &["--stop-delay", "20s", "--", &sigecho, "--exit-on", "USR2"],
     );
     p.until("ready");
     p.signal(libc::SIGTERM);
@@ -247,6 +247,7 @@ fn the_held_signal_is_not_lost_when_another_ends_the_delay() {
     let mut got = vec![p.line(), p.line()];
     got.sort();
     assert_eq!(got, ["got SIGINT", "got SIGTERM"]);
+    p.signal(libc::SIGUSR2);
     let out = p.wait();
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert!(
