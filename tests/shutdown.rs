@@ -362,22 +362,3 @@ fn a_signal_pidone_caused_is_never_forwarded() {
         assert_eq!(status.code(), Some(7), "{mode:?}");
     }
 }
-
-/// No stream of one signal starves SIGCHLD: a process floods pidone with SIGHUP (1, which
-/// the kernel would always hand out before SIGCHLD, 17); the application's exit is still
-/// reaped and pidone exits with its status.
-#[test]
-fn a_sighup_storm_does_not_starve_sigchld() {
-    for mode in MODES {
-        let script = "trap '' HUP; init=$PPID; \
-                      (trap '' HUP; while :; do kill -HUP $init || exit; done) & \
-                      sleep 0.5; exit 7";
-        let out = run(mode, &sh_args(&["--grace", "2s"], script));
-        assert_eq!(out.code(), 7, "{mode:?}: {}", out.stderr);
-        assert!(
-            out.elapsed < Duration::from_secs(10),
-            "{mode:?}: {:?}",
-            out.elapsed
-        );
-    }
-}
