@@ -3,10 +3,9 @@
 
 use crate::sys;
 
-/// Sends `sig` to each current child of pidone. Returns false when the list cannot be read
-/// (no /proc, no descriptor left): then only the process group the caller signalled was
-/// reached.
-pub fn signal_children(sig: i32) -> bool {
+/// Calls `each` with each current child of pidone. Returns false when the list cannot be
+/// read (no /proc, no descriptor left).
+pub fn for_each(mut each: impl FnMut(sys::Pid)) -> bool {
     let mut path = crate::log::Line::new();
     path.str("/proc/self/task/")
         .num(i64::from(sys::getpid()))
@@ -35,14 +34,14 @@ pub fn signal_children(sig: i32) -> bool {
             } else {
                 // These are unreaped children of ours, so their pids cannot be reused.
                 if pid > 1 {
-                    let _ = sys::kill(pid, sig);
+                    each(pid);
                 }
                 pid = 0;
             }
         }
     }
     if pid > 1 {
-        let _ = sys::kill(pid, sig);
+        each(pid);
     }
     // SAFETY: closing the descriptor opened above.
     unsafe { libc::close(fd) };

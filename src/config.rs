@@ -249,6 +249,11 @@ impl<'a> Config<'a> {
         self.rewrite.get(sig)
     }
 
+    /// The exit status pidone reports for a wait `status` of the child.
+    pub fn status_code(&self, status: i32) -> i32 {
+        self.exit_code(exit_status(status))
+    }
+
     /// The exit status pidone reports for the child's `code` (after tini's `-e`).
     pub fn exit_code(&self, code: i32) -> i32 {
         let low = (code & 0xff) as u8;
@@ -269,4 +274,13 @@ pub const TTY_STOPS: SignalSet = SignalSet::EMPTY
 /// Whether `sig` names a signal pidone can forward (1..=64).
 pub fn valid_signal(sig: i32) -> bool {
     (1..=signals::MAX).contains(&sig)
+}
+
+/// A wait status as a shell reports it: the exit code, or 128+N for death by signal N.
+pub fn exit_status(status: i32) -> i32 {
+    if libc::WIFSIGNALED(status) {
+        128i32.saturating_add(libc::WTERMSIG(status))
+    } else {
+        libc::WEXITSTATUS(status)
+    }
 }

@@ -93,7 +93,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     sys::chdir_root();
     sys::close_fds_from_3();
 
-    let code = Supervisor::new(cfg, child).run();
+    let code = Supervisor::new(cfg, child).run(terminal.taken);
     terminal.restore();
     code
 }

@@ -4,7 +4,8 @@
 //! - `cli`: the command line and environment, read once into a `config::Config`;
 //! - `init`: start-up: block signals, subreaper, spawn, hand over to the loop;
 //! - `spawn`: fork and exec, and what the child does in between;
-//! - `supervisor`: the signal loop, forwarding, reaping and the grace period;
+//! - `machine`: every decision about a signal or a child, as a pure state machine;
+//! - `supervisor`: the loop that feeds it events and performs its actions;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
 //! - `sys`, `log`: system calls and output, with no heap and no panics;
 //! - `health`: `pidone health URL`, the HEALTHCHECK for images with no shell or curl.
@@ -25,6 +26,7 @@ pub mod duration;
 pub mod health;
 pub mod init;
 pub mod log;
+pub mod machine;
 pub mod signals;
 pub mod spawn;
 pub mod supervisor;

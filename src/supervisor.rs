@@ -1,377 +1,316 @@
-//! The signal loop: pidone's whole life as PID 1, as a state machine.
+//! The executor of `machine`: pidone's loop as PID 1. It takes signals, reaps, lists
+//! children and reads the clock, feeds what happened to the machine, and performs the
+//! actions it returns with system calls. It decides nothing itself.
 //!
 //! Every signal is blocked and taken synchronously with `sigtimedwait`, which waits with a
-//! timeout only while a deadline (stop delay or grace period) is running: an idle pidone
-//! never wakes up. Each wake-up is one of three events: SIGCHLD (reap), another signal
-//! (forward it), or the deadline (forward a held signal, or SIGKILL what is left).
+//! timeout only while a deadline (stop delay or grace period) is armed: an idle pidone
+//! never wakes up. The kernel hands out the lowest-numbered pending signal first, so a
+//! stream of one signal (a SIGHUP storm) would starve SIGCHLD (17) and SIGTERM (15): each
+//! round looks at the pending set and takes SIGCHLD first, then the stop signal, then the
+//! others in turn (each the next pending one above the last taken, wrapping around), and a
+//! passed deadline comes before any of them.
 
-use crate::config::{Config, JobControl, Leftovers, Start, Target};
+use crate::config::Config;
 use crate::log::{Level, Log};
-use crate::sys::{self, Pid, Reaped};
+use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Output, Who};
+use crate::signals::SignalSet;
+use crate::sys::{self, Mask, Pid, Reaped};
 
-/// Where shutdown stands.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum State {
-    /// The application runs; nobody has asked it to stop.
-    Running,
-    /// A termination signal is held for the stop delay before it is forwarded.
-    Delaying { sig: i32, forward_at: u64 },
-    /// A termination signal was forwarded; at `kill_at` everything left is SIGKILLed.
-    Stopping { kill_at: u64 },
-    /// The main child has exited; what it left running got SIGTERM and has until `kill_at`.
-    Draining { kill_at: u64 },
-    /// SIGKILL was sent; what is left is only waiting to be reaped.
-    Killed,
-}
-
-/// Counts for the exit report.
-#[derive(Default)]
-struct Stats {
-    /// Processes reaped that were not the main child, before any drain.
-    orphans: u32,
-    /// Leftovers that ended during the drain after SIGTERM.
-    terminated: u32,
-    /// Processes reaped after pidone sent SIGKILL.
-    killed: u32,
-}
+pub use crate::config::exit_status;
 
 pub struct Supervisor<'c> {
     cfg: &'c Config<'c>,
+    machine: Machine<'c>,
     log: Log,
-    pid1: bool,
-    /// The main child (0 in pause mode, which has none).
-    child: Pid,
-    /// Its wait status, once reaped.
-    status: Option<i32>,
-    state: State,
+    me: Pid,
+    /// The main child (0 in pause mode).
+    main: Pid,
+    deadline: Option<u64>,
     started_ns: u64,
-    stats: Stats,
-    /// Set when pidone is done, to the status it exits with.
+    /// The last signal taken outside the priority ones: the next round starts after it.
+    cursor: i32,
     exit: Option<i32>,
-    /// Not PID 1 and its children could not be listed (no /proc): leftovers that left the
-    /// process group cannot be signalled, so pidone must not wait for them.
-    blind: bool,
-}
-
-const NS_PER_MS: u64 = 1_000_000;
-
-fn is_termination(sig: i32) -> bool {
-    matches!(sig, libc::SIGTERM | libc::SIGINT | libc::SIGQUIT)
 }
 
 impl<'c> Supervisor<'c> {
     pub fn new(cfg: &'c Config<'c>, child: Pid) -> Self {
+        let me = sys::getpid();
         Supervisor {
             cfg,
+            machine: Machine::new(cfg, me == 1, child),
             log: cfg.log,
-            pid1: sys::getpid() == 1,
-            child,
-            status: None,
-            state: State::Running,
+            me,
+            main: child,
+            deadline: None,
             started_ns: sys::now_ns(),
-            stats: Stats::default(),
+            cursor: 0,
             exit: None,
-            blind: false,
         }
     }
 
-    /// Runs until pidone should exit; returns the exit status.
-    pub fn run(&mut self) -> i32 {
-        loop {
-            match sys::wait_signal(sys::ALL_SIGNALS, self.timeout()) {
-                None => self.on_deadline(),
-                Some(got) if got.signo == libc::SIGCHLD => self.reap(),
-                Some(got) => self.on_signal(got.signo),
+    /// Runs until pidone should exit; returns the exit status. `taken`: real signals
+    /// already taken from the pending set before the loop (see `terminal`).
+    pub fn run(&mut self, taken: SignalSet) -> i32 {
+        for sig in 1..=crate::signals::MAX {
+            if taken.contains(sig) && self.exit.is_none() {
+                self.feed(Event::Signal {
+                    sig,
+                    from_self: false,
+                });
             }
+        }
+        loop {
             if let Some(code) = self.exit {
                 self.report(code);
                 return code;
             }
-        }
-    }
-
-    /// How long the next wait may block: until the state's deadline, or forever.
-    fn timeout(&self) -> Option<u64> {
-        let deadline = match self.state {
-            State::Delaying { forward_at, .. } => forward_at,
-            State::Stopping { kill_at } | State::Draining { kill_at } => kill_at,
-            State::Running | State::Killed => return None,
-        };
-        Some(deadline.saturating_sub(sys::now_ns()))
-    }
-
-    fn grace_ms(&self) -> u64 {
-        self.cfg.shutdown.grace_ms.unwrap_or(10_000)
-    }
-
-    fn drain(&self) -> bool {
-        matches!(
-            self.cfg.shutdown.leftovers,
-            Leftovers::Drain | Leftovers::TermGroup
-        )
-    }
-
-    fn group(&self) -> bool {
-        self.cfg.target == Target::Group
-    }
-
-    fn grace_deadline(&self) -> u64 {
-        sys::now_ns().saturating_add(self.grace_ms().saturating_mul(NS_PER_MS))
-    }
-
-    fn on_signal(&mut self, sig: i32) {
-        if self.child == 0 {
-            // Pause mode: nothing to forward to; TERM and INT end it, like catatonit -P.
-            if matches!(sig, libc::SIGTERM | libc::SIGINT) {
-                self.exit = Some(0);
+            if self.deadline.is_some_and(|at| sys::now_ns() >= at) {
+                self.deadline = None;
+                self.feed(Event::Deadline);
+                continue;
             }
-            return;
-        }
-        let to = self.cfg.forward_as(sig).unwrap_or(0);
-        let stop_delay_ms = self.cfg.shutdown.stop_delay_ms;
-        if is_termination(sig) && to != 0 {
-            match self.state {
-                State::Running if stop_delay_ms > 0 => {
-                    // Hold it: load balancers are still sending traffic to the app.
-                    let forward_at =
-                        sys::now_ns().saturating_add(stop_delay_ms.saturating_mul(NS_PER_MS));
-                    self.log
-                        .event(Level::Info, "holding")
-                        .signal("signal", sig)
-                        .num("delay_ms", stop_delay_ms as i64)
-                        .emit();
-                    self.state = State::Delaying { sig, forward_at };
-                    return;
-                }
-                // The first termination signal (or a second one cutting the delay short)
-                // starts the grace period.
-                State::Running | State::Delaying { .. } => {
-                    self.forward(sig, to);
-                    self.start_grace();
-                    return;
-                }
-                _ => {}
+            match self.next_signal() {
+                // A timeout: the deadline check above decides.
+                None => {}
+                Some(got) if got.signo == libc::SIGCHLD => self.reap(),
+                Some(got) => self.feed(Event::Signal {
+                    sig: got.signo,
+                    from_self: got.sender == self.me,
+                }),
             }
         }
-        self.forward(sig, to);
     }
 
-    fn start_grace(&mut self) {
-        if self.child > 0 && self.status.is_none() && sys::is_stopped(self.child) {
-            // A stopped application (Ctrl-Z, SIGTSTP) acts on the termination signal only
-            // once it runs again; without this it would sit out the grace and die by KILL.
-            self.forward(libc::SIGCONT, libc::SIGCONT);
+    /// The next signal: SIGCHLD first, then the stop signal, then the others round-robin;
+    /// when none is pending, waits (until the deadline, or forever).
+    fn next_signal(&mut self) -> Option<sys::Received> {
+        let pending = sys::pending();
+        if pending == 0 {
+            // Nothing pending: the turn starts over, so signals that arrive together are
+            // taken lowest first, in the kernel's order, as a marker-ordered test expects.
+            let timeout = self.deadline.map(|at| at.saturating_sub(sys::now_ns()));
+            let got = sys::wait_signal(sys::ALL_SIGNALS, timeout);
+            self.cursor = got.map_or(0, |g| g.signo);
+            return got;
         }
-        self.log
-            .event(Level::Info, "grace started")
-            .num("grace_ms", self.grace_ms() as i64)
-            .emit();
-        self.state = State::Stopping {
-            kill_at: self.grace_deadline(),
-        };
-    }
-
-    /// Sends `to` (what `sig` is rewritten as) to the child or its process group.
-    fn forward(&mut self, sig: i32, to: i32) {
-        if to == 0 {
-            self.log
-                .event(Level::Info, "dropped")
-                .signal("signal", sig)
-                .emit();
-            return;
-        }
-        // Once the main child is reaped its pid may be reused by a stranger: only its group
-        // (whose id cannot be reused while a member lives) is still a safe target.
-        if self.status.is_some() && !self.group() {
-            return;
-        }
-        let target = if self.group() {
-            -self.child
+        let stop = self.cfg.shutdown.stop_signal;
+        let pick = if pending & sys::mask_of(libc::SIGCHLD) != 0 {
+            libc::SIGCHLD
+        } else if pending & sys::mask_of(stop) != 0 {
+            stop
         } else {
-            self.child
+            let next = round_robin(pending, self.cursor);
+            self.cursor = next;
+            next
         };
-        match sys::kill(target, to) {
-            // Checked first, as in `reap`: this is the signal path, once per signal.
+        sys::wait_signal(sys::mask_of(pick), Some(0))
+    }
+
+    fn now(&self) -> u64 {
+        sys::now_ns()
+    }
+
+    fn feed(&mut self, event: Event) {
+        let now = self.now();
+        let out = self.machine.step(now, event);
+        self.execute(&out);
+    }
+
+    fn execute(&mut self, out: &Output) {
+        if let Some(why) = out.why {
+            if self.log.enabled(Level::Debug) {
+                self.log
+                    .event(Level::Debug, "decided")
+                    .text("why", why.as_bytes())
+                    .emit();
+            }
+        }
+        for action in out.actions.as_slice() {
+            match *action {
+                Action::Forward(who, sig) => self.send(who, sig, "forwarded"),
+                Action::Signal(who, sig) => self.send(who, sig, "signalled"),
+                Action::ContIfStopped(pid) => {
+                    if pid > 0 && sys::is_stopped(pid) {
+                        self.send(Who::Pid(pid), libc::SIGCONT, "continued");
+                    }
+                }
+                Action::List(sweep) => {
+                    let main = self.main;
+                    let complete = crate::children::for_each(|pid| {
+                        let in_group = main > 0 && sys::getpgid(pid) == Some(main);
+                        self.feed(Event::Child {
+                            pid,
+                            in_group,
+                            sweep,
+                        });
+                    });
+                    self.feed(Event::ListDone { sweep, complete });
+                }
+                Action::Arm(at) => self.deadline = Some(at),
+                Action::Cancel => self.deadline = None,
+                Action::StopSelf => {
+                    // dumb-init's job control: stop with the child; SIGCONT resumes here.
+                    let _ = sys::kill(self.me, libc::SIGSTOP);
+                }
+                Action::Log(note) => self.note(note),
+                Action::Exit(code) => self.exit = Some(code),
+            }
+        }
+    }
+
+    fn send(&self, who: Who, sig: i32, what: &str) {
+        let target = match who {
+            Who::Main => self.main,
+            Who::Group => -self.main,
+            Who::Everyone => -1,
+            Who::Pid(pid) => pid,
+        };
+        // Pause mode has no main child: never kill(0) or kill(-0), which is our own group.
+        if target == 0 {
+            return;
+        }
+        match sys::kill(target, sig) {
+            // Checked first: this is the signal path, once per signal.
             Ok(()) if !self.log.enabled(Level::Info) => {}
             Ok(()) => self
                 .log
-                .event(Level::Info, "forwarded")
-                .signal("signal", to)
+                .event(Level::Info, what)
+                .signal("signal", sig)
                 .num("pid", i64::from(target))
                 .emit(),
-            Err(err) => self
-                .log
-                .event(
-                    if err == libc::ESRCH {
-                        Level::Debug
-                    } else {
-                        Level::Warn
-                    },
-                    "forward failed",
-                )
-                .signal("signal", to)
-                .num("pid", i64::from(target))
-                .text("error", sys::strerror(err).as_bytes())
-                .emit(),
-        }
-        let stop_self =
-            self.cfg.job_control == JobControl::StopSelf && self.cfg.start == Start::Session;
-        if stop_self && to == libc::SIGSTOP {
-            // dumb-init stops itself with its child so a shell's job control sees it stop.
-            let _ = sys::kill(sys::getpid(), libc::SIGSTOP);
-        }
-    }
-
-    fn on_deadline(&mut self) {
-        match self.state {
-            State::Delaying { sig, .. } => {
-                let to = self.cfg.forward_as(sig).unwrap_or(0);
-                self.forward(sig, to);
-                self.start_grace();
-            }
-            State::Stopping { .. } | State::Draining { .. } => {
-                self.log
-                    .event(Level::Warn, "grace expired")
-                    .num("grace_ms", self.grace_ms() as i64)
-                    .emit();
-                self.signal_everything(libc::SIGKILL);
-                self.state = State::Killed;
-                // Decide now rather than on the next SIGCHLD, which never comes when all
-                // that is left is out of reach (see `blind`).
-                self.reap();
-            }
-            // No deadline in these states; a spurious wake-up changes nothing.
-            State::Running | State::Killed => {}
-        }
-    }
-
-    /// Sends `sig` to the child's process group and to every other process pidone is
-    /// responsible for: the whole PID namespace when PID 1 (kill(-1) is only safe there),
-    /// otherwise its own children, the orphans re-parented to it as subreaper.
-    fn signal_everything(&mut self, sig: i32) {
-        if self.child > 0 {
-            let _ = sys::kill(-self.child, sig);
-        }
-        if self.pid1 {
-            let _ = sys::kill(-1, sig);
-        } else if !crate::children::signal_children(sig) {
-            self.blind = true;
-        }
-        self.log
-            .event(Level::Info, "signalled all")
-            .signal("signal", sig)
-            .emit();
-    }
-
-    /// Drains every exited child, then decides what the main child's exit means.
-    fn reap(&mut self) {
-        let none_left = loop {
-            match sys::reap_one() {
-                Reaped::Child(pid, status) if pid == self.child => {
-                    self.status = Some(status);
-                    self.log
-                        .event(Level::Info, "child exited")
-                        .num("pid", i64::from(pid))
-                        .status(status)
-                        .emit();
-                }
-                Reaped::Child(pid, status) => {
-                    let counter = match self.state {
-                        State::Draining { .. } => &mut self.stats.terminated,
-                        State::Killed => &mut self.stats.killed,
-                        _ => &mut self.stats.orphans,
-                    };
-                    *counter = counter.saturating_add(1);
-                    let level = self.cfg.reap_level;
-                    // Checked first: this runs once per orphan, and building even a
-                    // discarded line costs a 512-byte buffer each time.
-                    if self.log.enabled(level) {
-                        self.log
-                            .event(level, "reaped")
-                            .num("pid", i64::from(pid))
-                            .status(status)
-                            .emit();
-                    }
-                }
-                Reaped::NoneExited => break false,
-                Reaped::NoChildren => break true,
-            }
-        };
-        self.after_reap(none_left);
-    }
-
-    fn after_reap(&mut self, none_left: bool) {
-        let Some(status) = self.status else {
-            if none_left && self.child > 0 {
-                // Our own child can only be reaped by us; if it is gone without a status,
-                // something outside broke the rules. Exiting beats hanging forever.
-                self.log
-                    .message(Level::Error)
-                    .str("main child vanished without an exit status")
-                    .emit();
-                self.exit = Some(1);
-            }
-            return;
-        };
-        let code = self.cfg.exit_code(exit_status(status));
-        match self.state {
-            State::Running | State::Delaying { .. } | State::Stopping { .. } => {
-                if !self.drain() || none_left {
-                    self.exit = Some(code);
-                    return;
-                }
-                // Leftovers (daemons, background jobs): TERM them, and CONT so a stopped
-                // one can act on it, then give them what is left of the grace period.
-                let kill_at = match self.state {
-                    State::Stopping { kill_at } => kill_at,
-                    _ => self.grace_deadline(),
+            Err(err) => {
+                let level = if err == libc::ESRCH {
+                    Level::Debug
+                } else {
+                    Level::Warn
                 };
-                self.log.event(Level::Info, "draining").emit();
-                self.signal_everything(libc::SIGTERM);
-                self.signal_everything(libc::SIGCONT);
-                self.state = State::Draining { kill_at };
-            }
-            State::Draining { .. } | State::Killed => {
-                // After SIGKILL, a blind pidone has done all it can: what is left outside
-                // the group was never reachable, and waiting for it would never end.
-                let unreachable = self.blind && self.state == State::Killed;
-                if unreachable && !none_left {
+                if self.log.enabled(level) {
                     self.log
-                        .message(Level::Warn)
-                        .str("leftovers outside the process group could not be found (no /proc): exiting without them")
+                        .event(level, "signal failed")
+                        .signal("signal", sig)
+                        .num("pid", i64::from(target))
+                        .text("error", sys::strerror(err).as_bytes())
                         .emit();
                 }
-                if none_left || !self.drain() || unreachable {
-                    self.exit = Some(code);
-                }
             }
+        }
+    }
+
+    fn note(&self, note: Note) {
+        let log = &self.log;
+        match note {
+            Note::Holding(sig, ms) => log
+                .event(Level::Info, "holding")
+                .signal("signal", sig)
+                .num("delay_ms", clamp(ms))
+                .emit(),
+            Note::GraceStarted(ms) => log
+                .event(Level::Info, "grace started")
+                .num("grace_ms", clamp(ms))
+                .emit(),
+            Note::GraceExpired => log.event(Level::Warn, "grace expired").emit(),
+            Note::Draining => log.event(Level::Info, "draining").emit(),
+            Note::Dropped(sig) => log.event(Level::Info, "dropped").signal("signal", sig).emit(),
+            Note::RecordFull => log
+                .message(Level::Warn)
+                .str("too many leftovers outside the process group to signal one by one: the rest are left to the deadline")
+                .emit(),
+            Note::Blind => log
+                .message(Level::Warn)
+                .str("leftovers outside the process group could not be found (no /proc): exiting without them")
+                .emit(),
+            Note::Vanished => log
+                .message(Level::Error)
+                .str("main child vanished without an exit status")
+                .emit(),
+        }
+    }
+
+    /// Drains every exited child into the machine, then tells it the pass is over.
+    fn reap(&mut self) {
+        loop {
+            match sys::reap_one() {
+                Reaped::Child(pid, status) => {
+                    self.log_reaped(pid, status);
+                    self.feed(Event::Reaped { pid, status });
+                }
+                Reaped::NoneExited => return self.feed(Event::ReapDone { none_left: false }),
+                Reaped::NoChildren => return self.feed(Event::ReapDone { none_left: true }),
+            }
+        }
+    }
+
+    fn log_reaped(&self, pid: Pid, status: i32) {
+        let (level, what) = if pid == self.main {
+            (Level::Info, "child exited")
+        } else {
+            (self.cfg.reap_level, "reaped")
+        };
+        // Checked first: this runs once per orphan, and building even a discarded line
+        // costs a 512-byte buffer each time.
+        if self.log.enabled(level) {
+            self.log
+                .event(level, what)
+                .num("pid", i64::from(pid))
+                .status(status)
+                .emit();
         }
     }
 
     /// The exit report (`-v`): how the application ended and what pidone cleaned up.
     fn report(&self, code: i32) {
+        if !self.log.enabled(Level::Info) {
+            return;
+        }
         let ran_ms = sys::now_ns().saturating_sub(self.started_ns) / NS_PER_MS;
+        let stats = self.machine.stats();
         let mut event = self
             .log
             .event(Level::Info, "exit")
             .num("code", i64::from(code));
-        if let Some(status) = self.status {
+        if let Some(status) = self.machine.status() {
             event = event.status(status);
         }
+        // New fields go before the established three, which scripts (and tests) read at
+        // the end of the line.
         event
-            .num("ran_ms", ran_ms as i64)
-            .num("orphans_reaped", i64::from(self.stats.orphans))
-            .num("leftovers_terminated", i64::from(self.stats.terminated))
-            .num("killed", i64::from(self.stats.killed))
+            .num("ran_ms", clamp(ran_ms))
+            .num("waited_for", i64::from(stats.waited))
+            // LOG-DROPS: the log helper adds the count of dropped log lines here, e.g.
+            // `.num("log_dropped", crate::log::dropped())`.
+            .num("orphans_reaped", i64::from(stats.orphans))
+            .num("leftovers_terminated", i64::from(stats.terminated))
+            .num("killed", i64::from(stats.killed))
             .emit();
     }
 }
 
-/// A wait status as a shell reports it: the exit code, or 128+N for death by signal N.
-pub fn exit_status(status: i32) -> i32 {
-    if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        libc::WEXITSTATUS(status)
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The first pending signal after `after`, wrapping around (`pending` is not empty).
+fn round_robin(pending: Mask, after: i32) -> i32 {
+    let after = u32::try_from(after).unwrap_or(0).min(64);
+    // Bits above `after` (signal n is bit n-1: bits at index >= after are signals > after).
+    let above = pending
+        .checked_shr(after)
+        .map_or(0, |p| p.checked_shl(after).unwrap_or(0));
+    let from = if above != 0 { above } else { pending };
+    i32::try_from(from.trailing_zeros()).map_or(1, |bit| bit.saturating_add(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_robin;
+
+    #[test]
+    fn round_robin_takes_turns() {
+        let set = 1u64 | 1 << 2 | 1 << 63; // signals 1, 3, 64
+        assert_eq!(round_robin(set, 0), 1);
+        assert_eq!(round_robin(set, 1), 3);
+        assert_eq!(round_robin(set, 3), 64);
+        assert_eq!(round_robin(set, 64), 1);
+        assert_eq!(round_robin(1 << 4, 9), 5);
     }
 }

@@ -101,6 +101,27 @@ pub fn wait_signal(set: Mask, timeout_ns: Option<u64>) -> Option<Received> {
     }
 }
 
+/// The signals pending for pidone (blocked, not yet taken).
+pub fn pending() -> Mask {
+    let mut set: Mask = 0;
+    // SAFETY: `set` is a live u64 the kernel writes; the size is that of the u64 mask.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigpending,
+            &mut set as *mut Mask,
+            core::mem::size_of::<Mask>(),
+        )
+    };
+    set
+}
+
+/// The process group of `pid`, if it exists.
+pub fn getpgid(pid: Pid) -> Option<Pid> {
+    // SAFETY: getpgid has no memory effects.
+    let pgid = unsafe { libc::getpgid(pid) };
+    (pgid >= 0).then_some(pgid)
+}
+
 /// One result of a non-blocking `waitpid(-1)`.
 pub enum Reaped {
     Child(Pid, i32),

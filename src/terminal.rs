@@ -7,6 +7,7 @@
 //! in the same session, so the kernel honours it. When stdin is not a terminal nothing here
 //! does anything; ENOTTY and ENXIO are the normal answers.
 
+use crate::signals::SignalSet;
 use crate::sys::{self, Mask};
 
 pub struct Terminal {
@@ -16,6 +17,10 @@ pub struct Terminal {
     /// back at exit. `None` when the terminal was not pidone's to restore (or not a
     /// terminal): a background pidone must not undo the modes of the job in front.
     saved: Option<libc::termios>,
+    /// Real signals (sent by a process, not by the hang-up) taken while giving up the
+    /// terminal: the loop handles them first. Not put back with kill(self), which the loop
+    /// would drop as a signal pidone caused.
+    pub taken: SignalSet,
 }
 
 impl Terminal {
@@ -24,6 +29,7 @@ impl Terminal {
         let none = Terminal {
             foreground: false,
             saved: None,
+            taken: SignalSet::EMPTY,
         };
         // SAFETY: isatty only inspects descriptor 0.
         if unsafe { libc::isatty(0) } != 1 {
@@ -40,10 +46,11 @@ impl Terminal {
         if session {
             // dumb-init's way: give up the terminal so the child's new session can take it.
             // The modes are still pidone's to restore if its group held the terminal.
-            release_controlling_terminal();
+            let taken = release_controlling_terminal();
             return Terminal {
                 foreground: false,
                 saved: saved.filter(|_| held),
+                taken,
             };
         }
         // SAFETY: getpgrp/getsid/getpid/tcgetpgrp/ioctl have no memory effects here.
@@ -61,6 +68,7 @@ impl Terminal {
         Terminal {
             foreground,
             saved: saved.filter(|_| foreground),
+            taken: SignalSet::EMPTY,
         }
     }
 
@@ -86,19 +94,23 @@ impl Terminal {
 /// SIGCONT to the foreground group, pidone's own: take those two kernel signals off the
 /// pending set so they are not forwarded as if a person had sent them (dumb-init #136).
 /// The kernel sends them as from the caller, so their sender is pidone itself; one from
-/// anybody else is real and is left for the loop.
-fn release_controlling_terminal() {
+/// anybody else is real and is returned, for the loop to handle first.
+fn release_controlling_terminal() -> SignalSet {
+    let mut real = SignalSet::EMPTY;
     // SAFETY: TIOCNOTTY takes no argument and only changes the session's terminal.
     if unsafe { libc::ioctl(0, libc::TIOCNOTTY) } != 0 {
-        return;
+        return real;
     }
     let me = sys::getpid();
     let hangup: Mask = sys::mask_of(libc::SIGHUP) | sys::mask_of(libc::SIGCONT);
-    while let Some(got) = sys::wait_signal(hangup, Some(0)) {
-        if got.sender != me {
-            // Sent by a process, not by the hang-up: it is real; put it back for the loop.
-            let _ = sys::kill(me, got.signo);
+    // At most one of each is pending (standard signals do not queue): two rounds suffice.
+    for _ in 0..2 {
+        let Some(got) = sys::wait_signal(hangup, Some(0)) else {
             break;
+        };
+        if got.sender != me {
+            real = real.with(got.signo);
         }
     }
+    real
 }

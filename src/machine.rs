@@ -1,0 +1,279 @@
+//! pidone's decisions as a pure state machine: a phase plus an event in, a new phase plus
+//! a list of actions out. No system calls and no clock: time comes with each event, and
+//! `supervisor` performs the actions. Every decision about a signal or a child is here,
+//! each with its one-line reason; docs/state-machine.md is rendered from the table in
+//! `tests/table.rs`, which the unit tests check against this code.
+//!
+//! The rules (issue 11): only the configured stop signal starts the stop delay and the
+//! grace period, and without a grace pidone never SIGKILLs what a signal from outside left
+//! running. Each process gets each of pidone's signals at most once per event. Nothing
+//! pidone caused itself is forwarded.
+
+mod ending;
+mod record;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use record::RECORD_CAP;
+pub use types::*;
+
+use crate::config::{Config, JobControl, Leftovers, TTY_STOPS, Target};
+use crate::sys::Pid;
+use record::Record;
+
+pub const NS_PER_MS: u64 = 1_000_000;
+
+/// `now` plus `ms`, saturating: no input overflows.
+fn after_ms(now: u64, ms: u64) -> u64 {
+    now.saturating_add(ms.saturating_mul(NS_PER_MS))
+}
+
+pub struct Machine<'c> {
+    cfg: &'c Config<'c>,
+    pid1: bool,
+    /// The main child (0 in pause mode).
+    main: Pid,
+    phase: Phase,
+    /// The main child's wait status, once reaped.
+    status: Option<i32>,
+    /// Children signalled one by one in this drain or kill.
+    record: Record,
+    record_full_said: bool,
+    /// Not PID 1 and the children could not be listed (no /proc).
+    blind: bool,
+    stats: Stats,
+}
+
+impl<'c> Machine<'c> {
+    /// `main` is the application's pid, 0 in pause mode.
+    pub fn new(cfg: &'c Config<'c>, pid1: bool, main: Pid) -> Self {
+        Machine {
+            cfg,
+            pid1,
+            main,
+            phase: if main > 0 {
+                Phase::Running
+            } else {
+                Phase::Paused
+            },
+            status: None,
+            record: Record::new(),
+            record_full_said: false,
+            blind: false,
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The main child's wait status, once reaped.
+    pub fn status(&self) -> Option<i32> {
+        self.status
+    }
+
+    /// The transition function.
+    pub fn step(&mut self, now: u64, event: Event) -> Output {
+        let mut out = Actions::new();
+        let why = self.decide(now, event, &mut out);
+        Output { actions: out, why }
+    }
+
+    fn decide(&mut self, now: u64, event: Event, out: &mut Actions) -> Option<&'static str> {
+        if self.phase == Phase::Done {
+            return Some("already exiting: nothing more happens");
+        }
+        Some(match event {
+            Event::Signal {
+                from_self: true, ..
+            } => return None,
+            Event::Signal { sig, .. } => self.on_signal(now, sig, out),
+            Event::Deadline => self.on_deadline(now, out),
+            Event::Reaped { pid, status } => self.on_reaped(pid, status),
+            Event::ReapDone { none_left } => self.on_reap_done(now, none_left, out),
+            Event::Child {
+                pid,
+                in_group,
+                sweep,
+            } => self.on_child(pid, in_group, sweep, out),
+            Event::ListDone { complete, .. } => self.on_list_done(complete, out),
+        })
+    }
+
+    fn on_signal(&mut self, now: u64, sig: i32, out: &mut Actions) -> &'static str {
+        let stop = self.cfg.shutdown.stop_signal;
+        let to = self.cfg.forward_as(sig);
+        match self.phase {
+            Phase::Paused if matches!(sig, libc::SIGTERM | libc::SIGINT) => {
+                out.push(Action::Exit(0));
+                self.phase = Phase::Done;
+                "pause mode ends on SIGTERM or SIGINT, as catatonit -P"
+            }
+            Phase::Paused => "pause mode: nobody to forward to",
+            Phase::Killed | Phase::Done => "everything is being killed: nothing to forward",
+            Phase::Running if sig == stop && self.cfg.shutdown.stop_delay_ms > 0 => {
+                let delay = self.cfg.shutdown.stop_delay_ms;
+                let forward_at = after_ms(now, delay);
+                out.push(Action::Log(Note::Holding(sig, delay)));
+                out.push(Action::Arm(forward_at));
+                self.phase = Phase::Delaying {
+                    held: sig,
+                    forward_at,
+                };
+                "the stop signal is held for the stop delay (traffic still comes in)"
+            }
+            Phase::Running if sig == stop => {
+                self.forward_stop(now, to, out);
+                "the stop signal: forwarded, and the grace period (if set) starts"
+            }
+            Phase::Delaying { held, .. } if sig == stop || asks_to_stop(sig) => {
+                // Held first, then the new one: the app sees them in the order they came.
+                self.forward_stop(now, self.cfg.forward_as(held), out);
+                self.forward_main(sig, to, out);
+                "a second request to stop ends the delay: the held signal, then this one"
+            }
+            Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. } => {
+                self.forward_main(sig, to, out);
+                "forwarded to the application"
+            }
+            Phase::Waiting if sig == stop => {
+                let sig = to.unwrap_or(libc::SIGTERM);
+                let kill_at = self.cfg.shutdown.grace_ms.map(|g| after_ms(now, g));
+                self.begin_end(kill_at, sig, false, out);
+                "--wait-all, the stop signal: it ends the leftovers too (grace if set)"
+            }
+            Phase::Draining {
+                kill_at,
+                sig: d,
+                reached,
+            } => {
+                self.reach_leftovers(to, out);
+                let grace = self.cfg.shutdown.grace_ms.filter(|_| sig == stop);
+                if let Some(sooner) = grace.map(|g| after_ms(now, g)) {
+                    let at = kill_at.map_or(sooner, |k| k.min(sooner));
+                    out.push(Action::Arm(at));
+                    self.phase = Phase::Draining {
+                        kill_at: Some(at),
+                        sig: d,
+                        reached,
+                    };
+                }
+                "forwarded to the leftovers (the main child is gone)"
+            }
+            Phase::Waiting => {
+                self.reach_leftovers(to, out);
+                "forwarded to the leftovers (the main child is gone)"
+            }
+        }
+    }
+
+    /// Forwards a signal while the main child lives, then dumb-init's job control.
+    fn forward_main(&mut self, sig: i32, to: Option<i32>, out: &mut Actions) {
+        match to {
+            Some(to) => out.push(Action::Forward(self.target(), to)),
+            None => out.push(Action::Log(Note::Dropped(sig))),
+        }
+        // dumb-init stops itself after the child so a shell's job control sees the job
+        // stop. The kernel ignores SIGSTOP to PID 1, so there it is not even tried.
+        if self.cfg.job_control == JobControl::StopSelf && TTY_STOPS.contains(sig) && !self.pid1 {
+            out.push(Action::StopSelf);
+        }
+    }
+
+    fn target(&self) -> Who {
+        match self.cfg.target {
+            Target::Child => Who::Main,
+            Target::Group => Who::Group,
+        }
+    }
+
+    /// The stop signal goes out (as `to`): continue a stopped app so it can act on it, and
+    /// start the grace period if one is set.
+    fn forward_stop(&mut self, now: u64, to: Option<i32>, out: &mut Actions) {
+        let stop = self.cfg.shutdown.stop_signal;
+        self.forward_main(stop, to, out);
+        out.push(Action::ContIfStopped(self.main));
+        let kill_at = self.cfg.shutdown.grace_ms.map(|ms| {
+            out.push(Action::Log(Note::GraceStarted(ms)));
+            after_ms(now, ms)
+        });
+        out.push(kill_at.map_or(Action::Cancel, Action::Arm));
+        self.phase = Phase::Stopping {
+            kill_at,
+            group_reached: to.is_some() && self.cfg.target == Target::Group,
+        };
+    }
+
+    /// A signal for the leftovers once the main child is gone: as PID 1 `kill(-1)` reaches
+    /// them all; otherwise the group, and each child of pidone outside it.
+    fn reach_leftovers(&mut self, to: Option<i32>, out: &mut Actions) {
+        let Some(to) = to else { return };
+        if self.pid1 {
+            out.push(Action::Forward(Who::Everyone, to));
+        } else {
+            out.push(Action::Forward(Who::Group, to));
+            out.push(Action::List(Sweep::Forward(to)));
+        }
+    }
+
+    fn on_deadline(&mut self, now: u64, out: &mut Actions) -> &'static str {
+        match self.phase {
+            Phase::Delaying { held, forward_at } if now >= forward_at => {
+                self.forward_stop(now, self.cfg.forward_as(held), out);
+                "the stop delay is over: the held stop signal is forwarded"
+            }
+            Phase::Stopping {
+                kill_at: Some(at), ..
+            }
+            | Phase::Draining {
+                kill_at: Some(at), ..
+            } if now >= at => {
+                self.kill_all(out);
+                "the grace period is over: SIGKILL to everything left"
+            }
+            Phase::Delaying { forward_at: at, .. }
+            | Phase::Stopping {
+                kill_at: Some(at), ..
+            }
+            | Phase::Draining {
+                kill_at: Some(at), ..
+            } => {
+                out.push(Action::Arm(at));
+                "woken before the deadline: wait on"
+            }
+            _ => "no deadline in this phase: nothing to do",
+        }
+    }
+
+    fn on_reaped(&mut self, pid: Pid, status: i32) -> &'static str {
+        self.record.remove(pid);
+        let killed = self.phase == Phase::Killed;
+        if pid == self.main && self.main > 0 {
+            self.status = Some(status);
+            if killed {
+                self.stats.killed = self.stats.killed.saturating_add(1);
+            }
+            return "the main child exited: decided once the reaping pass is over";
+        }
+        let counter = match self.phase {
+            Phase::Draining { .. } => &mut self.stats.terminated,
+            Phase::Killed => &mut self.stats.killed,
+            Phase::Waiting => &mut self.stats.waited,
+            _ => &mut self.stats.orphans,
+        };
+        *counter = counter.saturating_add(1);
+        "reaped a process that was not the main child"
+    }
+}
+
+/// Signals that ask an application to stop: during the stop delay, one of them ends it.
+fn asks_to_stop(sig: i32) -> bool {
+    matches!(sig, libc::SIGTERM | libc::SIGINT | libc::SIGQUIT)
+}

@@ -1,0 +1,106 @@
+//! The machine without processes: every phase against every event (`table`), and the
+//! cases the fidelity issue names, each by name.
+
+mod fidelity;
+mod render;
+mod table;
+
+use std::string::String;
+
+use super::*;
+use crate::config::{Config, Leftovers, Mode, Personality};
+
+pub const MAIN: Pid = 100;
+pub const MS: u64 = NS_PER_MS;
+
+/// pidone's defaults, running a command.
+pub fn pidone() -> Config<'static> {
+    let mut cfg = Config::defaults(Personality::Pidone);
+    cfg.mode = Mode::Command(1);
+    cfg
+}
+
+pub fn with_grace(ms: u64) -> Config<'static> {
+    let mut cfg = pidone();
+    cfg.shutdown.grace_ms = Some(ms);
+    cfg
+}
+
+/// A Config as the command line gives it (dumb-init's setsid rewrites included).
+pub fn parsed(args: &'static [&'static str]) -> Config<'static> {
+    let got = crate::cli::parse(|i| args.get(i).map(|a| a.as_bytes()), |_| None);
+    match got {
+        Ok(crate::cli::Action::Run(cfg)) => cfg,
+        _ => panic!("{args:?} does not parse to a run"),
+    }
+}
+
+pub fn sig(sig: i32) -> Event {
+    Event::Signal {
+        sig,
+        from_self: false,
+    }
+}
+
+/// The wait status of an exit with `code`.
+pub fn exited(code: i32) -> i32 {
+    code << 8
+}
+
+/// Steps and returns the actions.
+pub fn step(m: &mut Machine, now: u64, event: Event) -> std::vec::Vec<Action> {
+    m.step(now, event).actions.as_slice().to_vec()
+}
+
+/// The main child exits with `code` and others remain.
+pub fn main_exits(m: &mut Machine, now: u64, code: i32) -> std::vec::Vec<Action> {
+    step(
+        m,
+        now,
+        Event::Reaped {
+            pid: MAIN,
+            status: exited(code),
+        },
+    );
+    step(m, now, Event::ReapDone { none_left: false })
+}
+
+pub fn signals_sent(actions: &[Action]) -> std::vec::Vec<(Who, i32)> {
+    actions
+        .iter()
+        .filter_map(|a| match *a {
+            Action::Forward(w, s) | Action::Signal(w, s) => Some((w, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn has_kill(actions: &[Action]) -> bool {
+    signals_sent(actions)
+        .iter()
+        .any(|(_, s)| *s == libc::SIGKILL)
+}
+
+/// Used by table and render: a phase's name.
+pub fn phase_name(p: Phase) -> String {
+    String::from(match p {
+        Phase::Paused => "Paused",
+        Phase::Running => "Running",
+        Phase::Delaying { .. } => "Delaying",
+        Phase::Stopping { .. } => "Stopping",
+        Phase::Draining { .. } => "Draining",
+        Phase::Waiting => "Waiting",
+        Phase::Killed => "Killed",
+        Phase::Done => "Done",
+    })
+}
+
+#[test]
+fn wait_all_is_a_leftovers_mode() {
+    // The table's Waiting rows need this config; guard against a rename.
+    let mut cfg = with_grace(1000);
+    cfg.shutdown.leftovers = Leftovers::WaitAll;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    main_exits(&mut m, 0, 0);
+    assert_eq!(m.phase(), Phase::Waiting);
+}

@@ -1,0 +1,474 @@
+//! The cases issues 11 and 16 name, each as its own test.
+
+use std::vec;
+use std::vec::Vec;
+
+use super::super::*;
+use super::{MAIN, MS, has_kill, main_exits, parsed, pidone, sig, signals_sent, step, with_grace};
+use crate::config::{self, Leftovers, Target};
+
+fn child(pid: Pid, in_group: bool, sweep: Sweep) -> Event {
+    Event::Child {
+        pid,
+        in_group,
+        sweep,
+    }
+}
+
+#[test]
+fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    let acts = step(&mut m, 0, sig(libc::SIGTERM));
+    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert!(acts.contains(&Action::Cancel), "no deadline: {acts:?}");
+    for now in [1000 * MS, u64::MAX] {
+        let acts = step(&mut m, now, Event::Deadline);
+        assert!(!has_kill(&acts), "{acts:?}");
+    }
+    assert_eq!(
+        m.phase(),
+        Phase::Stopping {
+            kill_at: None,
+            group_reached: true
+        }
+    );
+}
+
+#[test]
+fn stop_signal_starts_the_grace_but_a_survivable_signal_is_only_forwarded() {
+    let cfg = with_grace(2000);
+    for survivable in [libc::SIGINT, libc::SIGQUIT, libc::SIGHUP] {
+        let mut m = Machine::new(&cfg, false, MAIN);
+        let acts = step(&mut m, 0, sig(survivable));
+        assert_eq!(acts, vec![Action::Forward(Who::Group, survivable)]);
+        assert_eq!(m.phase(), Phase::Running);
+    }
+    let mut m = Machine::new(&cfg, false, MAIN);
+    let acts = step(&mut m, 5 * MS, sig(libc::SIGTERM));
+    assert!(acts.contains(&Action::Arm(2005 * MS)), "{acts:?}");
+}
+
+#[test]
+fn a_configured_stop_signal_replaces_sigterm() {
+    let mut cfg = with_grace(1000);
+    cfg.shutdown.stop_signal = libc::SIGQUIT;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert_eq!(
+        step(&mut m, 0, sig(libc::SIGTERM)),
+        vec![Action::Forward(Who::Group, libc::SIGTERM)]
+    );
+    assert_eq!(m.phase(), Phase::Running);
+    let acts = step(&mut m, 0, sig(libc::SIGQUIT));
+    assert!(acts.contains(&Action::Arm(1000 * MS)), "{acts:?}");
+}
+
+#[test]
+fn the_grace_is_enforced_to_the_ms() {
+    let cfg = with_grace(1500);
+    let mut m = Machine::new(&cfg, false, MAIN);
+    step(&mut m, 10 * MS, sig(libc::SIGTERM));
+    // A wake-up a nanosecond early only re-arms.
+    let early = step(&mut m, 1510 * MS - 1, Event::Deadline);
+    assert_eq!(early, vec![Action::Arm(1510 * MS)]);
+    let due = step(&mut m, 1510 * MS, Event::Deadline);
+    assert!(signals_sent(&due).contains(&(Who::Group, libc::SIGKILL)));
+    assert_eq!(m.phase(), Phase::Killed);
+}
+
+#[test]
+fn a_signal_held_in_the_stop_delay_goes_first() {
+    let mut cfg = with_grace(1000);
+    cfg.shutdown.stop_delay_ms = 2000;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert!(signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))).is_empty());
+    // Another signal meanwhile is forwarded at once; the TERM stays held.
+    let hup = step(&mut m, 100 * MS, sig(libc::SIGHUP));
+    assert_eq!(signals_sent(&hup), vec![(Who::Group, libc::SIGHUP)]);
+    let int = step(&mut m, 300 * MS, sig(libc::SIGINT));
+    assert_eq!(
+        signals_sent(&int),
+        vec![(Who::Group, libc::SIGTERM), (Who::Group, libc::SIGINT)]
+    );
+    assert!(int.contains(&Action::Arm(1300 * MS)), "{int:?}");
+}
+
+#[test]
+fn the_stop_delay_ends_with_the_held_signal() {
+    let mut cfg = pidone();
+    cfg.shutdown.stop_delay_ms = 500;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert_eq!(
+        step(&mut m, 0, sig(libc::SIGTERM)),
+        vec![
+            Action::Log(Note::Holding(libc::SIGTERM, 500)),
+            Action::Arm(500 * MS)
+        ]
+    );
+    let acts = step(&mut m, 500 * MS, Event::Deadline);
+    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert!(
+        acts.contains(&Action::Cancel),
+        "no grace, no deadline: {acts:?}"
+    );
+}
+
+#[test]
+fn own_signals_are_dropped_silently_in_every_phase() {
+    let cfg = with_grace(1000);
+    let mut m = Machine::new(&cfg, false, MAIN);
+    for event in [sig(libc::SIGTERM), Event::Deadline] {
+        for own in [libc::SIGPIPE, libc::SIGXFSZ, libc::SIGTERM] {
+            let out = m.step(
+                0,
+                Event::Signal {
+                    sig: own,
+                    from_self: true,
+                },
+            );
+            assert!(out.actions.as_slice().is_empty() && out.why.is_none());
+        }
+        m.step(1000 * MS, event);
+    }
+}
+
+#[test]
+fn drain_after_an_own_exit_terms_each_leftover_once() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    let acts = main_exits(&mut m, 0, 0);
+    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert!(acts.contains(&Action::Arm(config::DRAIN_DEFAULT_MS * MS)));
+    // The first listing: a group member only gets SIGCONT if stopped; a setsid'd one a TERM.
+    assert_eq!(
+        step(&mut m, 0, child(300, true, Sweep::DrainFirst)),
+        vec![Action::ContIfStopped(300)]
+    );
+    let out = step(&mut m, 0, child(301, false, Sweep::DrainFirst));
+    assert_eq!(signals_sent(&out), vec![(Who::Pid(301), libc::SIGTERM)]);
+    // Listed again after a reap: nothing more for either.
+    assert!(
+        step(&mut m, 1, Event::ReapDone { none_left: false })
+            == vec![Action::List(Sweep::DrainLate)]
+    );
+    assert!(step(&mut m, 1, child(300, true, Sweep::DrainLate)).is_empty());
+    assert!(step(&mut m, 1, child(301, false, Sweep::DrainLate)).is_empty());
+}
+
+#[test]
+fn leftovers_re_parented_late_get_the_drain_signal_once() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    main_exits(&mut m, 0, 0);
+    let late = step(&mut m, 50 * MS, child(400, false, Sweep::DrainLate));
+    assert_eq!(signals_sent(&late), vec![(Who::Pid(400), libc::SIGTERM)]);
+    assert!(step(&mut m, 60 * MS, child(400, false, Sweep::DrainLate)).is_empty());
+    // Reaped: forgotten, so a new process with the same pid is a newcomer again.
+    step(
+        &mut m,
+        70 * MS,
+        Event::Reaped {
+            pid: 400,
+            status: 0,
+        },
+    );
+    let again = step(&mut m, 80 * MS, child(400, false, Sweep::DrainLate));
+    assert_eq!(signals_sent(&again), vec![(Who::Pid(400), libc::SIGTERM)]);
+    assert_eq!(m.stats().terminated, 1);
+}
+
+#[test]
+fn after_a_forwarded_stop_the_group_is_not_termed_again() {
+    for grace in [None, Some(3000)] {
+        let mut cfg = pidone();
+        cfg.shutdown.grace_ms = grace;
+        let mut m = Machine::new(&cfg, false, MAIN);
+        step(&mut m, 0, sig(libc::SIGTERM));
+        let acts = main_exits(&mut m, 1000 * MS, 0);
+        assert!(signals_sent(&acts).is_empty(), "{acts:?}");
+        let deadline = grace.map_or(Action::Cancel, |_| Action::Arm(3000 * MS));
+        assert!(acts.contains(&deadline), "{grace:?}: {acts:?}");
+        assert!(
+            step(&mut m, 1000 * MS, child(300, true, Sweep::DrainFirst))
+                == vec![Action::ContIfStopped(300)]
+        );
+        let setsid = step(&mut m, 1000 * MS, child(301, false, Sweep::DrainFirst));
+        assert_eq!(signals_sent(&setsid), vec![(Who::Pid(301), libc::SIGTERM)]);
+    }
+}
+
+#[test]
+fn as_pid1_kill_minus_one_alone_reaches_everyone() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, true, MAIN);
+    let acts = main_exits(&mut m, 0, 0);
+    assert_eq!(signals_sent(&acts), vec![(Who::Everyone, libc::SIGTERM)]);
+    // Children listed then only get a SIGCONT if stopped, never a second TERM.
+    assert_eq!(
+        step(&mut m, 0, child(301, false, Sweep::DrainFirst)),
+        vec![Action::ContIfStopped(301)]
+    );
+    assert!(step(&mut m, 0, child(302, false, Sweep::DrainLate)).is_empty());
+    assert!(signals_sent(&step(&mut m, 1, Event::ReapDone { none_left: false })).is_empty());
+}
+
+#[test]
+fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
+    let cfg = with_grace(1000);
+    let mut m = Machine::new(&cfg, false, MAIN);
+    step(&mut m, 0, sig(libc::SIGTERM));
+    let kill = step(&mut m, 1000 * MS, Event::Deadline);
+    assert_eq!(signals_sent(&kill), vec![(Who::Group, libc::SIGKILL)]);
+    assert!(kill.contains(&Action::List(Sweep::KillFirst)));
+    let c = step(&mut m, 1000 * MS, child(500, false, Sweep::KillFirst));
+    assert_eq!(c, vec![Action::Signal(Who::Pid(500), libc::SIGKILL)]);
+    // The main child dies; what it had is re-parented and listed on the next pass.
+    step(
+        &mut m,
+        1001 * MS,
+        Event::Reaped {
+            pid: MAIN,
+            status: libc::SIGKILL,
+        },
+    );
+    let pass = step(&mut m, 1001 * MS, Event::ReapDone { none_left: false });
+    assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
+    assert!(step(&mut m, 1001 * MS, child(500, false, Sweep::KillLate)).is_empty());
+    let late = step(&mut m, 1001 * MS, child(501, false, Sweep::KillLate));
+    assert_eq!(late, vec![Action::Signal(Who::Pid(501), libc::SIGKILL)]);
+    step(
+        &mut m,
+        1002 * MS,
+        Event::Reaped {
+            pid: 500,
+            status: libc::SIGKILL,
+        },
+    );
+    step(
+        &mut m,
+        1002 * MS,
+        Event::Reaped {
+            pid: 501,
+            status: libc::SIGKILL,
+        },
+    );
+    let end = step(&mut m, 1002 * MS, Event::ReapDone { none_left: true });
+    assert_eq!(end.last(), Some(&Action::Exit(137)));
+    // The exit report counts the main child among the killed.
+    assert_eq!(m.stats().killed, 3);
+}
+
+#[test]
+fn killed_without_proc_exits_once_the_main_child_is_reaped() {
+    let cfg = with_grace(0);
+    let mut m = Machine::new(&cfg, false, MAIN);
+    step(&mut m, 0, sig(libc::SIGTERM));
+    step(&mut m, 0, Event::Deadline);
+    let none = step(
+        &mut m,
+        0,
+        Event::ListDone {
+            sweep: Sweep::KillFirst,
+            complete: false,
+        },
+    );
+    assert!(!none.iter().any(|a| matches!(a, Action::Exit(_))));
+    step(
+        &mut m,
+        1,
+        Event::Reaped {
+            pid: MAIN,
+            status: libc::SIGKILL,
+        },
+    );
+    let pass = step(&mut m, 1, Event::ReapDone { none_left: false });
+    assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
+    let blind = step(
+        &mut m,
+        1,
+        Event::ListDone {
+            sweep: Sweep::KillLate,
+            complete: false,
+        },
+    );
+    assert_eq!(blind.last(), Some(&Action::Exit(137)));
+}
+
+#[test]
+fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
+    let mut cfg = pidone();
+    cfg.shutdown.leftovers = Leftovers::WaitAll;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert!(main_exits(&mut m, 0, 7).is_empty());
+    assert_eq!(m.phase(), Phase::Waiting);
+    assert!(step(&mut m, 1, Event::ReapDone { none_left: false }).is_empty());
+    let hup = step(&mut m, 2, sig(libc::SIGHUP));
+    assert_eq!(
+        hup,
+        vec![
+            Action::Forward(Who::Group, libc::SIGHUP),
+            Action::List(Sweep::Forward(libc::SIGHUP))
+        ]
+    );
+    assert_eq!(
+        step(&mut m, 2, child(600, false, Sweep::Forward(libc::SIGHUP))),
+        vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
+    );
+    step(
+        &mut m,
+        3,
+        Event::Reaped {
+            pid: 600,
+            status: 0,
+        },
+    );
+    let end = step(&mut m, 3, Event::ReapDone { none_left: true });
+    assert_eq!(end.last(), Some(&Action::Exit(7)));
+    assert_eq!(m.stats().waited, 1);
+}
+
+#[test]
+fn wait_all_still_ends_on_the_stop_signal_with_the_grace() {
+    for pid1 in [false, true] {
+        let mut cfg = with_grace(1000);
+        cfg.shutdown.leftovers = Leftovers::WaitAll;
+        let mut m = Machine::new(&cfg, pid1, MAIN);
+        main_exits(&mut m, 0, 0);
+        let term = step(&mut m, 10 * MS, sig(libc::SIGTERM));
+        let who = if pid1 { Who::Everyone } else { Who::Group };
+        assert_eq!(signals_sent(&term), vec![(who, libc::SIGTERM)]);
+        assert!(term.contains(&Action::Arm(1010 * MS)));
+        assert!(has_kill(&step(&mut m, 1010 * MS, Event::Deadline)));
+    }
+}
+
+#[test]
+fn dumb_init_terms_the_group_at_exit_and_leaves() {
+    let cases: [(&'static [&'static str], i32); 2] = [
+        (&["dumb-init", "app"], libc::SIGTERM),
+        (&["dumb-init", "-r", "15:2", "app"], libc::SIGINT),
+    ];
+    for (args, expect) in cases {
+        let cfg = parsed(args);
+        let mut m = Machine::new(&cfg, false, MAIN);
+        let acts = main_exits(&mut m, 0, 4);
+        assert_eq!(signals_sent(&acts), vec![(Who::Group, expect)], "{args:?}");
+        assert_eq!(acts.last(), Some(&Action::Exit(4)));
+        // Not a subreaper (dumb-init is none), its leftovers are not pidone's children:
+        // the group still gets the SIGTERM when none is left to reap.
+        let mut m = Machine::new(&cfg, false, MAIN);
+        step(
+            &mut m,
+            0,
+            Event::Reaped {
+                pid: MAIN,
+                status: 4 << 8,
+            },
+        );
+        let acts = step(&mut m, 0, Event::ReapDone { none_left: true });
+        assert_eq!(signals_sent(&acts), vec![(Who::Group, expect)], "{args:?}");
+    }
+}
+
+#[test]
+fn dumb_init_stops_itself_after_forwarding_tty_stops() {
+    let cases: [(&'static [&'static str], Who, i32, i32); 4] = [
+        (
+            &["dumb-init", "app"],
+            Who::Group,
+            libc::SIGTSTP,
+            libc::SIGSTOP,
+        ),
+        (
+            &["dumb-init", "-c", "app"],
+            Who::Main,
+            libc::SIGTSTP,
+            libc::SIGTSTP,
+        ),
+        (
+            &["dumb-init", "-c", "app"],
+            Who::Main,
+            libc::SIGTTIN,
+            libc::SIGTTIN,
+        ),
+        (
+            &["dumb-init", "-r", "21:15", "app"],
+            Who::Group,
+            libc::SIGTTIN,
+            libc::SIGTERM,
+        ),
+    ];
+    for (args, who, got, sent) in cases {
+        let cfg = parsed(args);
+        let mut m = Machine::new(&cfg, false, MAIN);
+        let acts = step(&mut m, 0, sig(got));
+        assert_eq!(
+            acts,
+            vec![Action::Forward(who, sent), Action::StopSelf],
+            "{args:?}"
+        );
+        // As PID 1 the kernel would ignore the SIGSTOP: not even tried.
+        let mut m = Machine::new(&cfg, true, MAIN);
+        assert_eq!(step(&mut m, 0, sig(got)), vec![Action::Forward(who, sent)]);
+    }
+    // pidone's own name keeps running.
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert!(!step(&mut m, 0, sig(libc::SIGTSTP)).contains(&Action::StopSelf));
+}
+
+#[test]
+fn single_child_forwards_to_the_child_and_drains_the_whole_group() {
+    let mut cfg = with_grace(1000);
+    cfg.target = Target::Child;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert_eq!(
+        signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))),
+        vec![(Who::Main, libc::SIGTERM)]
+    );
+    // The group never got the stop signal: the drain TERMs it, within the remaining grace.
+    let acts = main_exits(&mut m, 400 * MS, 0);
+    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert!(acts.contains(&Action::Arm(1000 * MS)));
+}
+
+#[test]
+fn the_record_is_bounded_and_says_so_once() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    main_exits(&mut m, 0, 0);
+    let mut termed = 0;
+    let mut notes = Vec::new();
+    for pid in 1000..1000 + RECORD_CAP as Pid + 5 {
+        let acts = step(&mut m, 0, child(pid, false, Sweep::DrainLate));
+        termed += signals_sent(&acts).len();
+        notes.extend(acts.into_iter().filter(|a| matches!(a, Action::Log(_))));
+    }
+    assert_eq!(termed, RECORD_CAP);
+    assert_eq!(notes, vec![Action::Log(Note::RecordFull)]);
+}
+
+#[test]
+fn pause_mode_ends_on_term_or_int_and_never_signals() {
+    for end in [libc::SIGTERM, libc::SIGINT] {
+        let cfg = pidone();
+        let mut m = Machine::new(&cfg, false, 0);
+        assert!(step(&mut m, 0, sig(libc::SIGHUP)).is_empty());
+        assert!(step(&mut m, 0, Event::ReapDone { none_left: true }).is_empty());
+        assert_eq!(step(&mut m, 0, sig(end)), vec![Action::Exit(0)]);
+    }
+}
+
+#[test]
+fn no_input_overflows_the_time_maths() {
+    let mut cfg = with_grace(u64::MAX);
+    cfg.shutdown.stop_delay_ms = u64::MAX;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    for now in [u64::MAX - 1, u64::MAX] {
+        m.step(now, sig(libc::SIGTERM));
+        m.step(now, Event::Deadline);
+        m.step(now, sig(libc::SIGINT));
+        m.step(now, Event::Deadline);
+    }
+    assert!(matches!(m.phase(), Phase::Stopping { .. } | Phase::Killed));
+}

@@ -1,0 +1,78 @@
+//! Actions and outputs as short text, for the table and docs/state-machine.md.
+
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use super::super::*;
+
+fn signal(sig: i32) -> String {
+    match crate::signals::name(sig) {
+        Some(n) => format!("SIG{n}"),
+        None => format!("signal {sig}"),
+    }
+}
+
+fn who(w: Who) -> String {
+    match w {
+        Who::Main => "the child".to_string(),
+        Who::Group => "the group".to_string(),
+        Who::Everyone => "everyone (kill -1)".to_string(),
+        Who::Pid(p) => format!("pid {p}"),
+    }
+}
+
+fn note(n: Note) -> &'static str {
+    match n {
+        Note::Holding(..) => "holding",
+        Note::GraceStarted(_) => "grace started",
+        Note::GraceExpired => "grace expired",
+        Note::Draining => "draining",
+        Note::Dropped(_) => "dropped",
+        Note::RecordFull => "record full",
+        Note::Blind => "blind",
+        Note::Vanished => "vanished",
+    }
+}
+
+fn sweep(s: Sweep) -> String {
+    match s {
+        Sweep::Forward(sig) => format!("forward {}", signal(sig)),
+        Sweep::DrainFirst => "drain".to_string(),
+        Sweep::DrainLate => "drain newcomers".to_string(),
+        Sweep::KillFirst => "kill".to_string(),
+        Sweep::KillLate => "kill newcomers".to_string(),
+    }
+}
+
+/// One action; deadlines relative to `now`.
+pub fn action(a: Action, now: u64) -> String {
+    match a {
+        Action::Forward(w, s) => format!("forward {} to {}", signal(s), who(w)),
+        Action::Signal(w, s) => format!("{} to {}", signal(s), who(w)),
+        Action::ContIfStopped(p) => format!("SIGCONT to pid {p} if stopped"),
+        Action::List(s) => format!("list children ({})", sweep(s)),
+        Action::Arm(at) => {
+            let ms = at.saturating_sub(now) / NS_PER_MS;
+            format!("deadline in {ms} ms")
+        }
+        Action::Cancel => "no deadline".to_string(),
+        Action::StopSelf => "SIGSTOP to itself".to_string(),
+        Action::Log(n) => format!("log \"{}\"", note(n)),
+        Action::Exit(c) => format!("exit {c}"),
+    }
+}
+
+pub fn actions(out: &Output, now: u64) -> String {
+    let parts: Vec<String> = out
+        .actions
+        .as_slice()
+        .iter()
+        .map(|a| action(*a, now))
+        .collect();
+    if parts.is_empty() {
+        "-".to_string()
+    } else {
+        parts.join("; ")
+    }
+}

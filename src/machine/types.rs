@@ -1,0 +1,195 @@
+//! The words of the state machine: phases, events in, actions out. Plain data only.
+
+use crate::sys::Pid;
+
+/// Where pidone's life stands. Deadlines are monotonic nanoseconds, as given with events.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+    /// Pause mode (catatonit `-P`): no application; reap, and end on SIGTERM or SIGINT.
+    Paused,
+    /// The application runs; nobody has asked it to stop.
+    Running,
+    /// The stop signal `held` is kept back for the stop delay, until `forward_at`.
+    Delaying { held: i32, forward_at: u64 },
+    /// The stop signal was forwarded. With a grace period, everything is SIGKILLed at
+    /// `kill_at`; without one the runtime owns the deadline. `group_reached`: it went to the
+    /// child's whole process group, not only the child.
+    Stopping {
+        kill_at: Option<u64>,
+        group_reached: bool,
+    },
+    /// The main child is gone; the leftovers got `sig` once each (see `Reached`), and those
+    /// re-parented to pidone later get it when they appear. SIGKILL at `kill_at`, if any.
+    Draining {
+        kill_at: Option<u64>,
+        sig: i32,
+        reached: Reached,
+    },
+    /// `--wait-all`: the main child is gone; the leftovers get nothing until they end.
+    Waiting,
+    /// SIGKILL was sent; whatever is re-parented to pidone from now on is SIGKILLed too.
+    Killed,
+    /// The exit action was given; nothing happens any more.
+    Done,
+}
+
+/// Who the broadcast that began a drain reached, so no one gets its signal twice.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reached {
+    /// `kill(-1)` as PID 1: every process in the namespace.
+    Everyone,
+    /// The child's process group (by `kill(-pgid)`, or the stop signal forwarded to it).
+    Group,
+}
+
+/// Which listing of pidone's children an answer belongs to, and what it is for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sweep {
+    /// A signal forwarded to the leftovers: those outside the group get it too.
+    Forward(i32),
+    /// The start of a drain: signal each one the broadcast missed, continue stopped ones.
+    DrainFirst,
+    /// After a reap during a drain: signal newcomers (re-parented late) once.
+    DrainLate,
+    /// At the deadline: SIGKILL each child outside the group.
+    KillFirst,
+    /// After a reap once killed: SIGKILL what was re-parented since.
+    KillLate,
+}
+
+/// What happened. Time comes with it (`Machine::step`'s `now`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Event {
+    /// A signal taken from the pending set (never SIGCHLD, which means `Reaped`).
+    /// `from_self`: pidone caused it (SIGPIPE, SIGXFSZ from its own write).
+    Signal { sig: i32, from_self: bool },
+    /// The armed deadline has passed.
+    Deadline,
+    /// A process was reaped, with its wait status.
+    Reaped { pid: Pid, status: i32 },
+    /// The reaping pass is over: `none_left` when pidone has no child at all (ECHILD).
+    ReapDone { none_left: bool },
+    /// One child of pidone, in answer to `Action::List`; `in_group`: its process group is
+    /// the main child's.
+    Child {
+        pid: Pid,
+        in_group: bool,
+        sweep: Sweep,
+    },
+    /// The listing is over; `complete` is false when it could not be read (no /proc).
+    ListDone { sweep: Sweep, complete: bool },
+}
+
+/// Whom a signal goes to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Who {
+    /// The main child (`kill(pid)`).
+    Main,
+    /// The main child's process group (`kill(-pgid)`).
+    Group,
+    /// Every process but pidone (`kill(-1)`): only ever as PID 1.
+    Everyone,
+    /// One child of pidone, from a listing.
+    Pid(Pid),
+}
+
+/// Something for the executor to log: the machine decides, the executor writes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Note {
+    /// The stop signal is held for the stop delay (ms).
+    Holding(i32, u64),
+    /// The grace period (ms) started.
+    GraceStarted(u64),
+    /// The deadline passed: everything left is SIGKILLed.
+    GraceExpired,
+    /// The main child exited and its leftovers are being ended.
+    Draining,
+    /// A received signal is rewritten to nothing (`-r N:0`).
+    Dropped(i32),
+    /// More leftovers than the record of signalled processes holds: the rest are left to
+    /// the deadline's SIGKILL (or, without one, to their own end).
+    RecordFull,
+    /// Not PID 1 and no /proc after the SIGKILL: exiting without what cannot be found.
+    Blind,
+    /// The main child is gone but was never reaped by pidone.
+    Vanished,
+}
+
+/// What to do, in order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Action {
+    /// A received signal (as rewritten), passed on.
+    Forward(Who, i32),
+    /// A signal of pidone's own: drain, kill, dumb-init's exit SIGTERM.
+    Signal(Who, i32),
+    /// SIGCONT to this process if, and only if, it is stopped.
+    ContIfStopped(Pid),
+    /// List pidone's children: answer with one `Event::Child` each, then `Event::ListDone`.
+    List(Sweep),
+    /// Wake up at this time (monotonic ns) with `Event::Deadline`.
+    Arm(u64),
+    /// No deadline any more.
+    Cancel,
+    /// SIGSTOP pidone itself (dumb-init's job control; never as PID 1).
+    StopSelf,
+    Log(Note),
+    /// Exit with this status.
+    Exit(i32),
+}
+
+/// The actions of one step: a fixed array, no heap. No step needs more than `CAP`; a push
+/// past it is dropped (the table test checks the largest step fits).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Actions {
+    items: [Action; Actions::CAP],
+    len: usize,
+}
+
+impl Actions {
+    pub const CAP: usize = 8;
+
+    pub const fn new() -> Self {
+        Actions {
+            items: [Action::Cancel; Actions::CAP],
+            len: 0,
+        }
+    }
+
+    pub fn push(&mut self, action: Action) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = action;
+            self.len = self.len.saturating_add(1);
+        }
+    }
+
+    pub fn as_slice(&self) -> &[Action] {
+        self.items.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The result of one step: what to do, and why (one line; `None`: say nothing, for a
+/// signal pidone caused itself, whose log line could cause another).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Output {
+    pub actions: Actions,
+    pub why: Option<&'static str>,
+}
+
+/// Counts for the exit report.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Stats {
+    /// Processes reaped that were not the main child, while it ran.
+    pub orphans: u32,
+    /// Leftovers that ended during a drain.
+    pub terminated: u32,
+    /// Processes reaped after pidone sent SIGKILL, the main child included.
+    pub killed: u32,
+    /// Leftovers `--wait-all` waited for.
+    pub waited: u32,
+}

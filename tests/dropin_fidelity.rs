@@ -1,0 +1,123 @@
+//! dumb-init's behaviours under its name (issue 11 item 6), each run side by side with
+//! Debian's /usr/bin/dumb-init where it is installed: the group SIGTERM when the child
+//! exits in setsid mode (after `-r`), and stopping itself after forwarding SIGTSTP, SIGTTIN
+//! or SIGTTOU, in `-c` mode and in setsid mode with those signals rewritten.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn dir(name: &str) -> String {
+    let d = format!("/tmp/pidone-machine-{}-{name}", std::process::id());
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// pidone installed as `dumb-init`, and Debian's dumb-init when present.
+fn inits(d: &str) -> Vec<String> {
+    let ours = format!("{d}/dumb-init");
+    std::os::unix::fs::symlink(pidone(), &ours).unwrap();
+    let mut all = vec![ours];
+    if std::path::Path::new("/usr/bin/dumb-init").exists() {
+        all.push("/usr/bin/dumb-init".to_string());
+    } else if std::env::var_os("CI").is_some() {
+        panic!("/usr/bin/dumb-init missing (scripts/setup.sh installs it)");
+    } else {
+        eprintln!("SKIP: /usr/bin/dumb-init missing: pidone checked alone");
+    }
+    all
+}
+
+fn sigs(file: &str) -> Vec<i32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("sig ").map(|n| n.parse().unwrap()))
+        .collect()
+}
+
+/// The run state letter of a process (`S`, `T`, ...).
+fn state(pid: i32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')')
+        .next()
+        .and_then(|rest| rest.trim_start().chars().next())
+        .unwrap_or('?')
+}
+
+/// Setsid mode: when the child exits, its group gets SIGTERM (as `-r` rewrites it) and
+/// dumb-init exits at once, without waiting for it.
+#[test]
+fn setsid_mode_terms_the_group_when_the_child_exits() {
+    let tally = example("tally");
+    let d = dir("termgroup");
+    for init in inits(&d) {
+        for (rewrite, expect) in [(None, libc::SIGTERM), (Some("15:10"), libc::SIGUSR1)] {
+            // The leftover's stdio is not the test's pipes, so an init that leaves it running
+            // fails the wait below instead of hanging the harness; it ends itself at 40 s.
+            let file = format!("{d}/l-{}-{}", init.len(), expect);
+            let script = format!(
+                "{tally} {file} --exit-on {expect} --exit-after-ms 40000 \
+                     </dev/null >/dev/null 2>&1 & \
+                 until [ -s {file} ]; do sleep 0.01; done; exit 4"
+            );
+            let mut cmd = Command::new(&init);
+            if let Some(r) = rewrite {
+                cmd.args(["-r", r]);
+            }
+            cmd.args(["sh", "-c", &script]).env("DUMB_INIT_SETSID", "1");
+            let started = Instant::now();
+            let out = spawn(Mode::Plain, cmd).wait();
+            assert_eq!(out.code(), 4, "{init} {rewrite:?}: {}", out.stderr);
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{init}: waited"
+            );
+            wait_until("the leftover's signal", || !sigs(&file).is_empty());
+            assert_eq!(sigs(&file), vec![expect], "{init} {rewrite:?}");
+        }
+    }
+}
+
+/// Sends `sig` to the init, checks the app got `forwarded` and the init stopped itself,
+/// then continues it and checks SIGCONT was forwarded.
+fn stops_itself(init: &str, args: &[&str], sig: i32, forwarded: &str) {
+    let sigecho = example("sigecho");
+    let mut cmd = Command::new(init);
+    cmd.args(args).args([&sigecho, "--exit-on", "USR2"]);
+    cmd.stdin(Stdio::null());
+    let p = spawn(Mode::Plain, cmd);
+    p.until("ready");
+    p.signal(sig);
+    assert_eq!(p.line(), format!("got {forwarded}"), "{init} {args:?}");
+    wait_until("the init to stop itself", || state(p.pid) == 'T');
+    p.signal(libc::SIGCONT);
+    wait_until("the init to continue", || state(p.pid) != 'T');
+    assert_eq!(p.line(), "got SIGCONT", "{init} {args:?}");
+    p.signal(libc::SIGUSR2);
+    let out = p.wait();
+    assert_eq!(out.code(), 0, "{init} {args:?}: {}", out.stderr);
+}
+
+#[test]
+fn single_child_mode_stops_itself_after_a_tty_stop_signal() {
+    let d = dir("stopself-c");
+    for init in inits(&d) {
+        stops_itself(&init, &["-c"], libc::SIGTSTP, "SIGTSTP");
+        stops_itself(&init, &["-c"], libc::SIGTTOU, "SIGTTOU");
+    }
+}
+
+#[test]
+fn setsid_mode_with_rewritten_tty_stops_still_stops_itself() {
+    let d = dir("stopself-r");
+    let args = ["-r", "21:15", "-r", "22:2", "-r", "20:1"];
+    for init in inits(&d) {
+        stops_itself(&init, &args, libc::SIGTTIN, "SIGTERM");
+        stops_itself(&init, &args, libc::SIGTSTP, "SIGHUP");
+    }
+}
