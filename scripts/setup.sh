@@ -12,8 +12,9 @@ for component in rustfmt clippy; do
 done
 
 # busybox-static: a static shell for FROM-scratch test images; tini, dumb-init and catatonit:
-# the originals the drop-in tests compare pidone against; util-linux: unshare.
-packages=(busybox-static tini dumb-init catatonit util-linux procps)
+# the originals the drop-in tests compare pidone against; util-linux: unshare, nsenter,
+# setpriv; strace: the exact count of the signals pidone sends (tests/core.rs).
+packages=(busybox-static tini dumb-init catatonit util-linux procps strace)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
