@@ -12,13 +12,14 @@ for component in rustfmt clippy; do
 done
 
 # busybox-static: a static shell for FROM-scratch test images; tini, dumb-init and catatonit:
-# the originals the drop-in tests compare pidone against; util-linux: unshare; git and
+# the originals the drop-in tests compare pidone against; util-linux: unshare, nsenter,
+# setpriv; strace: the exact count of the signals pidone sends (tests/core.rs); git and
 # python3 (3.11, for tomllib): scripts/release.sh and its reproducibility test.
 # For the real-engine tests (tests/engines.rs, tests/apps.rs): podman, beside its stock
 # catatonit; debootstrap, for the Debian image of real servers (scripts/rootfs.sh);
 # iproute2, for the second dockerd's own bridge; docker-compose, for `init: true`.
-packages=(busybox-static tini dumb-init catatonit util-linux procps git python3 debootstrap
-    iproute2 docker-compose)
+packages=(busybox-static tini dumb-init catatonit util-linux procps strace git python3
+    debootstrap iproute2 docker-compose)
 # podman without its recommends: those pull in a network stack and rootless helpers that
 # these tests do not use (they run podman rootful with --network none).
 lean=(podman)

@@ -222,32 +222,37 @@ fn hostile_command_lines_are_usage_errors() {
 }
 
 /// `--user` names are looked up at start (in /etc/passwd), so a hostile name is not a
-/// syntax error: it fails at start with 126 and one line naming it; an empty one is a
-/// usage error.
+/// syntax error: it fails at start with 126 and one line naming it, and the command never
+/// runs; an empty one is a usage error (2).
 #[test]
 fn hostile_user_values_fail_at_start() {
-    let out = pidone_raw(&[b"--user", b"", b"true"], &[]);
-    assert_eq!(out.code, Some(2), "{}", out.stderr());
-    for value in [
-        &b"-1"[..],
-        b"4294967295",
-        b"99999999999999999999",
-        b"nosuchuser-pidone",
-        b"\xff\xfe",
-        b"0:\xff",
-        b"0:-1",
-        b":",
-    ] {
-        for out in [
-            pidone_raw(&[b"--user", value, b"true"], &[]),
-            pidone_raw(&[b"true"], &[("PIDONE_USER", value)]),
-        ] {
+    let dir = TempDir::new("hostile-user");
+    let ran = dir.path("ran");
+    let script = format!("touch {ran}");
+    let command: [&[u8]; 4] = [b"--", b"sh", b"-c", script.as_bytes()];
+    let with = |user: &[u8]| -> [Raw; 2] {
+        let mut args: Vec<&[u8]> = vec![&b"--user"[..], user];
+        args.extend(command);
+        [
+            pidone_raw(&args, &[]),
+            pidone_raw(&command, &[("PIDONE_USER", user)]),
+        ]
+    };
+    let values: [(&[u8], i32); 9] = [
+        (b"", 2),
+        (b"-1", 126),
+        (b"4294967295", 126),
+        (b"99999999999999999999", 126),
+        (b"nosuchuser-pidone", 126),
+        (b"\xff\xfe", 126),
+        (b"0:\xff", 126),
+        (b"0:-1", 126),
+        (b":", 126),
+    ];
+    for (value, code) in values {
+        for out in with(value) {
             let what = String::from_utf8_lossy(value).into_owned();
-            assert!(
-                matches!(out.code, Some(2) | Some(126)),
-                "{what}: {}",
-                out.stderr()
-            );
+            assert_eq!(out.code, Some(code), "{what}: {}", out.stderr());
             assert_eq!(
                 out.stderr.iter().filter(|b| **b == b'\n').count(),
                 1,
@@ -257,6 +262,10 @@ fn hostile_user_values_fail_at_start() {
                 out.stderr.starts_with(b"pidone: "),
                 "{what}: {}",
                 out.stderr()
+            );
+            assert!(
+                !std::path::Path::new(&ran).exists(),
+                "{what}: the command ran"
             );
         }
     }

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn sh(mode: Mode, script: &str) -> Outcome {
@@ -51,7 +52,8 @@ fn not_executable_is_126() {
     }
 }
 
-/// Every catchable signal sent to pidone reaches the child exactly once.
+/// Every catchable signal sent to pidone reaches the child exactly once: the application
+/// records each arrival, and strace records pidone's kill() calls, exactly one per signal.
 #[test]
 fn each_signal_reaches_the_child_once() {
     let sigecho = example("sigecho");
@@ -89,11 +91,20 @@ fn each_signal_reaches_the_child_once() {
     for mode in MODES {
         let p = start(mode, &["--", &sigecho]);
         p.until("ready");
+        // What pidone sent, from the kernel's side: a duplicate of an ordinary signal merges
+        // into the pending one at the receiver, so only the sender's calls can show it.
+        let trace = SignalTrace::attach(p.pidone_pid());
         for (sig, name) in signals {
             p.signal(*sig);
             // A second delivery of the previous signal would show up here instead.
             assert_eq!(p.line(), format!("got {name}"), "{mode:?}");
         }
+        let sent: Vec<i32> = trace.finish().into_iter().map(|(_, sig)| sig).collect();
+        let want: Vec<i32> = signals.iter().map(|(sig, _)| *sig).collect();
+        assert_eq!(
+            sent, want,
+            "{mode:?}: pidone's kill() calls, one per signal"
+        );
         p.signal(libc::SIGTERM);
         let out = p.wait();
         assert_eq!(out.rest, vec!["got SIGTERM".to_string()], "{mode:?}");
@@ -165,25 +176,52 @@ fn thousands_of_orphans_are_all_reaped() {
     }
 }
 
-/// Not PID 1: pidone registers as subreaper, so orphans still come to it. Here `sh` is
-/// PID 1 of the namespace and does not reap; pidone below it must.
+/// Not PID 1: pidone registers as child subreaper, so orphans come to it and it reaps
+/// them. pidone runs inside a PID namespace whose PID 1 never reaps (see `Holder`): an
+/// orphan that pidone did not take would be that PID 1's, and stay there.
 #[test]
 fn subreaper_reaps_when_not_pid1() {
-    let zombies = example("zombies");
-    let script = format!("{} -- {zombies} 2000 --check --burst; exit $?", pidone());
-    let out = run(
-        Mode::Plain,
-        &[
-            "--",
-            "unshare",
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "sh",
-            "-c",
-            &script,
-        ],
+    let holder = Holder::new();
+    let sigecho = example("sigecho");
+    // The subshell starts the orphan and exits; sigecho then is the application.
+    let script = format!("(sleep 1000 </dev/null >/dev/null 2>&1 &); exec {sigecho}");
+    let p = spawn(Mode::Pid1, holder.command(&["--", "sh", "-c", &script]));
+    p.until("ready");
+    let pidone = p.pidone_pid();
+    let mut orphan = 0;
+    wait_until("the orphan to be re-parented", || {
+        orphan = (children(pidone).into_iter())
+            .chain(holder.orphans())
+            .find(|c| comm_of(*c) == "sleep")
+            .unwrap_or(0);
+        orphan != 0
+    });
+    assert_eq!(
+        parent_of(orphan),
+        Some(pidone),
+        "the orphan went to the namespace's PID 1, not to pidone: no subreaper"
     );
+    // SAFETY: kill has no memory effects; the orphan is a child of pidone, unreaped.
+    assert_eq!(unsafe { libc::kill(orphan, libc::SIGKILL) }, 0);
+    let deadline = Instant::now() + HANG;
+    while let Some(state) = state_of(orphan) {
+        assert!(
+            Instant::now() < deadline,
+            "orphan {orphan} not reaped within {HANG:?}: state {state}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    p.signal(libc::SIGTERM);
+    let out = p.wait();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+
+    // 2000 orphans dying at once: all reaped before pidone exits, none left to PID 1.
+    let zombies = example("zombies");
+    let out = spawn(
+        Mode::Pid1,
+        holder.command(&["--", &zombies, "2000", "--check", "--burst"]),
+    )
+    .wait();
     assert_eq!(
         out.rest,
         vec!["created 2000", "zombies 0"],
@@ -191,6 +229,11 @@ fn subreaper_reaps_when_not_pid1() {
         out.stderr
     );
     assert_eq!(out.code(), 0);
+    assert_eq!(
+        holder.orphans(),
+        Vec::<i32>::new(),
+        "left to the namespace's PID 1"
+    );
 }
 
 #[test]
@@ -232,7 +275,7 @@ fn grace_from_environment() {
     let p = spawn(Mode::Pid1, cmd);
     p.until("ready");
     let sent = Instant::now();
-    p.signal(libc::SIGINT);
+    p.signal(libc::SIGTERM);
     assert_eq!(p.wait().code(), 137);
     assert!(sent.elapsed() >= Duration::from_millis(500));
 }
@@ -368,6 +411,102 @@ fn stopped_app_is_killed_when_the_grace_runs_out() {
             out.elapsed < Duration::from_secs(10),
             "{mode:?}: waited for the grace"
         );
+    }
+}
+
+/// SIGCHLD is pidone's cue to reap, never the application's: not one sent to pidone from
+/// outside, and not the kernel's for the orphans pidone reaps while the application runs.
+/// sigecho has no children of its own, so any SIGCHLD it records was forwarded; SIGPWR
+/// (30, above SIGCHLD's 17, so taken after it) is the marker that anything forwarded before
+/// it has arrived.
+#[test]
+fn sigchld_never_reaches_the_application() {
+    let sigecho = example("sigecho");
+    let zombies = example("zombies");
+    for mode in MODES {
+        let p = start(mode, &["--", &sigecho]);
+        p.until("ready");
+        for _ in 0..3 {
+            p.signal(libc::SIGCHLD);
+        }
+        p.signal(libc::SIGPWR);
+        assert_eq!(p.line(), "got SIGPWR", "{mode:?}: SIGCHLD from outside");
+        p.signal(libc::SIGTERM);
+        let out = p.wait();
+        assert_eq!(out.rest, vec!["got SIGTERM"], "{mode:?}");
+        assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
+
+        // sigecho shares its process group with 20 orphans that die and are reaped by
+        // pidone (the default target of a forwarded signal is the group). The shell
+        // ignores the marker, which would end it (and start the drain's TERM) otherwise.
+        let script = format!("trap '' PWR; {sigecho} & {zombies} 20 --check; wait");
+        let p = start(mode, &["--", "sh", "-c", &script]);
+        let mut seen = vec![p.until("ready"), p.until("created 20")];
+        seen.push(p.line());
+        assert_eq!(
+            seen.last().map(String::as_str),
+            Some("zombies 0"),
+            "{mode:?}"
+        );
+        p.signal(libc::SIGPWR);
+        seen.push(p.line());
+        assert_eq!(
+            seen.last().map(String::as_str),
+            Some("got SIGPWR"),
+            "{mode:?}"
+        );
+        p.signal(libc::SIGTERM);
+        let out = p.wait();
+        seen.extend(out.rest);
+        assert!(
+            !seen.iter().any(|l| l == "got SIGCHLD"),
+            "{mode:?}: the application got SIGCHLD: {seen:?}"
+        );
+    }
+}
+
+/// A leftover that is stopped when the main child exits gets SIGCONT with the drain's
+/// SIGTERM, so it can act on it: the worker's own record shows it got the TERM and finished
+/// its work, long before the grace would have ended it by SIGKILL. (Without the SIGCONT it
+/// would sit stopped until then, and print nothing more.)
+#[test]
+fn stopped_leftovers_are_continued_for_the_drain() {
+    let leftover = example("leftover");
+    for mode in MODES {
+        let args = [
+            "--grace",
+            "5s",
+            "--",
+            &leftover,
+            "--code",
+            "5",
+            "--stop",
+            "--linger-ms",
+            "100",
+        ];
+        let p = start(mode, &args);
+        let ready = p.until("worker ready");
+        let worker: i32 = ready.rsplit('=').next().unwrap().parse().unwrap();
+        let out = p.wait();
+        assert_eq!(
+            out.rest,
+            vec!["worker got SIGTERM", "worker finished"],
+            "{mode:?}: {}",
+            out.stderr
+        );
+        assert_eq!(out.code(), 5, "{mode:?}");
+        assert!(
+            out.elapsed < Duration::from_secs(5),
+            "{mode:?}: waited for the grace: {:?}",
+            out.elapsed
+        );
+        if mode == Mode::Plain {
+            assert_eq!(
+                state_of(worker),
+                None,
+                "{mode:?}: worker {worker} left behind"
+            );
+        }
     }
 }
 
@@ -583,11 +722,43 @@ fn help_and_version() {
     );
 }
 
+/// Pause mode (a pod's infra container) reaps: an orphan re-parented to pidone in its
+/// namespace is gone from /proc once it dies, and only its parent could have reaped it.
+/// The orphan comes from a process that joins the namespace (as `docker exec` or a
+/// pod's other containers would) and exits, leaving its child behind.
 #[test]
 fn pause_mode_reaps_and_exits_0_on_term() {
     let p = start(Mode::Pid1, &["-P"]);
     // Nothing prints in pause mode: wait until pidone waits for signals.
-    init_ready(&p, pidone());
+    let init = init_ready(&p, pidone());
+    let joined = Command::new("nsenter")
+        .args(["--target", &init.to_string(), "--pid", "--mount", "--"])
+        .args(["sh", "-c", "sleep 1000 </dev/null >/dev/null 2>&1 & exit 0"])
+        .status()
+        .expect("run nsenter");
+    assert!(joined.success(), "nsenter: {joined:?}");
+    let mut orphan = 0;
+    wait_until(
+        "the orphan to be re-parented to pidone and run sleep",
+        || {
+            orphan = (children(init).into_iter())
+                .find(|c| comm_of(*c) == "sleep")
+                .unwrap_or(0);
+            orphan != 0
+        },
+    );
+    assert_eq!(parent_of(orphan), Some(init));
+    // SAFETY: kill has no memory effects; the orphan is a child of pidone, unreaped.
+    assert_eq!(unsafe { libc::kill(orphan, libc::SIGKILL) }, 0);
+    let deadline = Instant::now() + HANG;
+    while let Some(state) = state_of(orphan) {
+        assert!(
+            Instant::now() < deadline,
+            "orphan {orphan} not reaped within {HANG:?}: state {state}, parent {:?}",
+            parent_of(orphan)
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     p.signal(libc::SIGTERM);
     assert_eq!(p.wait().code(), 0);
 }
@@ -595,7 +766,8 @@ fn pause_mode_reaps_and_exits_0_on_term() {
 #[test]
 fn verbose_logs_what_pidone_does() {
     let sigecho = example("sigecho");
-    let p = start(Mode::Pid1, &["-v", "--", &sigecho]);
+    // The grace explicitly, so the logged grace does not depend on the default.
+    let p = start(Mode::Pid1, &["-v", "--grace", "10s", "--", &sigecho]);
     p.until("ready");
     p.signal(libc::SIGHUP);
     p.until("got SIGHUP");

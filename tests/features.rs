@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A real-time signal as a marker: pidone takes pending signals lowest number first, so a
@@ -79,12 +80,13 @@ fn quoted_ids() -> String {
 
 #[test]
 fn user_by_number_needs_no_passwd() {
-    // An empty /etc/passwd and /etc/group, as in a scratch image.
+    // An empty /etc/passwd and /etc/group, as in a scratch image. A bare uid gets the same
+    // number as its gid, never root's group.
     let script = format!(
         "mount --bind /dev/null /etc/passwd && mount --bind /dev/null /etc/group && \
-         exec {} --user 65532:65533 -- sh -c \"{}\"",
-        pidone(),
-        quoted_ids()
+         {p} --user 65532:65533 -- sh -c \"{ids}\" && {p} --user 65532 -- sh -c \"{ids}\"",
+        p = pidone(),
+        ids = quoted_ids()
     );
     let out = run(
         Mode::Plain,
@@ -96,6 +98,10 @@ fn user_by_number_needs_no_passwd() {
             "Uid: 65532 65532 65532 65532",
             "Gid: 65533 65533 65533 65533",
             "Groups: 65533 ",
+            "HOME=/",
+            "Uid: 65532 65532 65532 65532",
+            "Gid: 65532 65532 65532 65532",
+            "Groups: 65532 ",
             "HOME=/",
         ],
         "{}",
@@ -326,4 +332,168 @@ fn listen_pid_is_rewritten_for_the_child() {
         let out = spawn(Mode::Pid1, cmd).wait();
         assert_eq!(out.rest, vec![format!("{seen} 1")], "LISTEN_PID={given}");
     }
+}
+
+/// The environment the child gets when pidone rebuilds it (for `--user`'s HOME, or
+/// LISTEN_PID) holds up to 4095 entries plus its terminating NULL (README: "up to 4096
+/// variables"); one more is "Argument list too long", 126, and the application never runs.
+/// Counted by the application itself (`env` prints what it got).
+#[test]
+fn rebuilt_environment_holds_4095_entries() {
+    let marker = TempDir::new("env-limit");
+    let ran = marker.path("ran");
+    // PATH, the variables, and HOME (replaced by --user): 4095 entries, then 4096.
+    for (vars, fits) in [(4093, true), (4094, false)] {
+        let script = format!("env; touch {ran}");
+        let mut cmd = command(Mode::Plain, &["--user", "0:0", "--", "sh", "-c", &script]);
+        cmd.env_clear().env("PATH", "/usr/bin:/bin");
+        for i in 0..vars {
+            cmd.env(format!("V{i}"), "x");
+        }
+        let out = spawn(Mode::Plain, cmd).wait();
+        if fits {
+            assert_eq!(out.code(), 0, "{vars}: {}", out.stderr);
+            // sh adds PWD (and may add SHLVL); everything pidone passed is there.
+            let got: Vec<&String> = out.rest.iter().filter(|l| l.starts_with('V')).collect();
+            assert_eq!(got.len(), vars, "{vars} variables");
+            assert!(
+                out.rest.contains(&"HOME=/root".to_string()),
+                "{:?}",
+                &out.rest[..3]
+            );
+            assert!(std::path::Path::new(&ran).exists());
+            std::fs::remove_file(&ran).unwrap();
+        } else {
+            assert_eq!(out.code(), 126, "{vars}: {}", out.stderr);
+            assert_eq!(out.stderr, "pidone: sh: Argument list too long\n");
+            assert!(!std::path::Path::new(&ran).exists(), "the command ran");
+        }
+    }
+}
+
+/// `--pdeathsig` and `PIDONE_PDEATHSIG` (not only tini's `-p`): when pidone's parent dies,
+/// pidone gets the signal and forwards it; the application's own record shows it arrived.
+#[test]
+fn parent_death_signal_long_form_and_variable() {
+    let sigecho = example("sigecho");
+    let forms: [(&[&str], Option<&str>); 3] = [
+        (&["--pdeathsig", "SIGUSR1"], None),
+        (&["--pdeathsig=USR1"], None),
+        (&[], Some("10")),
+    ];
+    for (flags, env) in forms {
+        // Without --kill-child, so the only parent-death signal is pidone's own.
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--pid", "--fork", "--mount-proc", "--"])
+            .arg(pidone());
+        cmd.args(flags).args(["--", &sigecho, "--exit-on", "USR1"]);
+        if let Some(value) = env {
+            cmd.env("PIDONE_PDEATHSIG", value);
+        }
+        let p = spawn(Mode::Pid1, cmd);
+        p.until("ready");
+        let init = p.pidone_pid();
+        // SAFETY: kill has no memory effects; p.pid is our unreaped child.
+        unsafe { libc::kill(p.pid, libc::SIGKILL) };
+        let got = p.line();
+        if got != "got SIGUSR1" {
+            // SAFETY: as above; the namespace's init, to end the run.
+            unsafe { libc::kill(init, libc::SIGKILL) };
+        }
+        assert_eq!(got, "got SIGUSR1", "{flags:?} {env:?}");
+        wait_until("pidone to exit", || state_of(init).is_none());
+        let _ = p.wait();
+    }
+}
+
+/// `--remap-exit` takes a list, and `PIDONE_REMAP_EXIT` the same: each listed code (or
+/// 128+N for a death by signal N) is reported as 0, any other passes through.
+#[test]
+fn remap_exit_lists_and_variable() {
+    for (flags, env) in [
+        (&["--remap-exit", "3,143"][..], None),
+        (&["-e", "3", "--remap-exit=143"], None),
+        (&[], Some("3,143")),
+    ] {
+        for (script, code) in [
+            ("exit 3", 0),
+            ("kill -TERM $$", 0),
+            ("exit 4", 4),
+            ("exit 0", 0),
+        ] {
+            let mut args = flags.to_vec();
+            args.extend(["--", "sh", "-c", script]);
+            let mut cmd = command(Mode::Pid1, &args);
+            if let Some(value) = env {
+                cmd.env("PIDONE_REMAP_EXIT", value);
+            }
+            let out = spawn(Mode::Pid1, cmd).wait();
+            assert_eq!(
+                out.code(),
+                code,
+                "{flags:?} {env:?} {script}: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+/// Socket activation: the descriptors runc passes (from 3 on, LISTEN_FDS of them) reach
+/// the application as the very same open sockets, and LISTEN_FDS is untouched. The
+/// application reports what its fds 3 and 4 are; the test compares them with its own.
+#[test]
+fn listen_fds_pass_through_to_the_application() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let dir = TempDir::new("listen-fds");
+    let a = std::os::unix::net::UnixListener::bind(dir.path("a")).unwrap();
+    let b = std::os::unix::net::UnixListener::bind(dir.path("b")).unwrap();
+    let inode = |fd: i32| std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+    let want = vec![
+        inode(a.as_raw_fd()).to_string_lossy().into_owned(),
+        inode(b.as_raw_fd()).to_string_lossy().into_owned(),
+        "2 2".to_string(),
+    ];
+    let (fa, fb) = (a.as_raw_fd(), b.as_raw_fd());
+    let script = "readlink /proc/self/fd/3 /proc/self/fd/4; echo $LISTEN_PID $LISTEN_FDS";
+    let mut cmd = command(Mode::Pid1, &["--", "sh", "-c", script]);
+    cmd.env("LISTEN_PID", "1").env("LISTEN_FDS", "2");
+    // SAFETY: fcntl, dup2 and close are async-signal-safe. The listeners may already sit
+    // at 3 or 4 (close-on-exec): copies above 100 first, then the copies at 3 and 4,
+    // which are not close-on-exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let (ha, hb) = (
+                libc::fcntl(fa, libc::F_DUPFD, 100),
+                libc::fcntl(fb, libc::F_DUPFD, 100),
+            );
+            if ha < 0 || hb < 0 || libc::dup2(ha, 3) != 3 || libc::dup2(hb, 4) != 4 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::close(ha);
+            libc::close(hb);
+            Ok(())
+        });
+    }
+    let out = spawn(Mode::Pid1, cmd).wait();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    assert_eq!(out.rest, want);
+}
+
+/// A failed `setuid` fails closed: setgroups and setgid work (CAP_SETGID), setuid does
+/// not (CAP_SETUID dropped from the bounding set, so pidone, root, runs without it): exit
+/// 126, one line naming the step, and the application never ran.
+#[test]
+fn failed_setuid_fails_closed() {
+    let dir = TempDir::new("setuid");
+    let ran = dir.path("ran");
+    let script = format!("touch {ran}");
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--bounding-set=-setuid", "--inh-caps=-setuid", "--"])
+        .arg(pidone())
+        .args(["--user", "1234:1234", "--", "sh", "-c", &script]);
+    let out = spawn(Mode::Plain, cmd).wait();
+    assert_eq!(out.code(), 126, "{}", out.stderr);
+    assert_eq!(out.stderr, "pidone: sh: setuid: Operation not permitted\n");
+    assert!(!std::path::Path::new(&ran).exists(), "the command ran");
 }

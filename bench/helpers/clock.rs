@@ -1,5 +1,6 @@
 //! The one clock every benchmark helper stamps with, so stamps from different processes
-//! compare: CLOCK_MONOTONIC, in nanoseconds. Shared by the `bench_*` helpers (bench/helpers/) via #[path].
+//! compare: CLOCK_MONOTONIC, in nanoseconds. Shared by the `bench_*` helpers beside it
+//! via #[path].
 
 /// CLOCK_MONOTONIC now, in nanoseconds. Async-signal-safe (used in a signal handler).
 pub fn now_ns() -> i64 {

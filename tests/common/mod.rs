@@ -11,10 +11,11 @@ mod raw;
 mod report;
 mod rlimit;
 mod tempdir;
+mod trace;
 
 // Each test file uses some of these; the rest are unused there, not dead.
 #[allow(unused_imports)]
-pub use {holder::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*};
+pub use {holder::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -207,6 +208,18 @@ impl Proc {
         loop {
             let line = self.line_before(deadline, &format!("line starting {prefix:?}"));
             if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+
+    /// Skips lines until one satisfies `wanted` (described by `what`); returns it. Fails
+    /// the test if none has come within `HANG` in all.
+    pub fn until_with(&self, what: &str, mut wanted: impl FnMut(&str) -> bool) -> String {
+        let deadline = Instant::now() + HANG;
+        loop {
+            let line = self.line_before(deadline, what);
+            if wanted(&line) {
                 return line;
             }
         }
