@@ -2,6 +2,7 @@
 //! and formatting runtime it brings); the C runtime calls `main` directly.
 #![no_main]
 #![deny(clippy::multiple_unsafe_ops_per_block)]
+#![deny(clippy::arithmetic_side_effects)]
 
 use core::ffi::{c_char, c_int};
 
