@@ -33,34 +33,36 @@ fn hex_escape(b: u8) -> [u8; 4] {
     [b'\\', b'x', hi, lo]
 }
 
-/// Splits `text` into characters: valid UTF-8 sequences, and single bytes of anything
-/// that is not valid UTF-8 (`Err`).
-fn units(mut text: &[u8], mut each: impl FnMut(Result<&[u8], u8>)) {
-    while !text.is_empty() {
-        let (valid, bad) = match core::str::from_utf8(text) {
-            Ok(s) => (s, 0),
-            Err(e) => {
-                let ok = text.get(..e.valid_up_to()).unwrap_or(&[]);
-                let s = core::str::from_utf8(ok).unwrap_or("");
-                (
-                    s,
-                    e.error_len().unwrap_or(text.len().saturating_sub(ok.len())),
-                )
-            }
-        };
-        let mut rest = valid.as_bytes();
-        for c in valid.chars() {
-            let (unit, tail) = rest.split_at_checked(c.len_utf8()).unwrap_or((rest, &[]));
-            each(Ok(unit));
-            rest = tail;
+/// Splits `text` into characters: valid UTF-8 sequences (`Ok`), and single bytes of
+/// anything that is not valid UTF-8 (`Err`).
+fn units(text: &[u8], mut each: impl FnMut(Result<&[u8], u8>)) {
+    let mut rest = text;
+    while let Some(&first) = rest.first() {
+        let n = utf8_len(rest);
+        match (n, rest.get(..n.unwrap_or(1))) {
+            (Some(_), Some(unit)) => each(Ok(unit)),
+            _ => each(Err(first)),
         }
-        let start = valid.len();
-        let bad_bytes = text.get(start..start.saturating_add(bad)).unwrap_or(&[]);
-        for &b in bad_bytes {
-            each(Err(b));
-        }
-        text = text.get(start.saturating_add(bad)..).unwrap_or(&[]);
+        rest = rest.get(n.unwrap_or(1)..).unwrap_or(&[]);
     }
+}
+
+/// The length of the UTF-8 sequence `s` starts with, or `None` if it starts with none
+/// (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut short).
+fn utf8_len(s: &[u8]) -> Option<usize> {
+    let (len, second) = match *s.first()? {
+        0x00..=0x7f => return Some(1),
+        0xc2..=0xdf => (2, 0x80..=0xbf),
+        0xe0 => (3, 0xa0..=0xbf),
+        0xe1..=0xec | 0xee..=0xef => (3, 0x80..=0xbf),
+        0xed => (3, 0x80..=0x9f),
+        0xf0 => (4, 0x90..=0xbf),
+        0xf1..=0xf3 => (4, 0x80..=0xbf),
+        0xf4 => (4, 0x80..=0x8f),
+        _ => return None,
+    };
+    let ok = second.contains(s.get(1)?) && s.get(2..len)?.iter().all(|b| (0x80..=0xbf).contains(b));
+    ok.then_some(len)
 }
 
 /// Whether a character must be escaped in a log line: control characters (C0, DEL and
@@ -329,6 +331,34 @@ mod tests {
         let mut j = Line::new();
         j.json_escaped(b"\xff\"\xc3");
         assert_eq!(text(&j), "\\\\xff\\\"\\\\xc3");
+    }
+
+    #[test]
+    fn utf8_like_core() {
+        // Every 1..=4 byte string built from interesting bytes splits as core::str does.
+        let bytes = [
+            0x00, 0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xee, 0xef,
+            0xf0, 0xf4, 0xf5, 0xff,
+        ];
+        let mut all = std::vec::Vec::new();
+        for &a in &bytes {
+            all.push(std::vec![a]);
+            for &b in &bytes {
+                all.push(std::vec![a, b]);
+                for &c in &bytes {
+                    all.push(std::vec![a, b, c]);
+                    for &d in &bytes {
+                        all.push(std::vec![a, b, c, d]);
+                    }
+                }
+            }
+        }
+        for s in all {
+            let mut ours = std::vec::Vec::new();
+            units(&s, |u| ours.push(u.is_ok()));
+            let valid = core::str::from_utf8(&s).is_ok();
+            assert_eq!(ours.iter().all(|ok| *ok), valid, "{s:x?}");
+        }
     }
 
     #[test]
