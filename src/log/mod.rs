@@ -191,14 +191,19 @@ impl Event {
         }
     }
 
-    pub fn emit(mut self) {
-        if self.on {
-            if self.json {
-                self.line.release(1);
-                self.line.str("}");
-            }
-            self.line.emit();
+    pub fn emit(self) {
+        if let Some(mut line) = self.close() {
+            line.emit();
         }
+    }
+
+    /// The finished line, `None` when filtered out.
+    fn close(mut self) -> Option<Line> {
+        if self.json {
+            self.line.release(1);
+            self.line.str("}");
+        }
+        self.on.then_some(self.line)
     }
 }
 
@@ -231,14 +236,81 @@ impl Message {
         self
     }
 
-    pub fn emit(mut self) {
-        if !self.on {
-            return;
+    pub fn emit(self) {
+        if let Some(mut line) = self.close() {
+            line.emit();
         }
+    }
+
+    /// The finished line, `None` when filtered out.
+    fn close(mut self) -> Option<Line> {
         if self.json {
             self.line.release(2);
             self.line.str("\"}");
         }
-        self.line.emit();
+        self.on.then_some(self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: Log = Log {
+        verbosity: 3,
+        format: Format::Json,
+    };
+
+    fn parse(line: Option<Line>) -> serde_json::Value {
+        let line = line.unwrap_or_default();
+        let bytes = line.as_bytes();
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|e| panic!("{e}: {}", std::string::String::from_utf8_lossy(bytes)))
+    }
+
+    #[test]
+    fn json_events_parse_however_long() {
+        for fill in [
+            0usize, 1, 2, 3, 100, 380, 400, 420, 440, 460, 480, 500, 2000,
+        ] {
+            for byte in [b'a', b'"', b'\\', 0xff, 0xc3, b'\n'] {
+                let text = std::vec![byte; fill];
+                let v = parse(
+                    JSON.event(Level::Info, "x")
+                        .num("a", i64::MIN)
+                        .text("t", &text)
+                        .signal("s", 15)
+                        .num("b", 7)
+                        .close(),
+                );
+                assert_eq!(v["event"], "x");
+                let v = parse(JSON.message(Level::Error).str("m: ").bytes(&text).close());
+                assert!(v["message"].as_str().is_some_and(|m| m.starts_with("m: ")));
+            }
+        }
+    }
+
+    #[test]
+    fn filtered_out_lines_are_not_built() {
+        let quiet = Log {
+            verbosity: 0,
+            format: Format::Json,
+        };
+        assert!(quiet.event(Level::Info, "x").num("a", 1).close().is_none());
+        assert!(quiet.message(Level::Warn).str("w").close().is_none());
+    }
+
+    #[test]
+    fn text_events_escape_values() {
+        let log = Log {
+            verbosity: 3,
+            format: Format::Text,
+        };
+        let line = log
+            .event(Level::Info, "x")
+            .text("error", b"a\nb\xff")
+            .close()
+            .unwrap_or_default();
+        assert_eq!(line.as_bytes(), b"pidone: x error=a\\x0ab\\xff");
     }
 }
