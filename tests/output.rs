@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -118,6 +119,20 @@ fn wait_bounded(child: &mut Child, what: &str) -> i32 {
     }
 }
 
+/// A reader's lines, over a channel, so that waiting for one can time out.
+fn lines_of(out: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 /// With `-v` and a full stderr, every log line would block: pidone drops them instead, and
 /// keeps forwarding and reaping. The application's stderr (the same open file description)
 /// stays blocking: pidone never sets O_NONBLOCK on it.
@@ -133,9 +148,18 @@ fn full_stderr_never_blocks_the_loop() {
             .stdout(Stdio::piped())
             .stderr(Stdio::from(write));
         let mut child = cmd.spawn().expect("start pidone");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
+        let lines = lines_of(child.stdout.take().unwrap());
+        let id = child.id() as i32;
+        // Every read is bounded: a wedged pidone fails the test instead of hanging it.
+        let next = |what: &str| match lines.recv_timeout(HANG) {
+            Ok(line) => line,
+            Err(_) => {
+                // SAFETY: kill has no memory effects; `id` is our unreaped child.
+                unsafe { libc::kill(id, libc::SIGKILL) };
+                panic!("{mode:?}: no {what} within {HANG:?}: pidone wedged");
+            }
+        };
+        let line = next("fdinfo line");
         let flags: u32 = line
             .split_whitespace()
             .nth(1)
@@ -146,18 +170,15 @@ fn full_stderr_never_blocks_the_loop() {
             0,
             "{mode:?}: the app's stderr became non-blocking"
         );
-        line.clear();
-        out.read_line(&mut line).unwrap();
+        let line = next("ready line");
         assert!(line.starts_with("ready"), "{mode:?}: {line:?}");
         let pidone = match mode {
-            Mode::Plain => child.id() as i32,
-            Mode::Pid1 => children(child.id() as i32)[0],
+            Mode::Plain => id,
+            Mode::Pid1 => children(id)[0],
         };
         // SAFETY: kill has no memory effects.
         assert_eq!(unsafe { libc::kill(pidone, libc::SIGTERM) }, 0);
-        line.clear();
-        out.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "got SIGTERM", "{mode:?}: not forwarded");
+        assert_eq!(next("forwarded SIGTERM"), "got SIGTERM", "{mode:?}");
         assert_eq!(wait_bounded(&mut child, "full stderr"), 3, "{mode:?}");
     }
 }
