@@ -15,8 +15,6 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     // Block everything first, so no signal sent from here on is lost or acted on by
     // default: each one waits in the pending set for the loop to take it.
     let inherited_mask = sys::set_mask(libc::SIG_SETMASK, sys::ALL_SIGNALS);
-    // From here on no log line can block pidone: a full stderr drops lines instead.
-    let log_fd = crate::log::sink::open();
     // An inherited SIG_IGN for SIGCHLD would make the kernel reap our children for us and
     // hide the application's exit status.
     let sigchld_ignored = sys::reset_sigchld();
@@ -86,6 +84,10 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     } else {
         0
     };
+    // From here on no log line can block pidone: a full stderr drops lines instead (until
+    // now a zero-timeout poll guarded each line). Opened after the spawn, whose report pipe
+    // is closed by now, so pidone never needs more descriptors than it did to start.
+    let log_fd = crate::log::sink::open();
     if child > 0 {
         log.event(Level::Info, "spawned")
             .num("pid", i64::from(child))

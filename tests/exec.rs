@@ -70,6 +70,12 @@ fn script_without_shebang_runs_through_sh() {
         );
         assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
     }
+    // An empty executable file is an empty script: it succeeds, as under glibc's execvp.
+    let empty = dir.path("empty");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(Mode::Pid1, &["--", empty.to_str().unwrap()]);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
     // Through PATH, past a directory where it is not, as execvp searches.
     let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.0.display());
     let (code, stdout, stderr) = run_with_path(pidone(), &["--", "noshebang", "x"], &path);
