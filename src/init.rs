@@ -60,11 +60,12 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             Ok(creds) => creds,
             Err(code) => return code,
         };
-        let Some(argv) = args.tail(command) else {
+        let Some(argv) = args.command(command) else {
             return cfg.personality.usage_exit();
         };
         let plan = Plan {
             argv,
+            path: sys::getenv(c"PATH"),
             session,
             foreground: terminal.foreground,
             mask: inherited_mask,
@@ -83,6 +84,10 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     } else {
         0
     };
+    // From here on no log line can block pidone: a full stderr drops lines instead (until
+    // now a zero-timeout poll guarded each line). Opened after the spawn, whose report pipe
+    // is closed by now, so pidone never needs more descriptors than it did to start.
+    let log_fd = crate::log::sink::open();
     if child > 0 {
         log.event(Level::Info, "spawned")
             .num("pid", i64::from(child))
@@ -91,7 +96,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
 
     // pidone holds nothing the application may want back: not its directory, not its fds.
     sys::chdir_root();
-    sys::close_fds_from_3();
+    sys::close_fds_from_3(log_fd);
 
     let code = Supervisor::new(cfg, child).run(terminal.taken);
     terminal.restore();

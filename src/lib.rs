@@ -3,21 +3,29 @@
 //! Where to look:
 //! - `cli`: the command line and environment, read once into a `config::Config`;
 //! - `init`: start-up: block signals, subreaper, spawn, hand over to the loop;
-//! - `spawn`: fork and exec, and what the child does in between;
+//! - `spawn`: fork and exec; `child`: what the child does in between (`--user` included);
+//! - `user`: resolving `--user` from /etc/passwd and /etc/group;
 //! - `machine`: every decision about a signal or a child, as a pure state machine;
 //! - `supervisor`: the loop that feeds it events and performs its actions;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
-//! - `sys`, `log`: system calls and output, with no heap and no panics;
+//! - `sys`, `log`: system calls (all FFI) and output, with no heap and no panics;
 //! - `health`: `pidone health URL`, the HEALTHCHECK for images with no shell or curl.
 //!
 //! The library is `no_std` so nothing on pidone's runtime path can reach for the heap,
 //! `std::io` or `format!`: the release binary has no panic runtime and stays tiny.
 #![no_std]
+// One unsafe operation per block, so each has its own SAFETY comment.
+#![deny(clippy::multiple_unsafe_ops_per_block)]
+// No arithmetic that can overflow, in any profile: outside input (argv, the environment,
+// /etc/passwd, /proc, signal numbers and pids) reaches most of it. Where wrapping or
+// saturation is meant, `wrapping_*`, `saturating_*` or `checked_*` say so (issue 18).
+#![deny(clippy::arithmetic_side_effects)]
 
 #[cfg(test)]
 extern crate std;
 
 pub mod args;
+pub mod child;
 pub mod children;
 pub mod cli;
 pub mod config;

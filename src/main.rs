@@ -1,6 +1,8 @@
 //! The `pidone` binary: parse, then run. `#![no_main]` skips std's start-up (and the panic
 //! and formatting runtime it brings); the C runtime calls `main` directly.
 #![no_main]
+#![deny(clippy::multiple_unsafe_ops_per_block)]
+#![deny(clippy::arithmetic_side_effects)]
 
 use core::ffi::{c_char, c_int};
 
@@ -20,7 +22,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // be the command to run, as it is for those tools.
     let personality = Personality::from_argv0(args.get(0).unwrap_or(b""));
     if personality == Personality::Pidone && args.get(1) == Some(b"health") {
-        return health::main(|i| args.get(i + 2));
+        return health::main(|i| args.get(i.saturating_add(2)));
     }
     match cli::parse(|i| args.get(i), sys::getenv) {
         Ok(Action::Run(cfg)) => init::run(&cfg, args),
@@ -46,7 +48,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             if !err.value.is_empty() || !err.option.is_empty() {
                 line.str(" '").escaped(err.value).str("'");
             }
-            line.str(" (see 'pidone --help')").write_to(2);
+            line.str(" (see 'pidone --help')").emit();
             personality.usage_exit()
         }
     }

@@ -82,10 +82,13 @@ impl SignalSet {
     pub const ALL: SignalSet = SignalSet(!0);
 
     const fn bit(sig: i32) -> u64 {
-        if sig >= 1 && sig <= MAX {
-            1 << (sig - 1)
-        } else {
-            0
+        // 1..=64 shifts by 0..=63; anything else is no signal.
+        match sig.checked_sub(1) {
+            Some(shift @ 0..=63) => match 1u64.checked_shl(shift.unsigned_abs()) {
+                Some(bit) => bit,
+                None => 0,
+            },
+            _ => 0,
         }
     }
 

@@ -161,7 +161,8 @@ impl<'c> Supervisor<'c> {
     fn send(&self, who: Who, sig: i32, what: &str) {
         let target = match who {
             Who::Main => self.main,
-            Who::Group => -self.main,
+            // A pid is positive, so its negation (the group) cannot overflow.
+            Who::Group => self.main.saturating_neg(),
             Who::Everyone => -1,
             Who::Pid(pid) => pid,
         };
@@ -276,8 +277,8 @@ impl<'c> Supervisor<'c> {
         event
             .num("ran_ms", clamp(ran_ms))
             .num("waited_for", i64::from(stats.waited))
-            // LOG-DROPS: the log helper adds the count of dropped log lines here, e.g.
-            // `.num("log_dropped", crate::log::dropped())`.
+            // Lines stderr could not take at once: dropped rather than block PID 1.
+            .num("log_dropped", i64::from(crate::log::dropped()))
             .num("orphans_reaped", i64::from(stats.orphans))
             .num("leftovers_terminated", i64::from(stats.terminated))
             .num("killed", i64::from(stats.killed))

@@ -34,16 +34,26 @@ fn assert_usage_error(out: &Raw, value: &[u8], what: &str) {
     // The message quotes a non-empty part of the value (a list names its bad item), with
     // control bytes and backslashes shown as \xNN so the value cannot break the line.
     if !value.is_empty() {
-        let shown: Vec<u8> = value
-            .iter()
-            .flat_map(|&b| {
-                if b < 0x20 || b == 0x7f || b == b'\\' {
-                    format!("\\x{b:02x}").into_bytes()
+        // As pidone escapes: C0, DEL, C1 and the backslash, and bytes that are not UTF-8.
+        let hex = |bytes: &[u8]| -> Vec<u8> {
+            bytes
+                .iter()
+                .flat_map(|b| format!("\\x{b:02x}").into_bytes())
+                .collect()
+        };
+        let mut shown: Vec<u8> = Vec::new();
+        for chunk in value.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                let mut buf = [0u8; 4];
+                let bytes = c.encode_utf8(&mut buf).as_bytes();
+                if c < ' ' || c == '\\' || ('\u{7f}'..='\u{9f}').contains(&c) {
+                    shown.extend(hex(bytes));
                 } else {
-                    vec![b]
+                    shown.extend_from_slice(bytes);
                 }
-            })
-            .collect();
+            }
+            shown.extend(hex(chunk.invalid()));
+        }
         // A value cut at the line's end has no closing quote: its piece is still a part.
         let named = err[..err.len() - 1]
             .split(|b| *b == b'\'')

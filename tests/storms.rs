@@ -112,10 +112,8 @@ fn sigpending_limit() -> u64 {
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes the live struct.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_SIGPENDING, &mut limit) },
-        0
-    );
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_SIGPENDING, &mut limit) };
+    assert_eq!(rc, 0);
     limit.rlim_max
 }
 

@@ -33,7 +33,7 @@ impl<'a> Accept<'a> {
         let mut accept = Accept { bits: [0; 8], text };
         for item in text.split(|b| *b == b',') {
             let (low, high) = match item.iter().position(|b| *b == b'-') {
-                Some(dash) => (item.get(..dash), item.get(dash + 1..)),
+                Some(dash) => (item.get(..dash), item.get(dash.saturating_add(1)..)),
                 None => (Some(item), Some(item)),
             };
             match (low.and_then(code), high.and_then(code)) {
@@ -55,7 +55,7 @@ impl<'a> Accept<'a> {
 
     fn add(&mut self, low: u16, high: u16) {
         for code in low..=high {
-            let bit = usize::from(code - FIRST);
+            let bit = usize::from(code.saturating_sub(FIRST));
             if let Some(word) = self.bits.get_mut(bit / 64) {
                 *word |= 1 << (bit % 64);
             }
@@ -65,11 +65,10 @@ impl<'a> Accept<'a> {
 
 /// Exactly three digits, 100-599.
 fn code(text: &[u8]) -> Option<u16> {
-    let [a, b, c] = *text else { return None };
-    if !(a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()) {
+    if text.len() != 3 {
         return None;
     }
-    let value = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+    let value = u16::try_from(crate::decimal::parse(text, 999)?).ok()?;
     (FIRST..=LAST).contains(&value).then_some(value)
 }
 

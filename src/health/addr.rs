@@ -36,15 +36,15 @@ pub fn ipv6(text: &[u8]) -> Option<[u8; 16]> {
             // The last 32 bits as a dotted quad: two groups.
             let [a, b, c, d] = ipv4(word)?;
             *groups.get_mut(count)? = u16::from_be_bytes([a, b]);
-            *groups.get_mut(count + 1)? = u16::from_be_bytes([c, d]);
-            count += 2;
+            *groups.get_mut(count.checked_add(1)?)? = u16::from_be_bytes([c, d]);
+            count = count.checked_add(2)?;
             break;
         }
         if word.is_empty() || word.len() > 4 {
             return None;
         }
         *groups.get_mut(count)? = hex(word)?;
-        count += 1;
+        count = count.checked_add(1)?;
         rest = match tail {
             [] => tail,
             [b':', b':', after @ ..] if gap.is_none() => {
@@ -60,10 +60,11 @@ pub fn ipv6(text: &[u8]) -> Option<[u8; 16]> {
         None if count == 8 => {}
         Some(at) if count < 8 => {
             // Move the groups after the gap to the end; zeros fill the gap.
-            let moved = count - at;
+            let moved = count.checked_sub(at)?;
             let mut filled = [0u16; 8];
             for i in 0..moved {
-                *filled.get_mut(8 - moved + i)? = *groups.get(at + i)?;
+                let to = 8usize.checked_sub(moved)?.checked_add(i)?;
+                *filled.get_mut(to)? = *groups.get(at.checked_add(i)?)?;
             }
             for i in 0..at {
                 *filled.get_mut(i)? = *groups.get(i)?;
@@ -75,8 +76,9 @@ pub fn ipv6(text: &[u8]) -> Option<[u8; 16]> {
     let mut out = [0u8; 16];
     for (i, group) in groups.iter().enumerate() {
         let [hi, lo] = group.to_be_bytes();
-        *out.get_mut(2 * i)? = hi;
-        *out.get_mut(2 * i + 1)? = lo;
+        let at = i.checked_mul(2)?;
+        *out.get_mut(at)? = hi;
+        *out.get_mut(at.checked_add(1)?)? = lo;
     }
     Some(out)
 }
@@ -91,10 +93,7 @@ pub fn port(text: &[u8]) -> Option<u16> {
 
 /// Decimal digits only; at most 5 of them (callers bound the length), so no overflow.
 fn decimal(text: &[u8]) -> Option<u32> {
-    text.iter().try_fold(0u32, |acc, b| {
-        b.is_ascii_digit()
-            .then(|| acc.saturating_mul(10).saturating_add(u32::from(b - b'0')))
-    })
+    crate::decimal::parse(text, 99_999).and_then(|n| u32::try_from(n).ok())
 }
 
 fn hex(text: &[u8]) -> Option<u16> {

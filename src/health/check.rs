@@ -53,7 +53,7 @@ impl Prefix {
         };
         for (slot, byte) in prefix.bytes.iter_mut().zip(parser.prefix()) {
             *slot = *byte;
-            prefix.len += 1;
+            prefix.len = prefix.len.saturating_add(1);
         }
         prefix
     }
@@ -177,7 +177,7 @@ impl Request {
         let room = self.buf.get_mut(self.len..).unwrap_or(&mut []);
         for (slot, byte) in room.iter_mut().zip(bytes) {
             *slot = *byte;
-            self.len += 1;
+            self.len = self.len.saturating_add(1);
         }
     }
 

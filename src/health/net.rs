@@ -180,7 +180,10 @@ impl Socket {
                 return Err(Failure::Timeout);
             }
             // Rounded up, so that the last sub-millisecond is slept, not spun through.
-            let left_ms = (deadline - now).div_ceil(1_000_000).min(i32::MAX as u64) as i32;
+            let left_ms = deadline
+                .saturating_sub(now)
+                .div_ceil(1_000_000)
+                .min(i32::MAX as u64) as i32;
             let mut pfd = libc::pollfd {
                 fd: self.fd,
                 events,

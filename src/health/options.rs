@@ -64,7 +64,7 @@ pub fn parse<'a>(arg: impl Fn(usize) -> Option<&'a [u8]>) -> Result<Command<'a>,
     let mut only_url = false;
     let mut i = 0;
     while let Some(word) = arg(i) {
-        i += 1;
+        i = i.saturating_add(1);
         if only_url || word == b"-" || word.first() != Some(&b'-') {
             if url.is_some() {
                 return bad("one URL only; also given", word);
@@ -80,7 +80,10 @@ pub fn parse<'a>(arg: impl Fn(usize) -> Option<&'a [u8]>) -> Result<Command<'a>,
             return Ok(Command::Help);
         }
         let (name, inline) = match word.iter().position(|b| *b == b'=') {
-            Some(eq) => (word.get(..eq).unwrap_or(word), word.get(eq + 1..)),
+            Some(eq) => (
+                word.get(..eq).unwrap_or(word),
+                word.get(eq.saturating_add(1)..),
+            ),
             None => (word, None),
         };
         if !matches!(name, b"--timeout" | b"--status" | b"--unix-socket") {
@@ -89,8 +92,8 @@ pub fn parse<'a>(arg: impl Fn(usize) -> Option<&'a [u8]>) -> Result<Command<'a>,
         let value = match inline {
             Some(value) => value,
             None => {
-                i += 1;
-                match arg(i - 1) {
+                i = i.saturating_add(1);
+                match arg(i.saturating_sub(1)) {
                     Some(value) => value,
                     None => return bad("missing value for option", word),
                 }

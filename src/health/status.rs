@@ -88,7 +88,7 @@ impl StatusParser {
             if let Some(slot) = self.prefix.get_mut(self.seen) {
                 *slot = b;
             }
-            self.seen += 1;
+            self.seen = self.seen.saturating_add(1);
             if !done {
                 self.state = self.step(b);
             }
@@ -117,19 +117,24 @@ impl StatusParser {
         let done = |m| State::Done(Progress::Malformed(m));
         match self.state {
             State::Version(at) => match VERSION.get(at) {
-                Some(b'#') if b.is_ascii_digit() => State::Version(at + 1),
+                Some(b'#') if b.is_ascii_digit() => State::Version(at.saturating_add(1)),
                 Some(&want) if want == b && want != b'#' => {
-                    if at + 1 == VERSION.len() {
+                    if at.saturating_add(1) == VERSION.len() {
                         State::Code(0, 0)
                     } else {
-                        State::Version(at + 1)
+                        State::Version(at.saturating_add(1))
                     }
                 }
                 _ => done(Malformed::NotHttp),
             },
             State::Code(n, value) if n < 3 => {
                 if b.is_ascii_digit() {
-                    State::Code(n + 1, value * 10 + u16::from(b - b'0'))
+                    // At most 3 digits: no overflow, but saturate so no input can make it one.
+                    let digit = u16::from(b.saturating_sub(b'0'));
+                    State::Code(
+                        n.saturating_add(1),
+                        value.saturating_mul(10).saturating_add(digit),
+                    )
                 } else {
                     done(Malformed::BadStatus)
                 }

@@ -127,7 +127,7 @@ fn http<'a>(
             url,
         );
     }
-    if authority.len() + path.len() > MAX_URL {
+    if authority.len().saturating_add(path.len()) > MAX_URL {
         return bad("URL too long (at most 1024 bytes)", b"");
     }
     let endpoint = match unix_socket {
@@ -184,7 +184,7 @@ fn ip_endpoint(authority: &[u8], default: Option<u16>) -> Result<Endpoint<'_>, U
         let Some(ip) = addr::ipv6(literal) else {
             return bad("not an IPv6 address:", literal);
         };
-        let port = match inner.get(close + 1..).unwrap_or(b"") {
+        let port = match inner.get(close.saturating_add(1)..).unwrap_or(b"") {
             [] => None,
             [b':', port @ ..] => Some(port),
             _ => return bad("only :PORT may follow ']' in", authority),
@@ -199,7 +199,10 @@ fn ip_endpoint(authority: &[u8], default: Option<u16>) -> Result<Endpoint<'_>, U
             );
         }
         let (name, port) = match authority.iter().position(|b| *b == b':') {
-            Some(at) => (authority.get(..at).unwrap_or(b""), authority.get(at + 1..)),
+            Some(at) => (
+                authority.get(..at).unwrap_or(b""),
+                authority.get(at.saturating_add(1)..),
+            ),
             None => (authority, None),
         };
         (host(name)?, port)

@@ -1,0 +1,273 @@
+//! Starting the application: scripts without `#!` (run by /bin/sh, as glibc's execvp does
+//! for tini, dumb-init and catatonit), and `--user` as the application sees it in
+//! /proc/self/status.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::*;
+
+/// A fresh directory under the temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("pidone-exec-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// An executable script with no `#!` line that prints how it was called and exits 3.
+fn script(dir: &TempDir) -> PathBuf {
+    let path = dir.path("noshebang");
+    std::fs::write(&path, "echo \"ran $0 $1 $2\"\nexit 3\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn run_with_path(program: &str, args: &[&str], path: &str) -> (i32, String, String) {
+    let out = Command::new(program)
+        .args(args)
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// By path and through PATH, as PID 1 and not: the script runs with /bin/sh, `$0` is the
+/// path found, the arguments follow, and pidone exits with the script's code.
+#[test]
+fn script_without_shebang_runs_through_sh() {
+    let dir = TempDir::new("sh");
+    let file = script(&dir);
+    let file = file.to_str().unwrap();
+    for mode in MODES {
+        let out = run(mode, &["--", file, "a", "b c"]);
+        assert_eq!(
+            out.rest,
+            vec![format!("ran {file} a b c")],
+            "{mode:?}: {}",
+            out.stderr
+        );
+        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+    }
+    // An empty executable file is an empty script: it succeeds, as under glibc's execvp.
+    let empty = dir.path("empty");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(Mode::Pid1, &["--", empty.to_str().unwrap()]);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    // Through PATH, past a directory where it is not, as execvp searches.
+    let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.0.display());
+    let (code, stdout, stderr) = run_with_path(pidone(), &["--", "noshebang", "x"], &path);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (3, format!("ran {file} x ").trim_end()),
+        "{stderr}"
+    );
+}
+
+/// Under the name docker-init (what `docker run --init` runs), as Debian's tini and
+/// tini-static (glibc) do: same output, same exit code.
+#[test]
+fn script_without_shebang_as_docker_init_beside_tini() {
+    let dir = TempDir::new("tini");
+    let file = script(&dir);
+    let file = file.to_str().unwrap();
+    let link = dir.path("docker-init");
+    std::os::unix::fs::symlink(pidone(), &link).unwrap();
+    let path = format!("{}:/usr/bin:/bin", dir.0.display());
+    let mut originals = Vec::new();
+    for tini in ["/usr/bin/tini", "/usr/bin/tini-static"] {
+        if Path::new(tini).exists() {
+            originals.push(run_with_path(tini, &["-s", "--", "noshebang", "y"], &path));
+        } else {
+            missing(tini);
+        }
+    }
+    let ours = run_with_path(
+        link.to_str().unwrap(),
+        &["-s", "--", "noshebang", "y"],
+        &path,
+    );
+    assert_eq!(
+        (ours.0, ours.1.as_str()),
+        (3, format!("ran {file} y").as_str()),
+        "{}",
+        ours.2
+    );
+    for original in originals {
+        assert_eq!(
+            (original.0, &original.1),
+            (ours.0, &ours.1),
+            "{}",
+            original.2
+        );
+    }
+}
+
+fn missing(what: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing (scripts/setup.sh installs it)");
+    }
+    eprintln!("SKIP: {what} missing: comparison with it skipped");
+}
+
+/// No /bin/sh to run a `#!`-less script with (a scratch image): 126, saying why.
+#[test]
+fn script_without_shebang_and_no_shell_is_126() {
+    let dir = TempDir::new("nosh");
+    let file = script(&dir);
+    // A tmpfs over /usr/bin (where /bin points) hides sh; pidone is static and needs none.
+    let shell = format!(
+        "mount -t tmpfs none /usr/bin && exec {} -- {} a",
+        pidone(),
+        file.display()
+    );
+    let out = run(
+        Mode::Plain,
+        &["--", "unshare", "--mount", "sh", "-c", &shell],
+    );
+    assert_eq!(out.code(), 126, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no #! line, and /bin/sh cannot run it: No such file or directory"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// What the application sees of its ids in /proc/self/status, and its HOME.
+const IDS: &str =
+    "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t ' ' '; echo HOME=$HOME";
+
+/// Runs `pidone --user SPEC` with `passwd` and `group` as /etc/passwd and /etc/group
+/// (bind-mounted in a private mount namespace); returns (code, stdout lines, stderr).
+fn as_user(tag: &str, passwd: &str, group: &str, spec: &str) -> (i32, Vec<String>, String) {
+    let dir = TempDir::new(tag);
+    std::fs::write(dir.path("passwd"), passwd).unwrap();
+    std::fs::write(dir.path("group"), group).unwrap();
+    std::fs::write(dir.path("ids"), IDS).unwrap();
+    let shell = format!(
+        "mount --bind {d}/passwd /etc/passwd && mount --bind {d}/group /etc/group && \
+         exec {p} --user {spec} -- sh {d}/ids",
+        d = dir.0.display(),
+        p = pidone()
+    );
+    let out = run(
+        Mode::Plain,
+        &["--", "unshare", "--mount", "sh", "-c", &shell],
+    );
+    (out.code(), out.rest.clone(), out.stderr.clone())
+}
+
+fn ids(uid: u32, gid: u32, groups: &[u32], home: &str) -> Vec<String> {
+    let mut g = String::new();
+    for n in groups {
+        g.push_str(&format!("{n} "));
+    }
+    vec![
+        format!("Uid: {uid} {uid} {uid} {uid}"),
+        format!("Gid: {gid} {gid} {gid} {gid}"),
+        format!("Groups: {g}"),
+        format!("HOME={home}"),
+    ]
+}
+
+/// A 70-byte name gets its own groups, not those of its 64-byte prefix.
+#[test]
+fn user_with_a_long_name_gets_its_own_groups() {
+    let long = "u".repeat(70);
+    let prefix = &long[..64];
+    let passwd = format!(
+        "{long}:x:2100:2100::/home/long:/bin/sh\n{prefix}:x:2200:2200::/home/short:/bin/sh\n"
+    );
+    let group = format!("mine:x:3001:{long}\nprefix:x:3002:{prefix}\n");
+    let (code, out, err) = as_user("long", &passwd, &group, &long);
+    assert_eq!(out, ids(2100, 2100, &[2100, 3001], "/home/long"), "{err}");
+    assert_eq!(code, 0);
+}
+
+/// A group line over 4096 bytes (a group with many members) is read whole.
+#[test]
+fn user_in_a_group_line_over_4096_bytes() {
+    let mut members: Vec<String> = (0..1000).map(|i| format!("member{i:04}")).collect();
+    members.push("alice".into());
+    let group = format!("big:x:3100:{}\nsmall:x:3200:alice\n", members.join(","));
+    assert!(group.len() > 8192);
+    let passwd = "alice:x:1500:1600::/home/alice:/bin/sh\n";
+    let (code, out, err) = as_user("bigline", passwd, &group, "alice");
+    assert_eq!(
+        out,
+        ids(1500, 1600, &[1600, 3100, 3200], "/home/alice"),
+        "{err}"
+    );
+    assert_eq!(code, 0);
+}
+
+/// More than 32 supplementary groups: all of them.
+#[test]
+fn user_in_forty_groups_gets_all_forty() {
+    let group: String = (0..40)
+        .map(|i| format!("g{i}:x:{}:bob\n", 4000 + i))
+        .collect();
+    let passwd = "bob:x:1700:1700::/home/bob:/bin/sh\n";
+    let (code, out, err) = as_user("forty", passwd, &group, "bob");
+    let mut want = vec![1700];
+    want.extend(4000..4040);
+    assert_eq!(out, ids(1700, 1700, &want, "/home/bob"), "{err}");
+    assert_eq!(code, 0);
+}
+
+/// Past pidone's documented bound (4096 groups) it refuses with a message: never fewer
+/// groups than the user has.
+#[test]
+fn user_in_too_many_groups_is_refused() {
+    let group: String = (0..4100)
+        .map(|i| format!("g{i}:x:{}:bob\n", 10_000 + i))
+        .collect();
+    let passwd = "bob:x:1700:1700::/home/bob:/bin/sh\n";
+    let (code, out, err) = as_user("toomany", passwd, &group, "bob");
+    assert_eq!((code, out), (126, vec![]), "{err}");
+    assert!(
+        err.contains("pidone: user 'bob' is in more than 4096 groups"),
+        "{err}"
+    );
+}
+
+/// A number is always a uid (as in runc and gosu), even when a user is named like it.
+#[test]
+fn user_number_is_a_uid_not_a_name() {
+    let passwd = "1000:x:2000:2000::/home/named:/bin/sh\nbob:x:1000:1500::/home/bob:/bin/sh\n";
+    let group = "ops:x:1900:bob\nnamed:x:1901:1000\n";
+    let (code, out, err) = as_user("number", passwd, group, "1000");
+    assert_eq!(out, ids(1000, 1500, &[1500, 1900], "/home/bob"), "{err}");
+    assert_eq!(code, 0);
+}
+
+/// `--user 65532` with no passwd entry (a scratch image): gid 65532 too, never root's 0.
+#[test]
+fn user_number_without_passwd_entry_gets_its_own_gid() {
+    let (code, out, err) = as_user("nobody", "root:x:0:0::/root:/bin/sh\n", "", "65532");
+    assert_eq!(out, ids(65532, 65532, &[65532], "/"), "{err}");
+    assert_eq!(code, 0);
+}

@@ -1,0 +1,266 @@
+//! pidone's own output never wedges it, and is always well-formed: a broken stderr (EPIPE,
+//! SIGPIPE), a full one (a log collector that stopped reading), a log file at its size
+//! limit (EFBIG, SIGXFSZ), and JSON lines that parse whatever bytes went into them.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// `bash -c SCRIPT`, its stdout; the script prints what the test checks.
+fn bash(script: &str) -> String {
+    let out = Command::new("bash")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The issue's reproduction, word for word: a broken stderr pipe under `-v`. Each log line
+/// raises SIGPIPE on pidone; forwarded, it kills the app (141), and a stream of them kept
+/// SIGCHLD from ever being taken, so pidone spun until `timeout` killed it (137).
+/// Needs both halves: EPIPE ignored on the log (here) and the self-caused SIGPIPE not
+/// forwarded (the loop).
+#[test]
+fn broken_stderr_exits_with_the_apps_code() {
+    let script = format!(
+        "timeout -s KILL 8 {} -v -- sh -c 'trap \"\" HUP; sleep 0.3; kill -HUP $PPID; \
+         sleep 0.5; exit 7' 2>&1 | true; echo ${{PIPESTATUS[0]}}",
+        pidone()
+    );
+    assert_eq!(bash(&script), "7");
+}
+
+/// The same as PID 1 of a namespace, and with the broken pipe on stderr only.
+#[test]
+fn broken_stderr_as_pid1() {
+    let script = format!(
+        "timeout -s KILL 8 unshare --pid --fork --mount-proc --kill-child -- {} -v -- sh -c \
+         'trap \"\" HUP; sleep 0.3; kill -HUP 1; sleep 0.5; exit 7' 2>&1 >/dev/null | true; \
+         echo ${{PIPESTATUS[0]}}",
+        pidone()
+    );
+    assert_eq!(bash(&script), "7");
+}
+
+/// A log file already over `ulimit -f`: every log write fails with EFBIG and raises
+/// SIGXFSZ on pidone, which must neither forward it nor starve SIGCHLD with it.
+#[test]
+fn log_file_over_its_size_limit() {
+    let dir = std::env::temp_dir().join(format!("pidone-xfsz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log");
+    std::fs::write(&log, vec![b'x'; 8192]).unwrap();
+    let script = format!(
+        "ulimit -f 4; timeout -s KILL 8 {} -v -- sh -c 'trap \"\" HUP; sleep 0.3; \
+         kill -HUP $PPID; sleep 0.5; exit 7' 2>>{}; echo $?",
+        pidone(),
+        log.display()
+    );
+    let got = bash(&script);
+    let size = std::fs::metadata(&log).unwrap().len();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(got, "7");
+    assert_eq!(size, 8192, "nothing can be appended past the limit");
+}
+
+/// A pipe whose buffer is full and that nobody reads: a stuck log collector.
+fn full_pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a live [c_int; 2] that pipe2 fills.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: pipe2 just opened both; nothing else owns them.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let w = write.as_raw_fd();
+    // Filled through a non-blocking description of our own, so the write end pidone gets
+    // is the ordinary blocking one a collector hands out.
+    let path = format!("/proc/self/fd/{w}");
+    let mut filler = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags_nonblock()
+        .open(&path)
+        .expect("reopen the pipe");
+    let chunk = [b'x'; 4096];
+    while filler.write(&chunk).is_ok() {}
+    while filler.write(b"x").is_ok() {}
+    (read, write)
+}
+
+trait NonBlock {
+    fn custom_flags_nonblock(&mut self) -> &mut Self;
+}
+
+impl NonBlock for std::fs::OpenOptions {
+    fn custom_flags_nonblock(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.custom_flags(libc::O_NONBLOCK)
+    }
+}
+
+fn wait_bounded(child: &mut Child, what: &str) -> i32 {
+    let deadline = Instant::now() + HANG;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: pidone wedged (still running after {HANG:?})");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A reader's lines, over a channel, so that waiting for one can time out.
+fn lines_of(out: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// With `-v` and a full stderr, every log line would block: pidone drops them instead, and
+/// keeps forwarding and reaping. The application's stderr (the same open file description)
+/// stays blocking: pidone never sets O_NONBLOCK on it.
+#[test]
+fn full_stderr_never_blocks_the_loop() {
+    for mode in MODES {
+        let (_read, write) = full_pipe();
+        let sigecho = example("sigecho");
+        let flags = "grep ^flags: /proc/self/fdinfo/2";
+        let script = format!("{flags}; exec {sigecho} --code 3");
+        let mut cmd = command(mode, &["-vv", "--", "sh", "-c", &script]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(write));
+        let mut child = cmd.spawn().expect("start pidone");
+        let lines = lines_of(child.stdout.take().unwrap());
+        let id = child.id() as i32;
+        // Every read is bounded: a wedged pidone fails the test instead of hanging it.
+        let next = |what: &str| match lines.recv_timeout(HANG) {
+            Ok(line) => line,
+            Err(_) => {
+                // SAFETY: kill has no memory effects; `id` is our unreaped child.
+                unsafe { libc::kill(id, libc::SIGKILL) };
+                panic!("{mode:?}: no {what} within {HANG:?}: pidone wedged");
+            }
+        };
+        let line = next("fdinfo line");
+        let flags: u32 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|f| u32::from_str_radix(f, 8).ok())
+            .unwrap_or_else(|| panic!("{mode:?}: no fdinfo flags: {line:?}"));
+        assert_eq!(
+            flags & libc::O_NONBLOCK as u32,
+            0,
+            "{mode:?}: the app's stderr became non-blocking"
+        );
+        let line = next("ready line");
+        assert!(line.starts_with("ready"), "{mode:?}: {line:?}");
+        let pidone = match mode {
+            Mode::Plain => id,
+            Mode::Pid1 => children(id)[0],
+        };
+        // SAFETY: kill has no memory effects.
+        assert_eq!(unsafe { libc::kill(pidone, libc::SIGTERM) }, 0);
+        assert_eq!(next("forwarded SIGTERM"), "got SIGTERM", "{mode:?}");
+        assert_eq!(wait_bounded(&mut child, "full stderr"), 3, "{mode:?}");
+    }
+}
+
+/// Runs pidone with raw bytes as arguments; returns (exit code, stderr bytes).
+fn run_bytes(args: &[&[u8]]) -> (i32, Vec<u8>) {
+    let mut cmd = Command::new(pidone());
+    for a in args {
+        cmd.arg(std::ffi::OsStr::from_bytes(a));
+    }
+    let out = cmd.stdin(Stdio::null()).output().expect("run pidone");
+    (out.status.code().unwrap_or(-1), out.stderr)
+}
+
+/// Every line of `stderr` parses as a JSON object (serde_json also checks UTF-8).
+fn json_lines(stderr: &[u8]) -> Vec<serde_json::Value> {
+    stderr
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            serde_json::from_slice::<serde_json::Value>(l)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(l)))
+        })
+        .collect()
+}
+
+/// Command names with byte 0xff, a lone 0xc3, quotes, controls, and a name too long for a
+/// line: every line is valid UTF-8 JSON, bad bytes read `\xNN` (as in the text format),
+/// and a cut line still closes.
+#[test]
+fn json_lines_are_always_valid() {
+    let names: [&[u8]; 5] = [
+        b"/no/such/\xff",
+        b"/no/such/caf\xc3",
+        b"/no/such/\"quoted\"\\",
+        b"/no/such/a\nb\x1b[31m",
+        b"/no/such/\xc2\x9b\xe2\x82",
+    ];
+    for name in names {
+        let (code, stderr) = run_bytes(&[b"--log-format", b"json", b"-vvv", b"--", name]);
+        assert_eq!(code, 127, "{}", String::from_utf8_lossy(&stderr));
+        let lines = json_lines(&stderr);
+        let message = lines
+            .iter()
+            .find_map(|l| l.get("message").and_then(|m| m.as_str()))
+            .unwrap_or_else(|| panic!("no message: {}", String::from_utf8_lossy(&stderr)));
+        if name.starts_with(b"/no/such/\xff") {
+            assert!(message.starts_with("/no/such/\\xff: "), "{message}");
+        }
+        if name.starts_with(b"/no/such/caf") {
+            assert!(message.starts_with("/no/such/caf\\xc3: "), "{message}");
+        }
+    }
+    // A whole run's events, with a forwarded signal and an exit report.
+    let (code, stderr) = run_bytes(&[b"--log-format", b"json", b"-vvv", b"--", b"true"]);
+    assert_eq!(code, 0);
+    assert!(json_lines(&stderr).len() >= 3);
+}
+
+/// A message too long for a line is cut between characters, and still closes with `"}`.
+#[test]
+fn json_long_line_keeps_its_closing() {
+    for long in ["é".repeat(400), "\u{1f600}".repeat(200), "\\\"".repeat(300)] {
+        let name = format!("/no/such/{long}");
+        let (code, stderr) = run_bytes(&[b"--log-format", b"json", b"--", name.as_bytes()]);
+        assert_eq!(code, 127, "{}", String::from_utf8_lossy(&stderr));
+        let lines = json_lines(&stderr);
+        let message = lines[0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("/no/such/"), "{message}");
+        assert!(stderr.ends_with(b"\"}\n"));
+    }
+}
+
+/// The text format escapes the same way: one line per message, valid UTF-8.
+#[test]
+fn text_lines_escape_the_same_way() {
+    let (code, stderr) = run_bytes(&[b"--", b"/no/such/\xff\xc3\n"]);
+    assert_eq!(code, 127);
+    let text = String::from_utf8(stderr).expect("stderr is UTF-8");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with("pidone: /no/such/\\xff\\xc3\\x0a: "),
+        "{text}"
+    );
+}
