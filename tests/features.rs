@@ -393,13 +393,11 @@ fn parent_death_signal_long_form_and_variable() {
         let p = spawn(Mode::Pid1, cmd);
         p.until("ready");
         let init = p.pidone_pid();
+        // Nothing else ends the namespace if pidone never got its signal.
+        let _init = KillOnDrop::new(init);
         // SAFETY: kill has no memory effects; p.pid is our unreaped child.
         unsafe { libc::kill(p.pid, libc::SIGKILL) };
-        let got = p.line();
-        if got != "got SIGUSR1" {
-            // SAFETY: as above; the namespace's init, to end the run.
-            unsafe { libc::kill(init, libc::SIGKILL) };
-        }
+        let got = p.line_for(&format!("the forwarded signal, {flags:?} {env:?}"));
         assert_eq!(got, "got SIGUSR1", "{flags:?} {env:?}");
         wait_until("pidone to exit", || state_of(init).is_none());
         let _ = p.wait();

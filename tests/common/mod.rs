@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod holder;
+mod pidfd;
 mod procfs;
 mod raw;
 mod report;
@@ -15,7 +16,7 @@ mod trace;
 
 // Each test file uses some of these; the rest are unused there, not dead.
 #[allow(unused_imports)]
-pub use {holder::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*};
+pub use {holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -87,6 +88,9 @@ pub struct Proc {
     stderr_done: Receiver<()>,
     exit: Receiver<ExitStatus>,
     pub started: Instant,
+    /// Ends the started process if the test fails before it exits (behind unshare's
+    /// --kill-child, that takes the whole namespace down).
+    _kill: KillOnDrop,
 }
 
 /// How a run ended.
@@ -121,6 +125,7 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
     }
     let mut child = cmd.spawn().expect("start pidone");
     let pid = child.id() as i32;
+    let kill = KillOnDrop::new(pid);
     let (line_tx, lines) = channel();
     let out = child.stdout.take().unwrap();
     std::thread::spawn(move || {
@@ -160,6 +165,7 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
         stderr_done,
         exit,
         started: Instant::now(),
+        _kill: kill,
     }
 }
 
@@ -194,6 +200,12 @@ impl Proc {
                 self.stderr_so_far()
             ),
         }
+    }
+
+    /// The next stdout line, awaited as `what` (named in the failure if none comes within
+    /// `HANG`).
+    pub fn line_for(&self, what: &str) -> String {
+        self.line_before(Instant::now() + HANG, what)
     }
 
     /// The next stdout line; fails the test if none comes within `HANG`.
