@@ -28,6 +28,25 @@ pub fn leading(text: &[u8], max: u64) -> u64 {
         })
 }
 
+/// `n` in decimal, written into `buf` from the end: the one integer formatter (log lines,
+/// /proc paths, LISTEN_PID in the child, which must not allocate).
+pub fn format(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    let mut rest = n;
+    while let Some(next) = at.checked_sub(1) {
+        at = next;
+        if let Some(slot) = buf.get_mut(at) {
+            // `rest % 10` is below 10, so the digit is a byte in b'0'..=b'9'.
+            *slot = b'0'.saturating_add(u8::try_from(rest % 10).unwrap_or(0));
+        }
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    buf.get(at..).unwrap_or(&[])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +63,14 @@ mod tests {
         for bad in [&b""[..], b"-1", b"+1", b" 1", b"1 ", b"1x", b"\xff", b"/"] {
             assert_eq!(parse(bad, u64::MAX), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn formats() {
+        let mut buf = [0u8; 20];
+        assert_eq!(format(0, &mut buf), b"0");
+        assert_eq!(format(42, &mut buf), b"42");
+        assert_eq!(format(u64::MAX, &mut buf), b"18446744073709551615");
     }
 
     #[test]

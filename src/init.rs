@@ -15,6 +15,8 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     // Block everything first, so no signal sent from here on is lost or acted on by
     // default: each one waits in the pending set for the loop to take it.
     let inherited_mask = sys::set_mask(libc::SIG_SETMASK, sys::ALL_SIGNALS);
+    // From here on no log line can block pidone: a full stderr drops lines instead.
+    let log_fd = crate::log::sink::open();
     // An inherited SIG_IGN for SIGCHLD would make the kernel reap our children for us and
     // hide the application's exit status.
     let sigchld_ignored = sys::reset_sigchld();
@@ -60,11 +62,12 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             Ok(creds) => creds,
             Err(code) => return code,
         };
-        let Some(argv) = args.tail(command) else {
+        let Some(argv) = args.command(command) else {
             return cfg.personality.usage_exit();
         };
         let plan = Plan {
             argv,
+            path: sys::getenv(c"PATH"),
             session,
             foreground: terminal.foreground,
             mask: inherited_mask,
@@ -91,7 +94,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
 
     // pidone holds nothing the application may want back: not its directory, not its fds.
     sys::chdir_root();
-    sys::close_fds_from_3();
+    sys::close_fds_from_3(log_fd);
 
     let code = Supervisor::new(cfg, child).run();
     terminal.restore();

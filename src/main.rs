@@ -1,6 +1,7 @@
 //! The `pidone` binary: parse, then run. `#![no_main]` skips std's start-up (and the panic
 //! and formatting runtime it brings); the C runtime calls `main` directly.
 #![no_main]
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
 use core::ffi::{c_char, c_int};
 
@@ -41,7 +42,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             if !err.value.is_empty() || !err.option.is_empty() {
                 line.str(" '").escaped(err.value).str("'");
             }
-            line.str(" (see 'pidone --help')").write_to(2);
+            line.str(" (see 'pidone --help')").emit();
             personality.usage_exit()
         }
     }

@@ -25,18 +25,11 @@ impl Terminal {
             foreground: false,
             saved: None,
         };
-        // SAFETY: isatty only inspects descriptor 0.
-        if unsafe { libc::isatty(0) } != 1 {
+        if !sys::stdin_is_tty() {
             return none;
         }
-        // SAFETY: termios is plain data, all-zero is valid, and tcgetattr writes it for a
-        // terminal descriptor.
-        let saved = unsafe {
-            let mut termios: libc::termios = core::mem::zeroed();
-            (libc::tcgetattr(0, &mut termios) == 0).then_some(termios)
-        };
-        // SAFETY: getpgrp/tcgetpgrp have no memory effects.
-        let held = unsafe { libc::tcgetpgrp(0) == libc::getpgrp() };
+        let saved = sys::tcgetattr();
+        let held = sys::tcgetpgrp() == sys::getpgrp();
         if session {
             // dumb-init's way: give up the terminal so the child's new session can take it.
             // The modes are still pidone's to restore if its group held the terminal.
@@ -46,16 +39,13 @@ impl Terminal {
                 saved: saved.filter(|_| held),
             };
         }
-        // SAFETY: getpgrp/getsid/getpid/tcgetpgrp/ioctl have no memory effects here.
+        // A session leader whose stdin is a terminal but not yet its controlling one
+        // (started by setsid): take it, unless another session owns it.
         let foreground = held
-            || unsafe {
-                // A session leader whose stdin is a terminal but not yet its controlling
-                // one (started by setsid): take it, unless another session owns it.
-                libc::tcgetpgrp(0) < 0
-                    && libc::getsid(0) == libc::getpid()
-                    && libc::ioctl(0, libc::TIOCSCTTY, 0) == 0
-                    && libc::tcgetpgrp(0) == libc::getpgrp()
-            };
+            || (sys::tcgetpgrp() < 0
+                && sys::getsid() == sys::getpid()
+                && sys::take_controlling_terminal()
+                && sys::tcgetpgrp() == sys::getpgrp());
         // Only hand over a terminal pidone holds: never steal it from a shell that runs
         // pidone in the background.
         Terminal {
@@ -65,19 +55,14 @@ impl Terminal {
     }
 
     /// Takes the terminal back for pidone's group and restores the modes it had at start,
-    /// so an application that died in raw mode leaves a usable terminal.
+    /// so an application that died in raw mode leaves a usable terminal. SIGTTOU is blocked
+    /// in pidone, so a background group may do this.
     pub fn restore(&self) {
-        // SAFETY: plain ioctls on descriptor 0 with a termios saved from the same terminal.
-        // SIGTTOU is blocked in pidone, so a background group may do this.
-        unsafe {
-            if self.foreground {
-                libc::tcsetpgrp(0, libc::getpgrp());
-            }
-            if let Some(saved) = &self.saved {
-                // TCSANOW, not TCSADRAIN: waiting for output to drain could hang pidone's
-                // exit forever on a terminal whose output cannot drain (flow control).
-                libc::tcsetattr(0, libc::TCSANOW, saved);
-            }
+        if self.foreground {
+            sys::tcsetpgrp(sys::getpgrp());
+        }
+        if let Some(saved) = &self.saved {
+            sys::tcsetattr(saved);
         }
     }
 }
@@ -88,8 +73,7 @@ impl Terminal {
 /// The kernel sends them as from the caller, so their sender is pidone itself; one from
 /// anybody else is real and is left for the loop.
 fn release_controlling_terminal() {
-    // SAFETY: TIOCNOTTY takes no argument and only changes the session's terminal.
-    if unsafe { libc::ioctl(0, libc::TIOCNOTTY) } != 0 {
+    if !sys::release_controlling_terminal() {
         return;
     }
     let me = sys::getpid();

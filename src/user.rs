@@ -1,270 +1,417 @@
-//! Running the application as another user (`--user`). Names are resolved in the parent
-//! before fork; the child only makes the system calls.
+//! `--user USER[:GROUP]`: resolved in the parent before fork, from numbers or from
+//! /etc/passwd and /etc/group read directly (a static binary has no NSS). The child only
+//! makes the system calls (`child::apply`).
+//!
+//! The files are streamed a byte at a time through small state machines, so a line of any
+//! length (a group with thousands of members) is read whole: never skipped, never cut.
+//! Bounds, each failing with a message instead of running with other ids: at most
+//! `GROUPS_MAX` groups, a home directory and a passwd name (for a numeric `--user`) of at
+//! most `PATH_MAX` bytes each.
 
-use crate::spawn::Stage;
+use core::ffi::CStr;
+
+use crate::log::Level;
+use crate::sys;
+
+/// Most groups (primary included) pidone sets for the application. The kernel allows
+/// 65536 (NGROUPS_MAX); pidone's buffer lives on its stack, so it stops at 4096 and says so.
+pub const GROUPS_MAX: usize = 4096;
+/// Longest home directory, and longest passwd name looked up by uid (PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+const HOME_PREFIX: &[u8] = b"HOME=";
+/// `HOME=` + the directory + NUL.
+const HOME_BUF: usize = 5 + PATH_MAX + 1;
 
 /// The ids the child switches to, resolved before fork.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Credentials {
     pub uid: u32,
     pub gid: u32,
-    pub groups: [u32; 32],
-    pub ngroups: usize,
-    /// `HOME=...` with a NUL, for the child's environment.
-    pub home: [u8; 264],
+    groups: [u32; GROUPS_MAX],
+    ngroups: usize,
+    /// `HOME=...` and a NUL, for the child's environment.
+    home: [u8; HOME_BUF],
 }
 
 impl Credentials {
-    /// setgroups, setgid, setuid, in that order (after setuid the others are not allowed).
-    /// Async-signal-safe; fails closed: the caller must not exec on error.
-    pub fn apply(&self) -> Result<(), (Stage, i32)> {
-        let groups = self.groups.get(..self.ngroups).unwrap_or(&[]);
-        // SAFETY: getuid/getgid/geteuid only read the process's ids.
-        let (uid, gid, euid) = unsafe { (libc::getuid(), libc::getgid(), libc::geteuid()) };
-        if euid != 0 && uid == self.uid && gid == self.gid {
-            // Already this user (a non-root container started with --user): nothing to
-            // drop, and setgroups would fail without CAP_SETGID.
-            return Ok(());
+    /// The supplementary groups for setgroups: the primary group first.
+    pub fn groups(&self) -> &[u32] {
+        self.groups.get(..self.ngroups).unwrap_or(&[])
+    }
+
+    /// `HOME=DIR` and its NUL.
+    pub fn home(&self) -> &[u8] {
+        &self.home
+    }
+
+    /// Adds `gid` unless present; false when the buffer is full.
+    fn push_group(&mut self, gid: u32) -> bool {
+        if self.groups().contains(&gid) {
+            return true;
         }
-        // SAFETY: the pointer and count describe the live slice `groups`; setgid and setuid
-        // take plain integers. All three are async-signal-safe system calls.
-        unsafe {
-            if libc::setgroups(groups.len(), groups.as_ptr()) != 0 {
-                return Err((Stage::Groups, crate::sys::errno()));
+        match self.groups.get_mut(self.ngroups) {
+            Some(slot) => {
+                *slot = gid;
+                self.ngroups = self.ngroups.saturating_add(1);
+                true
             }
-            if libc::setgid(self.gid) != 0 {
-                return Err((Stage::Gid, crate::sys::errno()));
-            }
-            if libc::setuid(self.uid) != 0 {
-                return Err((Stage::Uid, crate::sys::errno()));
-            }
+            None => false,
         }
-        Ok(())
     }
 }
 
 /// Parses a decimal id (no sign, no spaces), as `--user 65532:65532` gives them.
 pub fn parse_id(text: &[u8]) -> Option<u32> {
     // u32::MAX is (uid_t)-1, "no change" to setuid: never a real id.
-    let n = crate::decimal::parse(text, u64::from(u32::MAX - 1))?;
+    let n = crate::decimal::parse(text, u64::from(MAX_ID))?;
     u32::try_from(n).ok()
 }
 
-/// Resolves `--user USER[:GROUP]` before fork, from numbers or from /etc/passwd and
-/// /etc/group read directly (a static binary has no NSS). Sets HOME to the user's home.
-/// `Err` carries pidone's exit status: 126, failing closed, never running the application
-/// as root by mistake.
+const MAX_ID: u32 = u32::MAX - 1;
+
+/// Resolves `--user` before fork. `Err` carries pidone's exit status: 126, failing closed,
+/// never running the application as root (or with fewer groups) by mistake.
 pub fn resolve(cfg: &crate::config::Config) -> Result<Option<Credentials>, i32> {
     let Some(spec) = cfg.user else {
         return Ok(None);
     };
     let (user, group) = match spec.iter().position(|b| *b == b':') {
-        Some(colon) => (spec.get(..colon).unwrap_or(b""), spec.get(colon + 1..)),
+        Some(colon) => (
+            spec.get(..colon).unwrap_or(b""),
+            spec.get(colon.saturating_add(1)..),
+        ),
         None => (spec, None),
     };
-    let fail = |what: &str, value: &[u8]| {
+    let fail = |what: &str, value: &[u8], why: &str| {
         cfg.log
-            .message(crate::log::Level::Error)
+            .message(Level::Error)
             .str(what)
             .str(" '")
             .bytes(value)
             .str("'")
+            .str(why)
             .emit();
         Err(126)
     };
-    let entry = find_user(user);
-    let uid = match (parse_id(user), &entry) {
-        (_, Some(e)) => e.uid,
+    // A number is always a uid, as in runc and gosu: never a user *named* 1000.
+    let by_uid = parse_id(user);
+    let mut entry = Passwd::new(by_uid.map_or(Lookup::Name(Is::new(user)), Lookup::Uid));
+    scan(c"/etc/passwd", &mut entry);
+    if entry.found {
+        if entry.home.over {
+            return fail(
+                "home directory of user",
+                user,
+                " is too long (over 4096 bytes)",
+            );
+        }
+        if by_uid.is_some() && entry.name.over {
+            return fail("name of uid", user, " is too long (over 4096 bytes)");
+        }
+    }
+    let found = entry.found.then_some(&entry);
+    let uid = match (by_uid, found.and_then(|e| e.uid.value)) {
+        (_, Some(uid)) => uid,
         (Some(uid), None) => uid,
-        (None, None) => return fail("unknown user (no such name in /etc/passwd)", user),
+        (None, None) => return fail("unknown user (no such name in /etc/passwd)", user, ""),
     };
     // With no group given: the user's primary group, or for a bare number with no passwd
     // entry (scratch images) the same number, never root's group by accident.
     let gid = match group {
-        Some(g) if !g.is_empty() => match parse_id(g).or_else(|| find_group_id(g)) {
+        Some(g) if !g.is_empty() => match parse_id(g).or_else(|| group_id(g)) {
             Some(gid) => gid,
-            None => return fail("unknown group (no such name in /etc/group)", g),
+            None => return fail("unknown group (no such name in /etc/group)", g, ""),
         },
-        Some(g) => return fail("empty group in --user", g),
-        None => entry.as_ref().map_or(uid, |e| e.gid),
+        Some(g) => return fail("empty group in --user", g, ""),
+        None => found.and_then(|e| e.gid.value).unwrap_or(uid),
     };
     let mut creds = Credentials {
         uid,
         gid,
-        groups: [0; 32],
+        groups: [0; GROUPS_MAX],
         ngroups: 0,
-        home: [0; 264],
+        home: [0; HOME_BUF],
     };
     creds.push_group(gid);
-    if let Some(e) = &entry {
-        supplementary_groups(e.name(), &mut creds);
+    if let Some(e) = found {
+        let name = if by_uid.is_some() { e.name.get() } else { user };
+        let mut member = Membership::new(name, &mut creds);
+        scan(c"/etc/group", &mut member);
+        if member.full {
+            return fail(
+                "user",
+                user,
+                " is in more than 4096 groups (pidone's limit)",
+            );
+        }
     }
-    let home = entry.as_ref().map_or(&b"/"[..], |e| e.home());
-    let prefix = copy_into(&mut creds.home, b"HOME=");
-    copy_into(creds.home.get_mut(prefix..263).unwrap_or(&mut []), home);
+    let home = found.map_or(&b"/"[..], |e| e.home.get());
+    let home = if home.is_empty() { b"/" } else { home };
+    for (slot, b) in creds.home.iter_mut().zip(HOME_PREFIX.iter().chain(home)) {
+        *slot = *b;
+    }
     Ok(Some(creds))
 }
 
-impl Credentials {
-    fn push_group(&mut self, gid: u32) {
-        let present = self
-            .groups
-            .get(..self.ngroups)
-            .is_some_and(|g| g.contains(&gid));
-        if !present {
-            if let Some(slot) = self.groups.get_mut(self.ngroups) {
-                *slot = gid;
-                self.ngroups += 1;
-            }
-        }
-    }
+/// The gid of the group named `group`.
+fn group_id(group: &[u8]) -> Option<u32> {
+    let mut g = GroupId {
+        name: Is::new(group),
+        gid: Num::default(),
+        found: None,
+    };
+    scan(c"/etc/group", &mut g);
+    g.found
 }
 
-/// One /etc/passwd line's fields that matter, copied out of the read buffer.
-struct PasswdEntry {
-    uid: u32,
-    gid: u32,
-    name: [u8; 64],
-    name_len: usize,
-    home: [u8; 256],
-    home_len: usize,
+/// A consumer of a colon-separated file, fed byte by byte.
+trait Scan {
+    /// One byte of field `field` (0-based); never a ':' or a newline.
+    fn byte(&mut self, field: usize, b: u8);
+    /// The end of a line that had `fields` fields; true stops the scan.
+    fn end_line(&mut self, fields: usize) -> bool;
 }
 
-impl PasswdEntry {
-    fn name(&self) -> &[u8] {
-        self.name.get(..self.name_len).unwrap_or(&[])
-    }
-    fn home(&self) -> &[u8] {
-        self.home.get(..self.home_len).unwrap_or(b"/")
-    }
-}
-
-fn copy_into(dst: &mut [u8], src: &[u8]) -> usize {
-    let mut n = 0;
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = *s;
-        n += 1;
-    }
-    n
-}
-
-/// The passwd entry whose name (or, for a number, uid) is `user`.
-fn find_user(user: &[u8]) -> Option<PasswdEntry> {
-    let by_uid = parse_id(user);
-    let mut found = None;
-    each_line(c"/etc/passwd", |line| {
-        let mut f = line.split(|b| *b == b':');
-        let (Some(name), _, Some(uid), Some(gid), _, Some(home)) =
-            (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
-        else {
-            return false;
-        };
-        let (Some(uid), Some(gid)) = (parse_id(uid), parse_id(gid)) else {
-            return false;
-        };
-        if name != user && by_uid != Some(uid) {
-            return false;
-        }
-        let mut e = PasswdEntry {
-            uid,
-            gid,
-            name: [0; 64],
-            name_len: 0,
-            home: [0; 256],
-            home_len: 0,
-        };
-        e.name_len = copy_into(&mut e.name, name);
-        e.home_len = copy_into(&mut e.home, home);
-        found = Some(e);
-        true
-    });
-    found
-}
-
-fn find_group_id(group: &[u8]) -> Option<u32> {
-    let mut found = None;
-    each_line(c"/etc/group", |line| {
-        let mut f = line.split(|b| *b == b':');
-        if let (Some(name), _, Some(gid)) = (f.next(), f.next(), f.next()) {
-            if name == group {
-                found = parse_id(gid);
-                return true;
-            }
-        }
-        false
-    });
-    found
-}
-
-/// Adds every group that lists `user` as a member.
-fn supplementary_groups(user: &[u8], creds: &mut Credentials) {
-    each_line(c"/etc/group", |line| {
-        let mut f = line.split(|b| *b == b':');
-        if let (Some(_), _, Some(gid), Some(members)) = (f.next(), f.next(), f.next(), f.next()) {
-            if members.split(|b| *b == b',').any(|m| m == user) {
-                if let Some(gid) = parse_id(gid) {
-                    creds.push_group(gid);
-                }
-            }
-        }
-        false
-    });
-}
-
-/// Calls `visit` for each line of a file until it returns true, through a fixed buffer.
-/// Lines longer than the buffer are skipped. A missing file has no lines.
-fn each_line(path: &core::ffi::CStr, mut visit: impl FnMut(&[u8]) -> bool) {
-    // SAFETY: `path` is NUL-terminated; the flags ask for a read-only descriptor.
-    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-    if fd < 0 {
+/// Feeds every line of `path` to `s`. A missing or unreadable file has no lines; a read
+/// error drops the line it cut.
+fn scan(path: &CStr, s: &mut impl Scan) {
+    let Ok(fd) = sys::open(path, libc::O_RDONLY) else {
         return;
-    }
+    };
     let mut buf = [0u8; 4096];
-    let mut len = 0;
-    let mut overlong = false;
+    let mut field = 0usize;
+    let mut in_line = false;
     loop {
-        let room = buf.get_mut(len..).unwrap_or(&mut []);
-        // SAFETY: the pointer and length describe the live, writable `room`.
-        let n = unsafe { libc::read(fd, room.as_mut_ptr().cast(), room.len()) };
-        if n < 0 && crate::sys::errno() == libc::EINTR {
-            continue;
-        }
-        if n <= 0 {
-            if len > 0 && !overlong {
-                visit(buf.get(..len).unwrap_or(&[]));
-            }
-            break;
-        }
-        len += n as usize;
-        let mut start = 0;
-        let mut done = false;
-        while let Some(nl) = buf
-            .get(start..len)
-            .and_then(|r| r.iter().position(|b| *b == b'\n'))
-        {
-            if !overlong && !done {
-                done = visit(buf.get(start..start + nl).unwrap_or(&[]));
-            }
-            overlong = false;
-            start += nl + 1;
-        }
-        if done {
-            break;
-        }
-        if start == 0 && len == buf.len() {
-            // A line longer than the buffer: drop what we have and skip to its end.
-            overlong = true;
-            len = 0;
-        } else {
-            for i in 0..len - start {
-                let b = buf.get(start + i).copied().unwrap_or(0);
-                if let Some(slot) = buf.get_mut(i) {
-                    *slot = b;
+        let n = match fd.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &b in buf.get(..n).unwrap_or(&[]) {
+            match b {
+                b'\n' => {
+                    if s.end_line(field.saturating_add(1)) {
+                        return;
+                    }
+                    field = 0;
+                    in_line = false;
+                    continue;
                 }
+                b':' => field = field.saturating_add(1),
+                _ => s.byte(field, b),
             }
-            len -= start;
+            in_line = true;
         }
     }
-    // SAFETY: closing the descriptor opened above.
-    unsafe { libc::close(fd) };
+    if in_line {
+        s.end_line(field.saturating_add(1));
+    }
+}
+
+/// Compares a streamed field with `want`.
+struct Is<'a> {
+    want: &'a [u8],
+    at: usize,
+    ok: bool,
+}
+
+impl<'a> Is<'a> {
+    fn new(want: &'a [u8]) -> Self {
+        Is {
+            want,
+            at: 0,
+            ok: true,
+        }
+    }
+    fn feed(&mut self, b: u8) {
+        self.ok = self.ok && self.want.get(self.at) == Some(&b);
+        self.at = self.at.saturating_add(1);
+    }
+    fn matched(&self) -> bool {
+        self.ok && self.at == self.want.len()
+    }
+    fn reset(&mut self) {
+        self.at = 0;
+        self.ok = true;
+    }
+}
+
+/// A streamed id: digits only, at most `MAX_ID`; `None` when empty or malformed.
+#[derive(Default)]
+struct Num {
+    value: Option<u32>,
+    bad: bool,
+}
+
+impl Num {
+    fn feed(&mut self, b: u8) {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9).map(u32::from);
+        let next = digit.and_then(|d| {
+            self.value
+                .unwrap_or(0)
+                .checked_mul(10)?
+                .checked_add(d)
+                .filter(|v| *v <= MAX_ID)
+        });
+        self.bad = self.bad || next.is_none();
+        self.value = next.filter(|_| !self.bad);
+    }
+}
+
+/// A streamed field kept in a fixed buffer, with a flag when it did not fit.
+struct Kept<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    over: bool,
+}
+
+impl<const N: usize> Kept<N> {
+    fn new() -> Self {
+        Kept {
+            buf: [0; N],
+            len: 0,
+            over: false,
+        }
+    }
+    fn push(&mut self, b: u8) {
+        match self.buf.get_mut(self.len) {
+            Some(slot) => {
+                *slot = b;
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.over = true,
+        }
+    }
+    fn get(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+}
+
+enum Lookup<'a> {
+    Name(Is<'a>),
+    Uid(u32),
+}
+
+/// The /etc/passwd line of a user: `name:pw:uid:gid:gecos:home:shell`.
+struct Passwd<'a> {
+    by: Lookup<'a>,
+    name: Kept<PATH_MAX>,
+    uid: Num,
+    gid: Num,
+    home: Kept<PATH_MAX>,
+    found: bool,
+}
+
+impl<'a> Passwd<'a> {
+    fn new(by: Lookup<'a>) -> Self {
+        Passwd {
+            by,
+            name: Kept::new(),
+            uid: Num::default(),
+            gid: Num::default(),
+            home: Kept::new(),
+            found: false,
+        }
+    }
+}
+
+impl Scan for Passwd<'_> {
+    fn byte(&mut self, field: usize, b: u8) {
+        match (field, &mut self.by) {
+            (0, Lookup::Name(is)) => is.feed(b),
+            (0, Lookup::Uid(_)) => self.name.push(b),
+            (2, _) => self.uid.feed(b),
+            (3, _) => self.gid.feed(b),
+            (5, _) => self.home.push(b),
+            _ => {}
+        }
+    }
+    fn end_line(&mut self, fields: usize) -> bool {
+        let valid = fields >= 6 && self.uid.value.is_some() && self.gid.value.is_some();
+        let this = match &self.by {
+            Lookup::Name(is) => is.matched(),
+            Lookup::Uid(uid) => self.uid.value == Some(*uid),
+        };
+        if valid && this {
+            self.found = true;
+            return true;
+        }
+        if let Lookup::Name(is) = &mut self.by {
+            is.reset();
+        }
+        self.name = Kept::new();
+        self.home = Kept::new();
+        self.uid = Num::default();
+        self.gid = Num::default();
+        false
+    }
+}
+
+/// The /etc/group line of a group name: `name:pw:gid:members`.
+struct GroupId<'a> {
+    name: Is<'a>,
+    gid: Num,
+    found: Option<u32>,
+}
+
+impl Scan for GroupId<'_> {
+    fn byte(&mut self, field: usize, b: u8) {
+        match field {
+            0 => self.name.feed(b),
+            2 => self.gid.feed(b),
+            _ => {}
+        }
+    }
+    fn end_line(&mut self, fields: usize) -> bool {
+        if fields >= 3 && self.name.matched() && self.gid.value.is_some() {
+            self.found = self.gid.value;
+            return true;
+        }
+        self.name.reset();
+        self.gid = Num::default();
+        false
+    }
+}
+
+/// Every group that lists the user among its members (the fourth field, comma-separated).
+struct Membership<'a> {
+    member: Is<'a>,
+    listed: bool,
+    gid: Num,
+    creds: &'a mut Credentials,
+    full: bool,
+}
+
+impl<'a> Membership<'a> {
+    fn new(user: &'a [u8], creds: &'a mut Credentials) -> Self {
+        Membership {
+            member: Is::new(user),
+            listed: false,
+            gid: Num::default(),
+            creds,
+            full: false,
+        }
+    }
+}
+
+impl Scan for Membership<'_> {
+    fn byte(&mut self, field: usize, b: u8) {
+        match (field, b) {
+            (2, _) => self.gid.feed(b),
+            (3, b',') => {
+                self.listed = self.listed || self.member.matched();
+                self.member.reset();
+            }
+            (3, _) => self.member.feed(b),
+            _ => {}
+        }
+    }
+    fn end_line(&mut self, fields: usize) -> bool {
+        let listed = self.listed || (fields >= 4 && self.member.matched());
+        if let (true, Some(gid)) = (fields >= 4 && listed, self.gid.value) {
+            self.full = self.full || !self.creds.push_group(gid);
+        }
+        self.member.reset();
+        self.listed = false;
+        self.gid = Num::default();
+        false
+    }
 }

@@ -677,10 +677,8 @@ fn logging_with_tostop_never_stops_pidone() {
                 let mut modes = termios(slave.as_raw_fd());
                 modes.c_lflag |= libc::TOSTOP;
                 // SAFETY: `modes` came from tcgetattr on the same terminal.
-                assert_eq!(
-                    unsafe { libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &modes) },
-                    0
-                );
+                let rc = unsafe { libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &modes) };
+                assert_eq!(rc, 0);
             },
         );
         t.expect("ready");

@@ -464,10 +464,7 @@ fn long_options_by_unique_prefix() {
         e.problem, "ambiguous option",
         "--stop-delay or --stop-signal"
     );
-    assert_eq!(
-        error(&["pidone", "--"], &[]).problem,
-        "no command given"
-    );
+    assert_eq!(error(&["pidone", "--"], &[]).problem, "no command given");
     assert_eq!(
         error(&["pidone", "--x", "a"], &[]).problem,
         "unknown option"

@@ -1,0 +1,191 @@
+//! Processes: reaping, prctl, ids, and the calls the child makes between fork and exec
+//! (each marked async-signal-safe; nothing here allocates).
+
+use core::ffi::c_char;
+
+use super::{Pid, errno};
+
+/// One result of a non-blocking `waitpid(-1)`.
+pub enum Reaped {
+    Child(Pid, i32),
+    NoneExited,
+    NoChildren,
+}
+
+pub fn reap_one() -> Reaped {
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a live c_int the kernel writes the wait status into.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid > 0 {
+            return Reaped::Child(pid, status);
+        }
+        if pid == 0 {
+            return Reaped::NoneExited;
+        }
+        match errno() {
+            libc::EINTR => continue,
+            _ => return Reaped::NoChildren,
+        }
+    }
+}
+
+/// Waits for one specific child, retrying EINTR. Returns its wait status.
+pub fn wait_for(pid: Pid) -> Option<i32> {
+    let mut status = 0;
+    loop {
+        // SAFETY: as in `reap_one`.
+        let got = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if got == pid {
+            return Some(status);
+        }
+        if got < 0 && errno() == libc::EINTR {
+            continue;
+        }
+        return None;
+    }
+}
+
+/// Whether `pid`, a child of ours, is stopped (SIGSTOP, SIGTSTP). WNOWAIT leaves the stop
+/// unreported, so this asks about the current state without changing anything.
+pub fn is_stopped(pid: Pid) -> bool {
+    let Ok(id) = libc::id_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
+    let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+    let flags = libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: `info` is a live siginfo_t that waitid writes for a child of ours.
+    let found = unsafe { libc::waitid(libc::P_PID, id, &mut info, flags) } == 0;
+    // SAFETY: waitid filled `info` (or left it zeroed); si_pid is valid to read either way.
+    found && unsafe { info.si_pid() } != 0
+}
+
+/// Async-signal-safe.
+pub fn getpid() -> Pid {
+    // SAFETY: getpid cannot fail and touches no memory.
+    unsafe { libc::getpid() }
+}
+
+/// `fork(2)`: `Ok(0)` in the child, the child's pid in the parent.
+///
+/// Only for a single-threaded process (pidone is one): the child is a full copy with no
+/// lock held by another thread, so it may go on to its async-signal-safe set-up.
+pub fn fork() -> Result<Pid, i32> {
+    // SAFETY: pidone is single-threaded (see above); the caller's child branch makes only
+    // async-signal-safe calls and ends in exec or _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 { Err(errno()) } else { Ok(pid) }
+}
+
+/// Ends the process at once, running nothing (no atexit, no stdio). Async-signal-safe.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions and never returns.
+    unsafe { libc::_exit(code) }
+}
+
+/// `execve(2)`; returns only on failure, with errno set. Async-signal-safe.
+///
+/// # Safety
+/// `path` must be a NUL-terminated string, `argv` and `envp` NULL-terminated arrays of
+/// NUL-terminated strings, all alive across the call.
+pub unsafe fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char) {
+    // SAFETY: the caller's contract is exactly execve's.
+    unsafe { libc::execve(path, argv, envp) };
+}
+
+/// `setsid(2)`. Async-signal-safe.
+pub fn setsid() -> Result<(), i32> {
+    // SAFETY: setsid has no memory effects.
+    if unsafe { libc::setsid() } < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+/// Puts the caller in a new process group of its own. Async-signal-safe.
+pub fn new_process_group() {
+    // SAFETY: setpgid has no memory effects; (0, 0) means "me, in a group of my own".
+    unsafe { libc::setpgid(0, 0) };
+}
+
+/// The real uid, real gid and effective uid. Async-signal-safe.
+pub fn ids() -> (u32, u32, u32) {
+    // SAFETY: getuid cannot fail and touches no memory.
+    let uid = unsafe { libc::getuid() };
+    // SAFETY: as getuid.
+    let gid = unsafe { libc::getgid() };
+    // SAFETY: as getuid.
+    let euid = unsafe { libc::geteuid() };
+    (uid, gid, euid)
+}
+
+/// `setgroups(2)`. Async-signal-safe.
+pub fn setgroups(groups: &[u32]) -> Result<(), i32> {
+    // SAFETY: the pointer and count describe the live slice `groups`, which the kernel
+    // only reads.
+    if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } == 0 {
+        Ok(())
+    } else {
+        Err(errno())
+    }
+}
+
+/// `setgid(2)`. Async-signal-safe.
+pub fn setgid(gid: u32) -> Result<(), i32> {
+    // SAFETY: setgid takes a plain integer and touches no memory.
+    if unsafe { libc::setgid(gid) } == 0 {
+        Ok(())
+    } else {
+        Err(errno())
+    }
+}
+
+/// `setuid(2)`. Async-signal-safe.
+pub fn setuid(uid: u32) -> Result<(), i32> {
+    // SAFETY: setuid takes a plain integer and touches no memory.
+    if unsafe { libc::setuid(uid) } == 0 {
+        Ok(())
+    } else {
+        Err(errno())
+    }
+}
+
+/// `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below pidone are re-parented to it.
+pub fn set_child_subreaper() -> Result<(), i32> {
+    prctl(libc::PR_SET_CHILD_SUBREAPER, 1)
+}
+
+/// `prctl(PR_SET_PDEATHSIG, sig)`: pidone gets `sig` when its parent dies.
+pub fn set_parent_death_signal(sig: i32) -> Result<(), i32> {
+    prctl(
+        libc::PR_SET_PDEATHSIG,
+        libc::c_ulong::try_from(sig).unwrap_or(0),
+    )
+}
+
+/// `prctl(PR_SET_NO_NEW_PRIVS, 1)`. Async-signal-safe.
+pub fn set_no_new_privs() -> Result<(), i32> {
+    prctl(libc::PR_SET_NO_NEW_PRIVS, 1)
+}
+
+fn prctl(option: libc::c_int, arg: libc::c_ulong) -> Result<(), i32> {
+    // SAFETY: these prctl options take one integer argument and touch no memory of ours.
+    let rc = unsafe {
+        libc::prctl(
+            option,
+            arg,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(errno()) }
+}
+
+/// Moves pidone off the directory it was started in, so it pins no mount.
+pub fn chdir_root() {
+    // SAFETY: the argument is a NUL-terminated literal.
+    unsafe { libc::chdir(c"/".as_ptr()) };
+}
