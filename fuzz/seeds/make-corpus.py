@@ -86,6 +86,12 @@ user_raw("regression-more-than-32-groups",
 user_raw("regression-numeric-user-is-uid",
          b"1000:x:2000:2000::/home/named1000:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
          b"app:x:1000:\nnamed:x:2000:1000\nextra:x:3000:app\n", "1000")
+user_raw("bound-more-groups-than-pidone-sets",
+         b"app:x:1000:1000::/home/app:/bin/sh\n",
+         "".join("g%d:x:%d:app\n" % (i, 10000 + i) for i in range(4100)).encode(), "app")
+user_raw("long-home-and-name",
+         ("%s:x:1003:1003::/%s:/bin/sh\n" % ("n" * 5000, "h" * 4095)).encode(),
+         ("g:x:3003:%s\n" % ("n" * 5000)).encode(), "1003")
 user_raw("regression-numeric-uid-no-entry",
          b"root:x:0:0:root:/root:/bin/sh\n", b"root:x:0:\n", "65532")
 

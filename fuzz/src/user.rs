@@ -32,7 +32,8 @@ pub struct Resolved {
     pub home: Vec<u8>,
 }
 
-/// pidone's reader, through its public API (main a8644f8: `user::resolve`, `Credentials`).
+/// pidone's reader, through its public API (`user::resolve`, `Credentials::groups`/`home`,
+/// as of the `output` branch's streamed reader).
 fn resolve(spec: &[u8]) -> Option<Resolved> {
     let mut cfg = Config::defaults(Personality::Pidone);
     cfg.user = Some(spec);
@@ -41,11 +42,11 @@ fn resolve(spec: &[u8]) -> Option<Resolved> {
     crate::capture::stderr_of(|| result = Some(pidone::user::resolve(&cfg)));
     match result? {
         Ok(Some(c)) => {
-            let home = c.home.split(|b| *b == 0).next().unwrap_or(b"");
+            let home = c.home().split(|b| *b == 0).next().unwrap_or(b"");
             Some(Resolved {
                 uid: c.uid,
                 gid: c.gid,
-                groups: c.groups[..c.ngroups].to_vec(),
+                groups: c.groups().to_vec(),
                 home: home.strip_prefix(b"HOME=").unwrap_or(home).to_vec(),
             })
         }
@@ -99,6 +100,11 @@ pub fn init() {
                 .expect("scratch file");
             let src = std::ffi::CString::new(scratch.as_os_str().as_encoded_bytes()).unwrap();
             let dst = std::ffi::CString::new(format!("/etc/{name}")).unwrap();
+            // A namespace copied from a fuzzer's parent (fork mode) still has the parent's
+            // scratch file, unlinked, over /etc/NAME, and nothing mounts on an unlinked
+            // file: take such mounts off first (in this private namespace only).
+            // SAFETY: a NUL-terminated path; fails harmlessly when nothing is mounted there.
+            while unsafe { libc::umount2(dst.as_ptr(), libc::MNT_DETACH) } == 0 {}
             // SAFETY: both paths are NUL-terminated; a bind mount of one file on another.
             let rc = unsafe {
                 let none = std::ptr::null();
@@ -379,6 +385,8 @@ fn junk(input: &mut Bytes<'_>, out: &mut Vec<u8>) {
 /// - The groups: the primary one, then every group (line of any length, any count) that
 ///   lists the user's name as a member, once each.
 /// - HOME: the entry's home, whole, or `/` without an entry.
+/// - Bounds that fail instead of cutting: more than `GROUPS_MAX` groups, a home longer
+///   than `PATH_MAX`, and for a numeric USER a passwd name longer than `PATH_MAX`.
 pub fn reference(passwd: &[u8], group: &[u8], spec: &[u8]) -> Option<Resolved> {
     fn id(text: &[u8]) -> Option<u32> {
         let s = std::str::from_utf8(text).ok()?;
@@ -448,6 +456,12 @@ pub fn reference(passwd: &[u8], group: &[u8], spec: &[u8]) -> Option<Resolved> {
                 all.push(*g);
             }
         }
+    }
+    let too_long = |b: &[u8]| b.len() > pidone::user::PATH_MAX;
+    if all.len() > pidone::user::GROUPS_MAX
+        || entry.is_some_and(|e| too_long(e.home) || (id(user).is_some() && too_long(e.name)))
+    {
+        return None;
     }
     Some(Resolved {
         uid,
