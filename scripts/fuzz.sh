@@ -44,17 +44,22 @@ log=target/campaign/$target.log
 echo "fuzzing $target for $minutes min; log: fuzz/$log"
 status=0
 before=$(find "$artifacts" -name "$target-*" | wc -l)
-# Fork mode: a failing input is saved and the campaign goes on, so one finding does not
-# end it; every child process runs the target's init (the user target's namespace) anew.
+# Fork mode (FUZZ_FORK=1, the default): a failing input is saved and the campaign goes on,
+# so one known finding does not end it; every child process runs the target's init (the
+# user target's namespace) anew. FUZZ_FORK=0 fuzzes in one process, faster where each
+# input is costly, and stops at the first finding.
+fork=()
+[[ ${FUZZ_FORK:-1} == 1 ]] && fork=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 start=$(date +%s)
-nice -n 19 "$bin/$target" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+nice -n 19 "$bin/$target" "${fork[@]}" -print_final_stats=1 \
     -max_total_time=$((minutes * 60)) -timeout=10 -artifact_prefix="$artifacts/$target-" \
     "${dict[@]}" "$work" "corpus/$target" >"$log" 2>&1 || status=$?
 elapsed=$(($(date +%s) - start))
 
 total=$(grep -o 'Loaded 1 modules *([0-9]* inline 8-bit counters' "$log" | head -1 | grep -o '([0-9]*' | tr -d '(')
-last=$(grep -E '^#[0-9]+' "$log" | tail -1)
-execs=$(grep -o '^#[0-9]*' <<<"$last" | tr -d '#')
+last=$(grep -E '^#[0-9]+' "$log" | grep 'cov: ' | tail -1)
+execs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' ||
+    grep -o '^#[0-9]*' <<<"$last" | tr -d '#')
 cov=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*$')
 ft=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*$')
 findings=$(($(find "$artifacts" -name "$target-*" | wc -l) - before))

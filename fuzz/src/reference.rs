@@ -16,7 +16,7 @@ pub fn duration_ms(text: &[u8]) -> Option<u64> {
     };
     let value = number(&text[..digits])?;
     let ms = value.checked_mul(scale)?;
-    (ms <= u128::from(pidone::duration::MAX_MS)).then(|| ms as u64)
+    (ms <= u128::from(pidone::duration::MAX_MS)).then_some(ms as u64)
 }
 
 /// Digits only, any number of leading zeros; saturates far above every bound used here.
@@ -39,7 +39,7 @@ const NAMES: [&str; 31] = [
 /// `SIG`, in any case, `RTMIN+N`, `RTMAX-N`, and the aliases IOT, CLD, POLL.
 pub fn signal(text: &[u8]) -> Option<i32> {
     if let Some(n) = number(text) {
-        return (1..=64).contains(&n).then(|| n as i32);
+        return (1..=64).contains(&n).then_some(n as i32);
     }
     let upper = text.to_ascii_uppercase();
     let word: &[u8] = upper.strip_prefix(b"SIG").unwrap_or(&upper);

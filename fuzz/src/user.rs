@@ -319,17 +319,21 @@ impl Files {
             for _ in 0..input.byte() % 4 {
                 members.push(name(input));
             }
-            // Filler members that make the line longer than any fixed buffer.
-            let filler = usize::from(input.byte() % 4) * 400;
-            let at = usize::from(input.byte()) % (members.len() + 1);
-            for k in 0..filler {
-                members.insert(at, format!("filler{k}").into_bytes());
-            }
             // The same line repeated under many gids: more groups than a small array holds.
             let repeat = match input.byte() % 4 {
                 3 => 40 + usize::from(input.byte() % 64),
                 _ => 1,
             };
+            // Filler members that make a line longer than a 4 KiB buffer (450 of them make
+            // 4.5 KB); not on repeated lines, which would make megabytes per input.
+            let filler = if repeat == 1 {
+                usize::from(input.byte() % 4) * 150
+            } else {
+                0
+            };
+            let at = usize::from(input.byte()) % (members.len() + 1);
+            let fill = (0..filler).map(|k| format!("filler{k:03}").into_bytes());
+            members.splice(at..at, fill);
             junk(input, &mut group);
             for r in 0..repeat {
                 let gid = if repeat == 1 {
@@ -384,7 +388,7 @@ fn junk(input: &mut Bytes<'_>, out: &mut Vec<u8>) {
 ///   Empty or unknown: failure. No GROUP: the entry's gid, or the uid itself.
 /// - The groups: the primary one, then every group (line of any length, any count) that
 ///   lists the user's name as a member, once each.
-/// - HOME: the entry's home, whole, or `/` without an entry.
+/// - HOME: the entry's home, whole; `/` without an entry or for an empty home field.
 /// - Bounds that fail instead of cutting: more than `GROUPS_MAX` groups, a home longer
 ///   than `PATH_MAX`, and for a numeric USER a passwd name longer than `PATH_MAX`.
 pub fn reference(passwd: &[u8], group: &[u8], spec: &[u8]) -> Option<Resolved> {
@@ -419,7 +423,9 @@ pub fn reference(passwd: &[u8], group: &[u8], spec: &[u8]) -> Option<Resolved> {
             })
         })
         .collect();
-    let groups: Vec<(&[u8], u32, Vec<&[u8]>)> = group
+    /// A group line: name, gid, members.
+    type GroupLine<'a> = (&'a [u8], u32, Vec<&'a [u8]>);
+    let groups: Vec<GroupLine> = group
         .split(|b| *b == b'\n')
         .filter_map(|line| {
             let f: Vec<&[u8]> = line.split(|b| *b == b':').collect();
@@ -467,6 +473,9 @@ pub fn reference(passwd: &[u8], group: &[u8], spec: &[u8]) -> Option<Resolved> {
         uid,
         gid,
         groups: all,
-        home: entry.map_or(b"/".to_vec(), |e| e.home.to_vec()),
+        home: match entry {
+            Some(e) if !e.home.is_empty() => e.home.to_vec(),
+            _ => b"/".to_vec(),
+        },
     })
 }
