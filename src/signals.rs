@@ -25,13 +25,10 @@ pub fn parse(text: &[u8]) -> Option<i32> {
         return (1..=MAX).contains(&n).then_some(n);
     }
     let word = after_ignoring_case(text, b"SIG").unwrap_or(text);
-    if let Some(pos) = NAMES
-        .iter()
-        .position(|n| word.eq_ignore_ascii_case(n.as_bytes()))
-    {
+    if let Some(pos) = NAMES.iter().position(|n| upper_is(word, n.as_bytes())) {
         return i32::try_from(pos).ok().map(|p| p.saturating_add(1));
     }
-    let is = |name: &[u8]| word.eq_ignore_ascii_case(name);
+    let is = |name: &[u8]| upper_is(word, name);
     if is(b"IOT") {
         Some(6)
     } else if is(b"CLD") {
@@ -51,9 +48,25 @@ pub fn parse(text: &[u8]) -> Option<i32> {
     }
 }
 
-/// `text` without `prefix`, if it starts with it in any case.
+/// Whether `text` in upper case is `upper`. (`eq_ignore_ascii_case` keeps a `split_at`
+/// panic branch at opt-level "z", which brought std's panic runtime in: 340 KB.)
+fn upper_is(text: &[u8], upper: &[u8]) -> bool {
+    if text.len() != upper.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(t), Some(u)) = (text.get(i), upper.get(i)) {
+        if t.to_ascii_uppercase() != *u {
+            return false;
+        }
+        i = i.saturating_add(1);
+    }
+    true
+}
+
+/// `text` without `prefix` (upper case), if it starts with it in any case.
 fn after_ignoring_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    if text.get(..prefix.len())?.eq_ignore_ascii_case(prefix) {
+    if upper_is(text.get(..prefix.len())?, prefix) {
         text.get(prefix.len()..)
     } else {
         None
