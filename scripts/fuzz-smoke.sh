@@ -3,6 +3,8 @@
 # committed corpus and then fuzzes for a few seconds (about 30 s in all), and the corpora
 # are replayed once more in the debug profile (overflow checks on) without libFuzzer.
 # Needs root for the user target (a private mount namespace over /etc/passwd).
+# The random seed is fixed (FUZZ_SEED, default 1), so a run is repeatable: new ground is
+# for scripts/fuzz.sh campaigns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,7 @@ for target in cli values user log; do
     dict=()
     [[ -f fuzz/dict/$target.dict ]] && dict=(-dict="fuzz/dict/$target.dict")
     mkdir -p "$scratch/$target"
-    if "$bin/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+    if "$bin/$target" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$scratch/$target-" "${dict[@]}" "$scratch/$target" "fuzz/corpus/$target" \
         >"$scratch/$target.log" 2>&1; then
         echo "fuzz $target: ok, $(grep -o 'number_of_executed_units: [0-9]*' "$scratch/$target.log" | grep -o '[0-9]*$') executions"
