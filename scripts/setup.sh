@@ -41,3 +41,12 @@ if ((${#missing_pkgs[@]} + ${#missing_lean[@]})); then
         apt-get install -y -qq --no-install-recommends "${missing_lean[@]}" >/dev/null
     fi
 fi
+
+# --- Fuzzing (scripts/fuzz-smoke.sh, scripts/fuzz.sh; docs/fuzzing.md) ---
+# libFuzzer comes from the libfuzzer-sys crate (crates.io, fetched by cargo), which compiles
+# libFuzzer's C++ sources with the system C++ compiler; rustc's own LLVM instruments the
+# code, so no clang, no nightly toolchain and no cargo-fuzz are needed.
+if ! command -v c++ >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
+fi

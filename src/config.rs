@@ -162,7 +162,8 @@ impl ZeroCodes {
         }
     }
 
-    fn contains(&self, code: u8) -> bool {
+    /// Whether `code` is reported as 0 (public for the fuzzers' round trip).
+    pub fn contains(&self, code: u8) -> bool {
         let c = usize::from(code);
         self.0.get(c / 64).is_some_and(|w| w & (1 << (c % 64)) != 0)
     }
