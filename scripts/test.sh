@@ -9,15 +9,21 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
-# The unit tests in the debug profile too: overflow checks are on there, so arithmetic that
-# only release's wrapping made harmless fails here (issue 18). Seconds.
-cargo test --lib
 
 marker=target/docker-tests-ran
 rm -f "$marker"
 log=target/test-output.log
 mkdir -p target
-cargo test --release 2>&1 | tee "$log"
+: >"$log"
+# The fast tests in the debug profile too: overflow checks are on there, so arithmetic that
+# only release's wrapping made harmless fails here. The unit tests (state machine, config,
+# parsers) and the command-line property and hostile-input tests; seconds.
+cargo test --lib 2>&1 | tee -a "$log"
+cargo test --test cli_input 2>&1 | tee -a "$log"
+# Everything, on the release binary that ships.
+cargo test --release 2>&1 | tee -a "$log"
+# The fuzzers: each target replays its corpus and fuzzes briefly (docs/fuzzing.md).
+scripts/fuzz-smoke.sh 2>&1 | tee -a "$log"
 
 # The Docker tests say loudly when the engine is absent and skip; each one that ran writes
 # a `ran NAME` line to the marker. In CI an engine that answers while no Docker test ran
@@ -28,4 +34,5 @@ if [[ -n "${CI:-}" ]] && docker info >/dev/null 2>&1 && ! grep -q '^ran ' "$mark
 fi
 echo "all checks passed"
 # The closing line: the whole suite, summed over every test binary.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+awk '/^test result:/ { p += $4; f += $6 } /^fuzz: [0-9]+ passed/ { p += $2; f += $4 }
+    END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

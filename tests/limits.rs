@@ -211,6 +211,9 @@ fn tiny_fd_limit_fails_at_start_or_works() {
 /// reports exactly that; with 4 MiB everything works.
 #[test]
 fn tiny_address_space_limit() {
+    if !release_only("pidone runs in a tiny address space") {
+        return;
+    }
     let herd = example("hostile_herd");
     let out = pid1_prepared(
         "true",

@@ -16,11 +16,7 @@ const BUDGET: usize = 100 * 1024;
 
 /// Whether this is a release build; a debug build says loudly what it did not check.
 fn release_build(what: &str) -> bool {
-    if cfg!(debug_assertions) {
-        eprintln!("NOT CHECKED: {what}: this is a debug build; run `cargo test --release`");
-        return false;
-    }
-    true
+    common::release_only(what)
 }
 
 /// The release binary built again without stripping (`target/unstripped`), for its

@@ -28,6 +28,18 @@ use std::time::{Duration, Instant};
 /// Longest any single wait may take before the test fails as hung.
 pub const HANG: Duration = Duration::from_secs(30);
 
+/// Whether this is the release build. A test of a property of the release binary (its size,
+/// memory, address-space needs, symbols) says in one line that it is not checked in debug.
+pub fn release_only(what: &str) -> bool {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "NOT CHECKED: {what}: a property of the release binary; run `cargo test --release`"
+        );
+        return false;
+    }
+    true
+}
+
 pub fn pidone() -> &'static str {
     env!("CARGO_BIN_EXE_pidone")
 }
