@@ -46,6 +46,34 @@ pub fn for_each(mut each: impl FnMut(sys::Pid)) -> bool {
     true
 }
 
+/// Whether `pid`, a child of pidone, is stopped. /proc/PID/stat's state `T` sees every stop,
+/// also one the process's old parent already collected with WUNTRACED (a shell's job
+/// control), which `waitid` no longer reports; without /proc, `waitid` is all there is.
+pub fn is_stopped(pid: sys::Pid) -> bool {
+    let mut digits = [0u8; 20];
+    let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
+    let mut path = [0u8; 40];
+    let parts = [&b"/proc/"[..], number, b"/stat\0"];
+    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
+        *slot = *b;
+    }
+    let stat = CStr::from_bytes_until_nul(&path)
+        .ok()
+        .and_then(|path| sys::open(path, libc::O_RDONLY).ok());
+    let Some(fd) = stat else {
+        return sys::is_stopped(pid);
+    };
+    // "PID (COMM) S ...": COMM may hold anything, so the state follows the last ')'. A
+    // long COMM is at most 16 bytes, so the state is within the first read.
+    let mut buf = [0u8; 256];
+    let n = fd.read(&mut buf).unwrap_or(0);
+    let text = buf.get(..n).unwrap_or(&[]);
+    match text.iter().rposition(|b| *b == b')') {
+        Some(close) => matches!(text.get(close.saturating_add(2)), Some(b'T' | b't')),
+        None => sys::is_stopped(pid),
+    }
+}
+
 /// Whether pidone can list its children at all (checked once at start, to warn early).
 pub fn listable() -> bool {
     sys::readable(c"/proc/self/task")

@@ -130,7 +130,7 @@ impl<'c> Supervisor<'c> {
                 Action::Forward(who, sig) => self.send(who, sig, "forwarded"),
                 Action::Signal(who, sig) => self.send(who, sig, "signalled"),
                 Action::ContIfStopped(pid) => {
-                    if pid > 0 && sys::is_stopped(pid) {
+                    if pid > 0 && crate::children::is_stopped(pid) {
                         self.send(Who::Pid(pid), libc::SIGCONT, "continued");
                     }
                 }

@@ -598,18 +598,26 @@ fn leftovers_as_with_the_original_or_drained() {
         let out = leftover_lines(tool, Impl::Pidone, &["--drain"], &[]);
         assert_eq!(out.rest, vec![term.clone(), finished.clone()], "{tool}");
     }
-    // dumb-init TERMs the group and exits without waiting: the worker is killed mid-work.
-    // pidone waits for it (up to the grace): the worker finishes.
-    let out = leftover_lines("dumb-init", Impl::Original, &[], &[]);
-    assert!(!out.rest.contains(&finished), "{:?}", out.rest);
-    let out = leftover_lines("dumb-init", Impl::Pidone, &[], &[]);
-    assert_eq!(out.rest, vec![term.clone(), finished.clone()]);
-    // A worker that left the session: dumb-init's group TERM misses it; pidone, as PID 1,
-    // TERMs every process in the namespace.
-    let out = leftover_lines("dumb-init", Impl::Original, &[], &["--setsid"]);
-    assert!(out.rest.is_empty(), "{:?}", out.rest);
-    let out = leftover_lines("dumb-init", Impl::Pidone, &[], &["--setsid"]);
-    assert_eq!(out.rest, vec![term.clone(), finished.clone()]);
+    // dumb-init TERMs the group and exits without waiting: the worker is killed mid-work,
+    // under pidone with its name too. (Whether the worker prints its TERM line before the
+    // namespace goes down is a race in both.)
+    for which in BOTH {
+        let out = leftover_lines("dumb-init", which, &[], &[]);
+        assert!(!out.rest.contains(&finished), "{which:?}: {:?}", out.rest);
+        // A worker that left the session: the group TERM misses it.
+        let out = leftover_lines("dumb-init", which, &[], &["--setsid"]);
+        assert!(out.rest.is_empty(), "{which:?}: {:?}", out.rest);
+    }
+    // Asked to drain, pidone as PID 1 TERMs every process in the namespace and waits for
+    // them: the worker finishes, also one that left the session.
+    for leftover_args in [&[][..], &["--setsid"]] {
+        let out = leftover_lines("dumb-init", Impl::Pidone, &["--drain"], leftover_args);
+        assert_eq!(
+            out.rest,
+            vec![term.clone(), finished.clone()],
+            "{leftover_args:?}"
+        );
+    }
     // dumb-init -c leaves leftovers alone, and so does pidone under its name.
     for which in BOTH {
         let out = leftover_lines("dumb-init", which, &["-c"], &[]);
@@ -943,7 +951,7 @@ fn help_and_license_exit_0() {
 }
 
 #[test]
-fn bad_command_lines_exit_2_with_one_clear_line() {
+fn bad_command_lines_exit_1_with_one_clear_line() {
     // The originals exit 1 (with a usage text); pidone exits 2 with one line that names the
     // problem and the offending value (README, "Drop-in": usage errors are 2 everywhere).
     let cases: &[(&str, &[&str], &str)] = &[
@@ -1004,8 +1012,9 @@ fn bad_command_lines_exit_2_with_one_clear_line() {
     for (tool, args, message) in cases {
         let out = plain_run(&program(tool, Impl::Original), args, &[]);
         assert_eq!(out.code(), 1, "{tool} {args:?} original: {}", out.stderr);
+        // Under the original's name, its exit status for a usage error: 1 (pidone's own is 2).
         let out = plain_run(&program(tool, Impl::Pidone), args, &[]);
-        assert_eq!(out.code(), 2, "{tool} {args:?}: {}", out.stderr);
+        assert_eq!(out.code(), 1, "{tool} {args:?}: {}", out.stderr);
         assert!(
             out.stderr.contains(message),
             "{tool} {args:?}: {}",
@@ -1030,7 +1039,7 @@ fn bad_command_lines_exit_2_with_one_clear_line() {
         ("PIDONE_VERBOSITY", "loud"),
     ] {
         let out = plain_run(&ours, &["-s", "--", "true"], &[(name, value)]);
-        assert_eq!(out.code(), 2, "{name}={value}");
+        assert_eq!(out.code(), 1, "{name}={value}: tini's usage-error status");
         assert!(out.stderr.contains(value), "{}", out.stderr);
     }
     for (name, value) in [
@@ -1091,11 +1100,15 @@ fn verbosity_flags_and_variables() {
                     &["[INFO  tini (1)] Spawned child process 'true' with pid '2'"]
                 }
                 (Impl::Original, "dumb-init") => &["[dumb-init] Child spawned with PID 2."],
-                (Impl::Original, _) => &["DEBUG (catatonit:1): pid1 (2) spawned: true"],
+                // catatonit's parent and child write to stderr at once, so its lines can
+                // interleave: this one is checked as a part of a line.
+                (Impl::Original, _) => &["pid1 (2) spawned: true"],
             };
+            let catatonit = which == Impl::Original && *tool == "catatonit";
             for line in spawned {
                 assert!(
-                    log.lines().any(|l| l == *line),
+                    log.lines()
+                        .any(|l| l == *line || (catatonit && l.contains(line))),
                     "{tool} {args:?} {env:?} {which:?}: no {line:?} in:\n{log}"
                 );
             }
