@@ -170,12 +170,15 @@ impl Event {
             self.key(key).escaped(text);
             return self;
         }
+        // The closing quote's byte is kept from before the key: a key and opening quote
+        // that fill the line to its end would otherwise leave the value unclosed.
+        self.line.reserve(1);
         self.key(key).str("\"");
         if self.line.is_cut() {
             self.line.rollback(mark);
+            self.line.release(1);
             return self;
         }
-        self.line.reserve(1);
         self.line.json_escaped(text);
         self.line.release(1);
         self.line.str("\"");
@@ -287,6 +290,25 @@ mod tests {
                 let v = parse(JSON.message(Level::Error).str("m: ").bytes(&text).close());
                 assert!(v["message"].as_str().is_some_and(|m| m.starts_with("m: ")));
             }
+        }
+    }
+
+    /// A first text field that fills the line to any length, then a second one: the second
+    /// is left out or closed, never left open (a fuzzing finding: `"lead":"}`).
+    #[test]
+    fn a_text_field_after_a_full_line_is_closed_or_left_out() {
+        for fill in 0usize..600 {
+            let text = std::vec![b'Z'; fill];
+            let v = parse(
+                JSON.event(Level::Info, "x")
+                    .text("t", &text)
+                    .text("lead", b"x")
+                    .close(),
+            );
+            assert_eq!(v["event"], "x", "fill {fill}");
+            // Left out, or cut at a character boundary like any long value.
+            let lead = v.get("lead").map(|l| l.as_str().unwrap_or("not a string"));
+            assert!(lead.is_none_or(|l| "x".starts_with(l)), "fill {fill}: {v}");
         }
     }
 
