@@ -21,7 +21,7 @@ mkdir -p target
 cargo test --lib 2>&1 | tee -a "$log"
 cargo test --test cli_input 2>&1 | tee -a "$log"
 # Everything, on the release binary that ships.
-cargo test --release 2>&1 | tee -a "$log"
+cargo test --release --no-fail-fast 2>&1 | tee -a "$log"
 # The fuzzers: each target replays its corpus and fuzzes briefly (docs/fuzzing.md).
 scripts/fuzz-smoke.sh 2>&1 | tee -a "$log"
 

@@ -99,8 +99,12 @@ fn each_signal_reaches_the_child_once() {
             // A second delivery of the previous signal would show up here instead.
             assert_eq!(p.line(), format!("got {name}"), "{mode:?}");
         }
-        let sent: Vec<i32> = trace.finish().into_iter().map(|(_, sig)| sig).collect();
         let want: Vec<i32> = signals.iter().map(|(sig, _)| *sig).collect();
+        let sent: Vec<i32> = trace
+            .finish_after(want.len())
+            .into_iter()
+            .map(|(_, sig)| sig)
+            .collect();
         assert_eq!(
             sent, want,
             "{mode:?}: pidone's kill() calls, one per signal"

@@ -70,6 +70,26 @@ impl SignalTrace {
         }
     }
 
+    /// As `finish`, once at least `expected` sends are in the trace (or the hang bound has
+    /// passed): the receiver can see a signal before strace has written the kill() that
+    /// sent it, and detaching then would lose that line.
+    pub fn finish_after(self, expected: usize) -> Vec<(i32, i32)> {
+        let deadline = Instant::now() + HANG;
+        while Instant::now() < deadline {
+            let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+            if text
+                .lines()
+                .filter(|l| l.trim_end().ends_with("= 0"))
+                .count()
+                >= expected
+            {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        self.finish()
+    }
+
     /// Detaches and returns every signal sent while attached, as (target, signal), in order.
     pub fn finish(mut self) -> Vec<(i32, i32)> {
         let mut strace = self.strace.take().expect("attached");
