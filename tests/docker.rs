@@ -768,6 +768,60 @@ fn stubborn_app_is_killed_after_pidones_grace() {
     s.ran("stubborn_app_is_killed_after_pidones_grace");
 }
 
+/// `--wait-all` (PIDONE_WAIT_ALL=1) in a real container: a worker that outlives the main
+/// process gets no signal and the container ends after it with the main process's code;
+/// `docker stop` meanwhile still stops the worker, at once.
+#[test]
+fn wait_all_keeps_the_container_until_the_worker_is_done() {
+    let Some(s) = suite("wait_all_keeps_the_container_until_the_worker_is_done") else {
+        return;
+    };
+    let worker = |body: &str| {
+        format!(
+            "(trap 'echo worker got TERM; exit 0' TERM; echo worker ready; {body}; \
+             echo worker done) & exit 3"
+        )
+    };
+    let env = ["-e", "PIDONE_WAIT_ALL=1"];
+    // Outlives the main process by a second, and is left alone.
+    let script = worker("sleep 1");
+    let mut c = s.start(
+        "wait-all",
+        &env,
+        &s.fixture_image,
+        &["/bin/sh", "-c", &script],
+    );
+    c.log.wait_for("worker ready");
+    let code = c.wait();
+    let lines = c.log.all();
+    assert_eq!(code, 3, "the main process's code: {lines:#?}");
+    assert_eq!(count(&lines, "worker done"), 1, "{lines:#?}");
+    assert_eq!(count(&lines, "worker got TERM"), 0, "{lines:#?}");
+    // docker stop while the worker runs: it gets the SIGTERM and ends; the stop is quick.
+    let script = worker("sleep 30 & wait");
+    let mut c = s.start(
+        "wait-all-stop",
+        &env,
+        &s.fixture_image,
+        &["/bin/sh", "-c", &script],
+    );
+    c.log.wait_for("worker ready");
+    let (took, code) = c.stop(10);
+    let lines = c.log.all();
+    say(&format!(
+        "docker stop, --wait-all worker: {} (exit {code})",
+        secs(took)
+    ));
+    assert_eq!(count(&lines, "worker got TERM"), 1, "{lines:#?}");
+    assert_eq!(code, 3, "still the main process's code: {lines:#?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "docker stop took {}",
+        secs(took)
+    );
+    s.ran("wait_all_keeps_the_container_until_the_worker_is_done");
+}
+
 /// `docker kill -s SIG` reaches the app exactly once for each signal.
 #[test]
 fn docker_kill_signals_reach_the_app_once_each() {
