@@ -4,9 +4,29 @@
 
 use core::ffi::{CStr, c_char};
 
-use crate::spawn::Plan;
-use crate::sys::{self, Fd};
+use crate::args::CommandArgv;
+use crate::sys::{self, Fd, Mask};
 use crate::user::Credentials;
+
+/// What the child does before exec, decided by the parent.
+pub struct Plan {
+    /// The command's argv, as execve takes it, with the spare slot before it.
+    pub argv: CommandArgv,
+    /// `PATH` to search for the command (`None`: unset, the C library's default).
+    pub path: Option<&'static [u8]>,
+    /// New session (dumb-init) instead of a new process group.
+    pub session: bool,
+    /// Make the child's group the terminal's foreground group (stdin is pidone's terminal).
+    pub foreground: bool,
+    /// The signal mask pidone inherited, restored in the child.
+    pub mask: Mask,
+    /// SIGCHLD was ignored when pidone started; the child gets it back that way.
+    pub sigchld_ignored: bool,
+    pub no_new_privs: bool,
+    pub creds: Option<crate::user::Credentials>,
+    /// Rewrite `LISTEN_PID` to the child's own pid (socket activation).
+    pub listen_pid: bool,
+}
 
 /// The step of the child's set-up that failed, reported with its errno.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -2,29 +2,8 @@
 //! needs is computed before `fork`; the child reports any failure to the parent over a
 //! close-on-exec pipe, so the parent knows for certain whether exec succeeded.
 
-use crate::args::CommandArgv;
-pub use crate::child::Stage;
-use crate::sys::{self, Mask, Pid};
-
-/// What the child does before exec, decided by the parent.
-pub struct Plan {
-    /// The command's argv, as execve takes it, with the spare slot before it.
-    pub argv: CommandArgv,
-    /// `PATH` to search for the command (`None`: unset, the C library's default).
-    pub path: Option<&'static [u8]>,
-    /// New session (dumb-init) instead of a new process group.
-    pub session: bool,
-    /// Make the child's group the terminal's foreground group (stdin is pidone's terminal).
-    pub foreground: bool,
-    /// The signal mask pidone inherited, restored in the child.
-    pub mask: Mask,
-    /// SIGCHLD was ignored when pidone started; the child gets it back that way.
-    pub sigchld_ignored: bool,
-    pub no_new_privs: bool,
-    pub creds: Option<crate::user::Credentials>,
-    /// Rewrite `LISTEN_PID` to the child's own pid (socket activation).
-    pub listen_pid: bool,
-}
+pub use crate::child::{Plan, Stage};
+use crate::sys::{self, Pid};
 
 pub enum SpawnError {
     /// pidone could not create the pipe or the process.
