@@ -530,3 +530,12 @@ fn hostile_numbers_never_overflow() {
         9
     );
 }
+
+#[test]
+fn a_lone_dash_is_the_command_not_an_option_cluster() {
+    // `-` is a word like any other (a program named `-`), as getopt treats it.
+    let c = config(&["pidone", "-", "app"], &[]);
+    assert_eq!(c.mode, Mode::Command(1));
+    let c = config(&["pidone", "-v", "-"], &[]);
+    assert_eq!(c.mode, Mode::Command(2));
+}
