@@ -568,3 +568,14 @@ fn a_leftovers_flag_set_to_0_is_a_choice_but_wait_all_0_is_not() {
         Leftovers::Leave
     );
 }
+
+#[test]
+fn pidone_verbosity_is_one_digit() {
+    let c = config(&["pidone", "a"], &[("PIDONE_VERBOSITY", "3")]);
+    assert_eq!(c.log.verbosity, 3);
+    for bad in ["03", "10", "", "x"] {
+        let env = [("PIDONE_VERBOSITY", bad)];
+        let e = error(&["pidone", "a"], &env);
+        assert_eq!(e.option, b"PIDONE_VERBOSITY", "{bad:?}");
+    }
+}
