@@ -7,6 +7,7 @@
 #
 #   scripts/mutants.sh              the state machine, the config and the CLI
 #   scripts/mutants.sh FILE-GLOB... only these files, e.g. 'src/machine/*.rs'
+#   MUTANTS_JOBS=N (default 2) builds at once; MUTANTS_OUT=DIR (default target/mutants)
 #
 # Needs cargo-mutants (installed here from crates.io on first use).
 set -euo pipefail
@@ -24,7 +25,8 @@ for g in "${globs[@]}"; do
 done
 # The tests themselves are not mutated; the unit tests (`--lib`) are the fast ones the
 # mutants are judged by, in the debug profile.
-out=target/mutants
+# MUTANTS_OUT: where the results go (default target/mutants), so two sets can run at once.
+out=${MUTANTS_OUT:-target/mutants}
 mkdir -p "$out"
 status=0
 cargo mutants "${args[@]}" --exclude '**/tests.rs' --exclude '**/tests/*.rs' \

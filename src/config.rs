@@ -285,3 +285,15 @@ pub fn exit_status(status: i32) -> i32 {
         libc::WEXITSTATUS(status)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_signals_are_1_to_64() {
+        for (sig, valid) in [(0, false), (1, true), (64, true), (65, false), (-9, false)] {
+            assert_eq!(valid_signal(sig), valid, "{sig}");
+        }
+    }
+}

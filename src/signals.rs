@@ -167,6 +167,8 @@ mod tests {
         assert!(!s.contains(0) && !s.contains(65) && !s.contains(-1));
         assert_eq!(s.bits(), 1 | 1 << 63);
         assert!(SignalSet::ALL.contains(33));
+        // Adding a signal twice keeps it.
+        assert!(SignalSet::EMPTY.with(5).with(5).contains(5));
     }
 
     #[test]

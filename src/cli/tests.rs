@@ -530,3 +530,52 @@ fn hostile_numbers_never_overflow() {
         9
     );
 }
+
+#[test]
+fn a_lone_dash_is_the_command_not_an_option_cluster() {
+    // `-` is a word like any other (a program named `-`), as getopt treats it.
+    let c = config(&["pidone", "-", "app"], &[]);
+    assert_eq!(c.mode, Mode::Command(1));
+    let c = config(&["pidone", "-v", "-"], &[]);
+    assert_eq!(c.mode, Mode::Command(2));
+}
+
+#[test]
+fn a_short_options_error_names_it() {
+    let e = error(&["pidone", "-p", "SIGFOO", "a"], &[]);
+    assert_eq!((e.option, e.value), (&b"-p"[..], &b"SIGFOO"[..]));
+    let e = error(&["pidone", "-vs", "-e", "x", "a"], &[]);
+    assert_eq!(e.option, b"-e");
+}
+
+#[test]
+fn the_command_line_sets_the_text_log_format_back() {
+    let env = [("PIDONE_LOG_FORMAT", "json")];
+    let c = config(&["pidone", "--log-format", "text", "a"], &env);
+    assert_eq!(c.log.format, Format::Text);
+}
+
+#[test]
+fn a_leftovers_flag_set_to_0_is_a_choice_but_wait_all_0_is_not() {
+    // dumb-init -c leaves leftovers alone unless a leftovers option chose otherwise.
+    let single = ["dumb-init", "-c", "app"];
+    assert_eq!(
+        leftovers(&single, &[("PIDONE_NO_DRAIN", "0")]),
+        Leftovers::Drain
+    );
+    assert_eq!(
+        leftovers(&single, &[("PIDONE_WAIT_ALL", "0")]),
+        Leftovers::Leave
+    );
+}
+
+#[test]
+fn pidone_verbosity_is_one_digit() {
+    let c = config(&["pidone", "a"], &[("PIDONE_VERBOSITY", "3")]);
+    assert_eq!(c.log.verbosity, 3);
+    for bad in ["03", "10", "", "x"] {
+        let env = [("PIDONE_VERBOSITY", bad)];
+        let e = error(&["pidone", "a"], &env);
+        assert_eq!(e.option, b"PIDONE_VERBOSITY", "{bad:?}");
+    }
+}

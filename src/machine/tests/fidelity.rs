@@ -472,3 +472,131 @@ fn no_input_overflows_the_time_maths() {
     }
     assert!(matches!(m.phase(), Phase::Stopping { .. } | Phase::Killed));
 }
+
+// The tests below were written for the mutants cargo-mutants found surviving
+// (scripts/mutants.sh); each names the decision it pins down.
+
+#[test]
+fn the_main_childs_status_is_known_once_reaped() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    assert_eq!(m.status(), None);
+    step(&mut m, 0, child_reaped(MAIN + 1, super::exited(9)));
+    assert_eq!(m.status(), None, "another process is not the main child");
+    step(&mut m, 0, child_reaped(MAIN, super::exited(3)));
+    assert_eq!(m.status(), Some(super::exited(3)));
+}
+
+#[test]
+fn with_no_main_child_no_reap_is_taken_for_its_exit() {
+    // Pause mode has no main child (pid 0): a reap never stands for its exit.
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, 0);
+    step(&mut m, 0, child_reaped(0, super::exited(3)));
+    assert_eq!(m.status(), None);
+}
+
+#[test]
+fn an_early_wake_in_the_stop_delay_only_rearms() {
+    let mut cfg = pidone();
+    cfg.shutdown.stop_delay_ms = 500;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    step(&mut m, 0, sig(libc::SIGTERM));
+    assert_eq!(
+        step(&mut m, 500 * MS - 1, Event::Deadline),
+        vec![Action::Arm(500 * MS)]
+    );
+    assert!(
+        matches!(m.phase(), Phase::Delaying { .. }),
+        "{:?}",
+        m.phase()
+    );
+}
+
+#[test]
+fn as_pid1_killed_leftovers_need_no_late_sweep() {
+    // kill(-1, SIGKILL) already reached everything: no listing after a reaping pass.
+    let cfg = with_grace(1000);
+    let mut m = Machine::new(&cfg, true, MAIN);
+    step(&mut m, 0, sig(libc::SIGTERM));
+    step(&mut m, 1000 * MS, Event::Deadline);
+    assert_eq!(m.phase(), Phase::Killed);
+    let acts = main_exits(&mut m, 1001 * MS, 0);
+    assert!(
+        !acts.iter().any(|a| matches!(a, Action::List(_))),
+        "{acts:?}"
+    );
+    // Not PID 1: what left the group since is looked for.
+    let mut m = Machine::new(&cfg, false, MAIN);
+    step(&mut m, 0, sig(libc::SIGTERM));
+    step(&mut m, 1000 * MS, Event::Deadline);
+    let acts = main_exits(&mut m, 1001 * MS, 0);
+    assert!(acts.contains(&Action::List(Sweep::KillLate)), "{acts:?}");
+}
+
+#[test]
+fn wait_all_drains_with_the_configured_stop_signal() {
+    let mut cfg = with_grace(1000);
+    cfg.shutdown.leftovers = Leftovers::WaitAll;
+    cfg.shutdown.stop_signal = libc::SIGQUIT;
+    let mut m = Machine::new(&cfg, false, MAIN);
+    step(&mut m, 0, sig(libc::SIGQUIT));
+    main_exits(&mut m, 10 * MS, 0);
+    assert_eq!(
+        m.phase(),
+        Phase::Draining {
+            kill_at: Some(1000 * MS),
+            sig: libc::SIGQUIT,
+            reached: Reached::Group,
+        }
+    );
+    // A leftover outside the group gets that signal, not SIGTERM.
+    let acts = step(&mut m, 11 * MS, child(500, false, Sweep::DrainFirst));
+    assert_eq!(signals_sent(&acts), vec![(Who::Pid(500), libc::SIGQUIT)]);
+}
+
+#[test]
+fn a_forwarded_signal_reaches_only_leftovers_outside_the_group() {
+    let cfg = pidone();
+    let mut m = Machine::new(&cfg, false, MAIN);
+    main_exits(&mut m, 0, 0);
+    assert!(
+        matches!(m.phase(), Phase::Draining { .. }),
+        "{:?}",
+        m.phase()
+    );
+    let inside = step(&mut m, MS, child(300, true, Sweep::Forward(libc::SIGHUP)));
+    assert_eq!(inside, vec![], "the group got it already");
+    let outside = step(&mut m, MS, child(301, false, Sweep::Forward(libc::SIGHUP)));
+    assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
+}
+
+#[test]
+fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
+    let cfg = with_grace(1000);
+    let mut m = Machine::new(&cfg, false, MAIN);
+    main_exits(&mut m, 0, 0);
+    // The drain signals a leftover outside the group and records it...
+    let drained = step(&mut m, MS, child(500, false, Sweep::DrainFirst));
+    assert_eq!(signals_sent(&drained), vec![(Who::Pid(500), libc::SIGTERM)]);
+    let at = match m.phase() {
+        Phase::Draining {
+            kill_at: Some(at), ..
+        } => at,
+        p => panic!("{p:?}"),
+    };
+    step(&mut m, at, Event::Deadline);
+    assert_eq!(m.phase(), Phase::Killed);
+    // ...but the SIGKILL record starts empty: it still gets SIGKILL, once.
+    let killed = step(&mut m, at, child(500, false, Sweep::KillFirst));
+    assert_eq!(signals_sent(&killed), vec![(Who::Pid(500), libc::SIGKILL)]);
+    let again = step(&mut m, at, child(500, false, Sweep::KillLate));
+    assert!(signals_sent(&again).is_empty(), "{again:?}");
+    // The group got SIGKILL as a whole: nothing one by one.
+    let inside = step(&mut m, at, child(501, true, Sweep::KillFirst));
+    assert_eq!(inside, vec![]);
+}
+
+fn child_reaped(pid: Pid, status: i32) -> Event {
+    Event::Reaped { pid, status }
+}
