@@ -2,7 +2,7 @@
 //! `cli`), read-only after. The supervisor and the spawn code read only this, never the CLI.
 
 use crate::log::{Level, Log};
-use crate::signals::{self, SignalSet};
+use crate::signals::SignalSet;
 
 /// Whose behaviour pidone follows: the tool it is installed as (argv[0]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -272,28 +272,11 @@ pub const TTY_STOPS: SignalSet = SignalSet::EMPTY
     .with(libc::SIGTTIN)
     .with(libc::SIGTTOU);
 
-/// Whether `sig` names a signal pidone can forward (1..=64).
-pub fn valid_signal(sig: i32) -> bool {
-    (1..=signals::MAX).contains(&sig)
-}
-
 /// A wait status as a shell reports it: the exit code, or 128+N for death by signal N.
 pub fn exit_status(status: i32) -> i32 {
     if libc::WIFSIGNALED(status) {
         128i32.saturating_add(libc::WTERMSIG(status))
     } else {
         libc::WEXITSTATUS(status)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn valid_signals_are_1_to_64() {
-        for (sig, valid) in [(0, false), (1, true), (64, true), (65, false), (-9, false)] {
-            assert_eq!(valid_signal(sig), valid, "{sig}");
-        }
     }
 }
