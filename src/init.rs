@@ -29,7 +29,8 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                     .str("): orphans will not be reaped by pidone")
                     .emit();
             }
-        } else if cfg.not_pid1 == NotPid1::Warn {
+        } else if cfg.not_pid1 == NotPid1::Warn && !sys::is_child_subreaper() {
+            // As tini: a subreaper bit inherited across exec means orphans do come here.
             log.message(Level::Warn)
                 .str(
                     "not running as PID 1 and not registered as a child subreaper: zombie \

@@ -121,3 +121,43 @@ fn setsid_mode_with_rewritten_tty_stops_still_stops_itself() {
         stops_itself(&init, &args, libc::SIGTSTP, "SIGHUP");
     }
 }
+
+/// tini warns that reaping won't work when it is not PID 1 and not a subreaper, but not
+/// when the subreaper bit is already set, kept across exec from a parent that set it; the
+/// same under pidone with the name tini, side by side with Debian's tini.
+#[test]
+fn tini_reads_an_inherited_subreaper_bit_before_warning() {
+    let d = dir("tini-subreaper");
+    let ours = format!("{d}/tini");
+    std::os::unix::fs::symlink(pidone(), &ours).unwrap();
+    let mut all = vec![ours];
+    if std::path::Path::new("/usr/bin/tini").exists() {
+        all.push("/usr/bin/tini".to_string());
+    } else if std::env::var_os("CI").is_some() {
+        panic!("/usr/bin/tini missing (scripts/setup.sh installs it)");
+    } else {
+        eprintln!("SKIP: /usr/bin/tini missing: pidone checked alone");
+    }
+    // python3 sets PR_SET_CHILD_SUBREAPER (36) when asked, then execs the init.
+    let exec = "import ctypes, os, sys\n\
+                if sys.argv[1] == 'set':\n    \
+                    assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0\n\
+                os.execv(sys.argv[2], [sys.argv[2], '--', 'true'])\n";
+    for init in &all {
+        for (bit, warns) in [("set", false), ("unset", true)] {
+            let out = Command::new("python3")
+                .args(["-c", exec, bit, init])
+                .stdin(Stdio::null())
+                .output()
+                .expect("python3 runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{init} {bit}: {stderr}");
+            assert_eq!(
+                stderr.contains("zombie reaping won't work"),
+                warns,
+                "{init}, subreaper bit {bit}: {stderr}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

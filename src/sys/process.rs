@@ -164,6 +164,24 @@ pub fn set_child_subreaper() -> Result<(), i32> {
     prctl(libc::PR_SET_CHILD_SUBREAPER, 1)
 }
 
+/// `prctl(PR_GET_CHILD_SUBREAPER)`: whether pidone already is a subreaper, a bit kept across
+/// exec from a parent that set it.
+pub fn is_child_subreaper() -> bool {
+    let mut on: libc::c_int = 0;
+    // SAFETY: PR_GET_CHILD_SUBREAPER writes one int through the pointer, which points to
+    // the live `on`.
+    let rc = unsafe {
+        libc::prctl(
+            libc::PR_GET_CHILD_SUBREAPER,
+            &mut on as *mut libc::c_int,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    rc == 0 && on != 0
+}
+
 /// `prctl(PR_SET_PDEATHSIG, sig)`: pidone gets `sig` when its parent dies.
 pub fn set_parent_death_signal(sig: i32) -> Result<(), i32> {
     prctl(
