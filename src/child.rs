@@ -9,7 +9,7 @@ use crate::sys::{self, Fd, Mask};
 use crate::user::Credentials;
 
 /// What the child does before exec, decided by the parent.
-pub struct Plan {
+pub struct Plan<'a> {
     /// The command's argv, as execve takes it, with the spare slot before it.
     pub argv: CommandArgv,
     /// `PATH` to search for the command (`None`: unset, the C library's default).
@@ -23,7 +23,8 @@ pub struct Plan {
     /// SIGCHLD was ignored when pidone started; the child gets it back that way.
     pub sigchld_ignored: bool,
     pub no_new_privs: bool,
-    pub creds: Option<crate::user::Credentials>,
+    /// `--user`: resolved in the parent (`init::spawn_as_user`).
+    pub creds: Option<&'a Credentials>,
     /// Rewrite `LISTEN_PID` to the child's own pid (socket activation).
     pub listen_pid: bool,
 }
@@ -68,7 +69,7 @@ impl Stage {
 }
 
 /// The child's whole life: set up, exec, or report the failed step and exit 127.
-pub fn run(plan: &Plan, report: &Fd) -> ! {
+pub fn run(plan: &Plan<'_>, report: &Fd) -> ! {
     let (stage, err) = match set_up(plan) {
         Ok(()) => exec(plan),
         Err(failed) => failed,
@@ -79,7 +80,7 @@ pub fn run(plan: &Plan, report: &Fd) -> ! {
     sys::exit_now(127)
 }
 
-fn set_up(plan: &Plan) -> Result<(), (Stage, i32)> {
+fn set_up(plan: &Plan<'_>) -> Result<(), (Stage, i32)> {
     if plan.session {
         sys::setsid().map_err(|e| (Stage::Session, e))?;
         // Take stdin's terminal as the new session's controlling terminal, as dumb-init
@@ -94,7 +95,7 @@ fn set_up(plan: &Plan) -> Result<(), (Stage, i32)> {
             sys::tcsetpgrp(sys::getpid());
         }
     }
-    if let Some(creds) = &plan.creds {
+    if let Some(creds) = plan.creds {
         apply(creds)?;
     }
     if plan.no_new_privs {
@@ -129,7 +130,7 @@ const PATH_MAX: usize = 4096;
 const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 
 /// Execs the command, searching PATH as execvp does; returns only on failure.
-fn exec(plan: &Plan) -> (Stage, i32) {
+fn exec(plan: &Plan<'_>) -> (Stage, i32) {
     // "LISTEN_PID=" and the pid in decimal, NUL-terminated.
     let mut listen = [0u8; 32];
     let mut digits = [0u8; 20];
@@ -140,7 +141,7 @@ fn exec(plan: &Plan) -> (Stage, i32) {
     for (slot, b) in listen.iter_mut().zip(text) {
         *slot = *b;
     }
-    let home = plan.creds.as_ref().map(|c| c.home());
+    let home = plan.creds.map(|c| c.home());
     let mut envp: [*const c_char; ENV_MAX] = [core::ptr::null(); ENV_MAX];
     let envp = if home.is_none() && !plan.listen_pid {
         // SAFETY: `environ` is the process's NULL-terminated array of C strings, unchanged
@@ -196,7 +197,7 @@ fn exec(plan: &Plan) -> (Stage, i32) {
 /// execve of `path` (NUL-terminated); on ENOEXEC, a file with no `#!` line, runs it with
 /// /bin/sh as glibc's execvp does: argv `/bin/sh PATH ARGS...`, in the slot before the
 /// command that the child owns. Returns `Some` for a failure that ends the search.
-fn try_exec(plan: &Plan, path: &[u8], envp: *const *const c_char) -> Option<(Stage, i32)> {
+fn try_exec(plan: &Plan<'_>, path: &[u8], envp: *const *const c_char) -> Option<(Stage, i32)> {
     // SAFETY: `path` is NUL-terminated (built so by the callers), argv and envp are
     // NULL-terminated arrays of C strings that live across the call.
     unsafe { sys::execve(path.as_ptr().cast(), plan.argv.argv, envp) };

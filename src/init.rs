@@ -57,10 +57,6 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     let session = cfg.start == Start::Session;
     let terminal = Terminal::detect(session);
     let child = if let Mode::Command(command) = cfg.mode {
-        let creds = match crate::user::resolve(cfg) {
-            Ok(creds) => creds,
-            Err(code) => return code,
-        };
         let Some(argv) = args.command(command) else {
             return cfg.personality.usage_exit();
         };
@@ -72,10 +68,17 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             mask: inherited_mask,
             sigchld_ignored,
             no_new_privs: cfg.no_new_privs,
-            creds,
+            creds: None,
             listen_pid: listen_pid_is_ours(),
         };
-        match spawn::spawn(&plan) {
+        let started = match cfg.user {
+            None => spawn::spawn(&plan),
+            Some(_) => match spawn_as_user(cfg, plan) {
+                Ok(started) => started,
+                Err(code) => return code,
+            },
+        };
+        match started {
             Ok(pid) => pid,
             Err(err) => {
                 terminal.restore();
@@ -102,6 +105,18 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     let code = Supervisor::new(cfg, child).run(terminal.taken);
     terminal.restore();
     code
+}
+
+/// `--user`, in a frame of its own: the resolved ids and the passwd reader's buffers take
+/// some 50 KB of stack, and stack pages once touched stay resident for pidone's whole
+/// life, so only containers that use `--user` pay for them. `Err` is pidone's status.
+#[inline(never)]
+fn spawn_as_user(cfg: &Config, plan: Plan<'_>) -> Result<Result<sys::Pid, SpawnError>, i32> {
+    let creds = crate::user::resolve(cfg)?;
+    Ok(spawn::spawn(&Plan {
+        creds: creds.as_ref(),
+        ..plan
+    }))
 }
 
 fn listen_pid_is_ours() -> bool {

@@ -13,7 +13,7 @@ pub enum SpawnError {
 }
 
 /// Starts the command. Returns the child's pid once it has exec'd.
-pub fn spawn(plan: &Plan) -> Result<Pid, SpawnError> {
+pub fn spawn(plan: &Plan<'_>) -> Result<Pid, SpawnError> {
     let (read_end, write_end) = sys::pipe().map_err(SpawnError::Fork)?;
     let pid = sys::fork().map_err(SpawnError::Fork)?;
     if pid == 0 {

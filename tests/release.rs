@@ -167,3 +167,30 @@ fn release_binary_links_no_allocator() {
         "allocator symbols in the release binary: {heap:?}"
     );
 }
+
+/// Stack pages, once touched, stay resident for PID 1's whole life. An idle pidone with
+/// no `--user` touches a few pages of stack (argv, the environment, the loop's frames);
+/// `--user`'s 50 KB of ids and passwd buffers live in a frame only that path enters. The
+/// bound is 32 KiB: before that split, main's frame alone was 72 KiB.
+#[test]
+fn an_idle_pidone_keeps_a_small_stack() {
+    use common::*;
+    if !release_build("the resident stack of an idle pidone") {
+        return;
+    }
+    let sigecho = example("sigecho");
+    let p = start(Mode::Pid1, &["--", &sigecho]);
+    p.until("ready");
+    let pid = p.pidone_pid();
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap();
+    let stack_kib: u64 = smaps
+        .lines()
+        .skip_while(|l| !l.contains(" [stack]"))
+        .find_map(|l| l.strip_prefix("Rss:"))
+        .and_then(|kib| kib.trim().trim_end_matches(" kB").parse().ok())
+        .expect("a [stack] mapping with an Rss line");
+    eprintln!("resident stack of an idle pidone: {stack_kib} KiB");
+    assert!(stack_kib <= 32, "{stack_kib} KiB of stack resident");
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait().code(), 0);
+}
