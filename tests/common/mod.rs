@@ -135,6 +135,9 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
     if cmd.get_program() != "sh" {
         cmd.stdin(Stdio::null());
     }
+    // Taken before the spawn, so `elapsed` is never shorter than pidone's life: a test that
+    // checks a grace was spent in full must not lose the time spent starting threads here.
+    let started = Instant::now();
     let mut child = cmd.spawn().expect("start pidone");
     let pid = child.id() as i32;
     let kill = KillOnDrop::new(pid);
@@ -176,7 +179,7 @@ pub fn spawn(mode: Mode, mut cmd: Command) -> Proc {
         stderr,
         stderr_done,
         exit,
-        started: Instant::now(),
+        started,
         _kill: kill,
     }
 }
