@@ -27,14 +27,14 @@
 
 mod common;
 
-use common::parse_init_version;
+use common::{ContainerLog, parse_init_version};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -240,7 +240,9 @@ impl Suite {
         args.extend(cmd.iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         docker(&args);
-        let log = Log::follow(&name);
+        let mut logs = Command::new("docker");
+        logs.args(["logs", "-f", &name]);
+        let log = ContainerLog::follow(logs, LINE);
         Running {
             name,
             log,
@@ -461,100 +463,10 @@ impl Drop for Container {
     }
 }
 
-// ---- following a container's output --------------------------------------------------
-
-/// `docker logs -f`: every line the container writes, stdout and stderr, as it comes.
-struct Log {
-    lines: Receiver<String>,
-    seen: Vec<String>,
-    follower: Child,
-}
-
-impl Log {
-    fn follow(name: &str) -> Log {
-        let mut follower = Command::new("docker")
-            .args(["logs", "-f", name])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start docker logs -f");
-        let (tx, rx) = mpsc::channel();
-        let out = follower.stdout.take().expect("stdout");
-        let err = follower.stderr.take().expect("stderr");
-        for stream in [Box::new(out) as Box<dyn Read + Send>, Box::new(err)] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Log {
-            lines: rx,
-            seen: Vec::new(),
-            follower,
-        }
-    }
-
-    /// The next line containing `want`; fails the test after `LINE` or if the log ends.
-    fn wait_for(&mut self, want: &str) -> String {
-        let deadline = Instant::now() + LINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(want) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!(
-                        "no line with {want:?} after {LINE:?}; output: {:#?}",
-                        self.seen
-                    )
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!(
-                        "container output ended without {want:?}; output: {:#?}",
-                        self.seen
-                    )
-                }
-            }
-        }
-    }
-
-    /// Every line up to the end of the log (the container has exited).
-    fn all(&mut self) -> Vec<String> {
-        let deadline = Instant::now() + LINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(RecvTimeoutError::Disconnected) => return self.seen.clone(),
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("the log did not end within {LINE:?}: {:#?}", self.seen)
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Log {
-    fn drop(&mut self) {
-        let _ = self.follower.kill();
-        let _ = self.follower.wait();
-    }
-}
-
 /// A detached container, its log, and the guard that removes it.
 struct Running {
     name: String,
-    log: Log,
+    log: ContainerLog,
     _guard: Container,
 }
 

@@ -32,14 +32,6 @@ fn inits(d: &str) -> Vec<String> {
     all
 }
 
-fn sigs(file: &str) -> Vec<i32> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.strip_prefix("sig ").map(|n| n.parse().unwrap()))
-        .collect()
-}
-
 /// The run state letter of a process (`S`, `T`, ...).
 fn state(pid: i32) -> char {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -77,8 +69,8 @@ fn setsid_mode_terms_the_group_when_the_child_exits() {
                 started.elapsed() < Duration::from_secs(10),
                 "{init}: waited"
             );
-            wait_until("the leftover's signal", || !sigs(&file).is_empty());
-            assert_eq!(sigs(&file), vec![expect], "{init} {rewrite:?}");
+            wait_until("the leftover's signal", || !tally_signals(&file).is_empty());
+            assert_eq!(tally_signals(&file), vec![expect], "{init} {rewrite:?}");
         }
     }
 }

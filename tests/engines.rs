@@ -783,7 +783,7 @@ fn compose_init_true_runs_pidone() {
     let id = compose(&["ps", "-q", "app"]).stdout.trim().to_string();
     assert!(!id.is_empty(), "no container for the service");
     let engine = &d.pidone.engine;
-    let mut log = real::Log::follow(engine, &id);
+    let mut log = real::follow(engine, &id);
     log.wait_for("ready");
     let pid1 = engine.ok(&[
         "exec",

@@ -20,15 +20,6 @@ fn dir(name: &str) -> String {
     d
 }
 
-/// The signals a tally recorded, in order.
-fn sigs(file: &str) -> Vec<i32> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.strip_prefix("sig ").map(|n| n.parse().unwrap()))
-        .collect()
-}
-
 fn tally_pid(file: &str) -> Option<i32> {
     let text = std::fs::read_to_string(file).ok()?;
     text.lines()
@@ -123,6 +114,16 @@ fn a_configured_stop_signal_starts_the_grace_and_sigterm_does_not() {
     assert!(sent.elapsed() >= Duration::from_millis(1000));
 }
 
+/// The tallies `D/g` (in the application's group) and `D/s` (setsid'd away) each got
+/// exactly one SIGTERM; the setsid'd one, which outlives pidone, is then ended.
+fn one_sigterm_each(d: &str, mode: Mode) {
+    let group = tally_signals(&format!("{d}/g"));
+    let away = tally_signals(&format!("{d}/s"));
+    reap_tally(&format!("{d}/s"));
+    assert_eq!(group, vec![libc::SIGTERM], "{mode:?}: in the group");
+    assert_eq!(away, vec![libc::SIGTERM], "{mode:?}: setsid'd");
+}
+
 /// The application exits on its own: each leftover, in the group or setsid'd away, gets
 /// exactly one SIGTERM and no SIGCONT (neither is stopped).
 #[test]
@@ -136,17 +137,7 @@ fn the_drain_sends_each_leftover_one_sigterm_and_no_sigcont() {
         );
         let out = run(mode, &sh_args(&["--grace", "2s"], &script));
         assert_eq!(out.code(), 5, "{mode:?}: {}", out.stderr);
-        assert_eq!(
-            sigs(&format!("{d}/g")),
-            vec![libc::SIGTERM],
-            "{mode:?}: in the group"
-        );
-        assert_eq!(
-            sigs(&format!("{d}/s")),
-            vec![libc::SIGTERM],
-            "{mode:?}: setsid'd"
-        );
-        reap_tally(&format!("{d}/s"));
+        one_sigterm_each(&d, mode);
     }
 }
 
@@ -168,17 +159,7 @@ fn after_a_forwarded_stop_signal_nobody_gets_a_second_sigterm() {
         p.signal(libc::SIGTERM);
         let out = p.wait();
         assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
-        assert_eq!(
-            sigs(&format!("{d}/g")),
-            vec![libc::SIGTERM],
-            "{mode:?}: in the group"
-        );
-        assert_eq!(
-            sigs(&format!("{d}/s")),
-            vec![libc::SIGTERM],
-            "{mode:?}: setsid'd"
-        );
-        reap_tally(&format!("{d}/s"));
+        one_sigterm_each(&d, mode);
     }
 }
 
@@ -196,7 +177,11 @@ fn a_leftover_re_parented_late_gets_one_sigterm() {
         );
         let out = run(mode, &sh_args(&["--grace", "3s"], &script));
         assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
-        assert_eq!(sigs(&format!("{d}/late")), vec![libc::SIGTERM], "{mode:?}");
+        assert_eq!(
+            tally_signals(&format!("{d}/late")),
+            vec![libc::SIGTERM],
+            "{mode:?}"
+        );
         reap_tally(&format!("{d}/late"));
     }
 }
@@ -296,7 +281,11 @@ fn wait_all_waits_for_the_worker_and_sends_it_nothing() {
                 text.ends_with("done\n"),
                 "{what}: exited before the worker: {text}"
             );
-            assert_eq!(sigs(&format!("{d}/w")), Vec::<i32>::new(), "{what}");
+            assert_eq!(
+                tally_signals(&format!("{d}/w")),
+                Vec::<i32>::new(),
+                "{what}"
+            );
             assert!(
                 out.stderr.contains(" waited_for=1"),
                 "{what}: {}",
@@ -323,7 +312,11 @@ fn wait_all_the_stop_signal_still_ends_the_worker() {
         p.signal(libc::SIGTERM);
         let out = p.wait();
         assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
-        assert_eq!(sigs(&format!("{d}/w")), vec![libc::SIGTERM], "{mode:?}");
+        assert_eq!(
+            tally_signals(&format!("{d}/w")),
+            vec![libc::SIGTERM],
+            "{mode:?}"
+        );
         assert!(
             out.elapsed < Duration::from_secs(15),
             "{mode:?}: waited the worker out"

@@ -5,6 +5,7 @@
 //! hang fails instead of blocking CI; no assertion depends on the machine's speed.
 #![allow(dead_code)]
 
+mod follow;
 mod holder;
 mod pidfd;
 mod procfs;
@@ -16,7 +17,9 @@ mod trace;
 
 // Each test file uses some of these; the rest are unused there, not dead.
 #[allow(unused_imports)]
-pub use {holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*};
+pub use {
+    follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*,
+};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -42,6 +45,15 @@ pub fn release_only(what: &str) -> bool {
 
 pub fn pidone() -> &'static str {
     env!("CARGO_BIN_EXE_pidone")
+}
+
+/// The signals the `tally` fixture recorded in `file`, in order (none if it never started).
+pub fn tally_signals(file: &str) -> Vec<i32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("sig ").map(|n| n.parse().unwrap()))
+        .collect()
 }
 
 /// A program cargo builds as an example, next to the binary: a test fixture from

@@ -15,10 +15,10 @@ pub mod podman;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -522,7 +522,7 @@ impl Engine {
         let args = self.run_args(true, &name, flags, image, cmd);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.ok(&args);
-        let log = Log::follow(self, &name);
+        let log = follow(self, &name);
         Running {
             engine: self.clone(),
             name,
@@ -570,95 +570,12 @@ impl Drop for Guard {
     }
 }
 
-/// `logs -f`: every line the container writes, stdout and stderr, as it comes.
-pub struct Log {
-    lines: Receiver<String>,
-    pub seen: Vec<String>,
-    follower: Child,
-}
+/// `logs -f NAME` through this engine: every line the container writes, as it comes.
+pub type Log = crate::common::ContainerLog;
 
-impl Log {
-    pub fn follow(engine: &Engine, name: &str) -> Log {
-        let mut follower = engine
-            .command(&["logs", "-f", name])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start logs -f");
-        let (tx, rx) = mpsc::channel();
-        let out = follower.stdout.take().expect("stdout");
-        let err = follower.stderr.take().expect("stderr");
-        for stream in [Box::new(out) as Box<dyn Read + Send>, Box::new(err)] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Log {
-            lines: rx,
-            seen: Vec::new(),
-            follower,
-        }
-    }
-
-    /// The next line containing `want`; fails the test after `LINE` or if the log ends.
-    pub fn wait_for(&mut self, want: &str) -> String {
-        let deadline = Instant::now() + LINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(want) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!(
-                        "no line with {want:?} after {LINE:?}; output: {:#?}",
-                        self.seen
-                    )
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("output ended without {want:?}; output: {:#?}", self.seen)
-                }
-            }
-        }
-    }
-
-    /// Every line up to the end of the log (the container has exited).
-    pub fn all(&mut self) -> Vec<String> {
-        let deadline = Instant::now() + LINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(RecvTimeoutError::Disconnected) => return self.seen.clone(),
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("the log did not end within {LINE:?}: {:#?}", self.seen)
-                }
-            }
-        }
-    }
-
-    /// The lines so far without waiting (the container is still running).
-    pub fn so_far(&mut self) -> Vec<String> {
-        self.seen.extend(self.lines.try_iter());
-        self.seen.clone()
-    }
-}
-
-impl Drop for Log {
-    fn drop(&mut self) {
-        let _ = self.follower.kill();
-        let _ = self.follower.wait();
-    }
+/// Follows container `name`'s output through `engine`.
+pub fn follow(engine: &Engine, name: &str) -> Log {
+    Log::follow(engine.command(&["logs", "-f", name]), LINE)
 }
 
 /// A detached container, its log, and the guard that removes it.
