@@ -216,6 +216,15 @@ fn signal_storm_loses_nothing_and_term_still_works() {
         alive(app) && state_of(app) != Some('Z'),
         "the application died in the storm"
     );
+    // pidone takes pending signals round-robin (no kind starves another), not lowest
+    // first, so a marker sent while it still holds part of the storm could overtake it.
+    // Once nothing is pending in pidone, everything it took has been forwarded: its loop
+    // forwards each signal before it takes the next.
+    wait_until("pidone has taken the whole storm", || {
+        ["SigPnd", "ShdPnd"]
+            .iter()
+            .all(|f| status_field(pidone, f).trim_start_matches('0').is_empty())
+    });
     // The standard marker, then the real-time one (taken after every lower signal).
     p.signal(libc::SIGWINCH);
     assert_eq!(p.line(), "marker");
