@@ -1426,7 +1426,7 @@ fn node_cluster_behind_a_wrapper_hears_one_sigterm() {
 /// uWSGI's last line when its master exits.
 const UWSGI_BYE: &str = "goodbye to uWSGI";
 /// uWSGI's line when SIGTERM, by default, reloads it.
-const UWSGI_RELOAD: &str = "brutally reloading";
+const UWSGI_RELOAD: &str = "binary reloading uWSGI";
 
 /// The recipe's uWSGI (its master hook makes SIGTERM the graceful stop): a 4 s request in
 /// flight across `docker stop` completes, exit 0. And why the hook: uWSGI's own SIGTERM is

@@ -1,12 +1,12 @@
-# A WSGI app standing in for yours: `/` answers at once, `/slow?s=N` after N seconds, to
-# show what happens to a request in flight.
+# A WSGI app standing in for yours (uWSGI looks for the callable `application`): `/`
+# answers at once, `/slow?s=N` after N seconds, to show what happens to a request in flight.
 import os
 import sys
 import time
 from urllib.parse import parse_qs
 
 
-def app(environ, start_response):
+def application(environ, start_response):
     if environ.get("PATH_INFO") == "/slow":
         seconds = float(parse_qs(environ.get("QUERY_STRING", "")).get("s", ["4"])[0])
         print(f"slow request started in worker {os.getpid()}", file=sys.stderr, flush=True)
