@@ -12,6 +12,7 @@
 pub mod config;
 pub mod dockerd;
 pub mod podman;
+pub mod rootfs;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -94,6 +95,29 @@ pub fn run_alive(hex_pid: &str) -> bool {
 }
 
 // ---- a missing tool, the marker, output ------------------------------------------------
+
+/// A part of a test binary's set-up: ready, absent from this machine (skip; fail in CI),
+/// or present but broken (fail).
+pub enum Part<T> {
+    Ready(T),
+    Missing(String),
+    Broken(String),
+}
+
+impl<T> Part<T> {
+    /// The part for `test`, or None after a loud SKIP (a FAIL in CI) when it is missing;
+    /// a broken part fails the test.
+    pub fn get(&self, test: &str) -> Option<&T> {
+        match self {
+            Part::Ready(t) => Some(t),
+            Part::Missing(why) => {
+                not_here(test, why);
+                None
+            }
+            Part::Broken(why) => panic!("{test}: {why}"),
+        }
+    }
+}
 
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
@@ -478,8 +502,8 @@ impl Engine {
     }
 
     /// The flags every container gets: its name, the run's label and, unless `flags` name
-    /// another, no network (there is no docker0 here, and podman's default network would
-    /// add a bridge and firewall rules).
+    /// another network or a podman pod (whose network the pod chose), no network (there is
+    /// no docker0 here, and podman's default network would add a bridge and firewall rules).
     fn base_flags(&self, name: &str, flags: &[&str]) -> Vec<String> {
         let mut base = vec![
             "--name".to_string(),
@@ -487,7 +511,10 @@ impl Engine {
             "--label".to_string(),
             format!("{LABEL}={}", run_id()),
         ];
-        if !flags.iter().any(|f| f.starts_with("--network")) {
+        if !flags
+            .iter()
+            .any(|f| f.starts_with("--network") || f.starts_with("--pod"))
+        {
             base.extend(["--network".to_string(), "none".to_string()]);
         }
         base
@@ -627,6 +654,18 @@ impl Running {
         let mut args = vec!["exec", self.name.as_str()];
         args.extend(cmd);
         self.engine.try_run(&args)
+    }
+
+    /// The zombies in the container's PID namespace, counted from its /proc (the image
+    /// needs busybox). A count that cannot be taken fails the test rather than reading 0.
+    pub fn zombies(&self) -> usize {
+        let script = "n=0; for s in /proc/[0-9]*/stat; do \
+                      case \"$(cat $s 2>/dev/null)\" in *\") Z \"*) n=$((n+1));; esac; done; echo $n";
+        let out = self.exec(&["/bin/sh", "-c", script]);
+        out.stdout
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("counting zombies in {} failed: {out:?}", self.name))
     }
 }
 
