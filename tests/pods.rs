@@ -914,7 +914,7 @@ spec:
             (
                 "... `stop -t 10` of the container whose entrypoint is pidone (not PID 1)",
                 format!(
-                    "pid {pidone_pid}: {}, {code}, app got {}",
+                    "pid {pidone_pid}: {}, {code}, app {}",
                     secs(stop.elapsed),
                     got.join(" ")
                 ),
