@@ -605,10 +605,10 @@ fn status(pid: &str, field: &str) -> String {
 fn died_with(events: &Path, container: &str) -> Option<i64> {
     let text = fs::read_to_string(events).unwrap_or_default();
     text.lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|e| e["Name"] == container && e["Status"] == "died")
-        .filter_map(|e| e["ContainerExitCode"].as_i64())
-        .last()
+        .find_map(|e| e["ContainerExitCode"].as_i64())
 }
 
 /// `podman kube play examples/kubernetes.yaml` (podman 4.3) starts the Deployment as written

@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod config;
+pub mod containerd;
 pub mod dockerd;
 pub mod podman;
 pub mod rootfs;
@@ -20,7 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long one line of container output may take to appear.
@@ -335,6 +336,61 @@ pub fn terminate(child: &mut Child, what: &str, timeout: Duration) -> Duration {
     let _ = child.kill();
     let _ = child.wait();
     start.elapsed()
+}
+
+/// Starts a daemon the test owns (dockerd, containerd) with its output in `log_path`: it
+/// gets SIGTERM when the test binary exits (and from the kernel if the binary dies first).
+/// Returns once `answers` succeeds, or an error with the end of the daemon's log when the
+/// daemon exits or does not answer within a minute.
+pub fn start_daemon(
+    mut cmd: Command,
+    label: &str,
+    log_path: &Path,
+    answers: impl Fn() -> Output,
+) -> Result<(), String> {
+    let log = fs::File::create(log_path).map_err(|e| format!("create {label}'s log: {e}"))?;
+    let log2 = log.try_clone().map_err(|e| e.to_string())?;
+    cmd.stdin(Stdio::null()).stdout(log).stderr(log2);
+    let child = spawn_tied(cmd).map_err(|e| format!("cannot start {label}: {e}"))?;
+    let child: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(Some(child)));
+    let child_for_exit = child.clone();
+    let label_for_exit = label.to_string();
+    at_exit(move || {
+        let taken = child_for_exit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(mut c) = taken {
+            let took = terminate(&mut c, &label_for_exit, Duration::from_secs(60));
+            say(&format!(
+                "{label_for_exit}: stopped by SIGTERM in {:.1} s",
+                took.as_secs_f64()
+            ));
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = answers();
+        if out.ok() {
+            return Ok(());
+        }
+        let exited = child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+        if exited || Instant::now() > deadline {
+            let log = fs::read_to_string(log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            return Err(format!(
+                "{label} did not answer: {}\nits log ends:\n{}",
+                out.stderr.trim(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ));
+        }
+        // A daemon announces nothing on a pipe when it is ready: ask again shortly.
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 // ---- what runs when the test binary ends -------------------------------------------------------
