@@ -510,6 +510,34 @@ fn pidone_as_an_app_entrypoint_in_a_shared_pid_namespace() {
             ),
         ));
 
+        if *kind == Kind::Podman {
+            // podman's own `--init` has no place in a pod that shares PIDs: the infra is
+            // PID 1 there. pidone goes in the entrypoint instead, as above.
+            let name = real::name("init");
+            let out = engine.try_run(&[
+                "run",
+                "--rm",
+                "--name",
+                &name,
+                "--init",
+                "--pod",
+                &pod.name,
+                image,
+                "/bin/true",
+            ]);
+            let refused = !out.ok() && out.stderr.contains("cannot add init binary as PID 1");
+            if !refused {
+                wrong.push(format!("`podman run --init --pod`: {out:?}"));
+            }
+            rows.push((
+                "`run --init` into the pod",
+                if refused {
+                    "refused: \"cannot add init binary as PID 1\"".to_string()
+                } else {
+                    "NOT REFUSED".to_string()
+                },
+            ));
+        }
         let heard: Vec<String> = bystander
             .log
             .so_far()
