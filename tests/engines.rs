@@ -84,28 +84,11 @@ fn setup() -> &'static Setup {
             &COLUMNS,
         );
         let image = format!("engines-fixtures:{}", real::run_id());
-        let tar = match fixtures_tar() {
-            Ok(tar) => tar,
-            Err(why) => {
-                return Setup {
-                    docker: Part::Broken(why.clone()),
-                    podman: Part::Broken(why),
-                    image,
-                };
-            }
-        };
-        let (docker, podman) = std::thread::scope(|scope| {
-            let docker = scope.spawn(|| start_docker(&tar, &image));
-            let podman = scope.spawn(|| start_podman(&tar, &image));
-            (
-                docker
-                    .join()
-                    .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
-                podman
-                    .join()
-                    .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
-            )
-        });
+        let (docker, podman) = real::docker_and_podman(
+            fixtures_tar(),
+            |tar| start_docker(tar, &image),
+            |tar| start_podman(tar, &image),
+        );
         Setup {
             docker,
             podman,

@@ -52,28 +52,11 @@ fn setup() -> &'static Setup {
             &[],
         );
         let image = format!("engines-pods:{}", real::run_id());
-        let tar = match fixtures_tar() {
-            Ok(tar) => tar,
-            Err(why) => {
-                return Setup {
-                    docker: Part::Broken(why.clone()),
-                    podman: Part::Broken(why),
-                    image,
-                };
-            }
-        };
-        let (docker, podman) = std::thread::scope(|scope| {
-            let docker = scope.spawn(|| start_docker(&tar, &image));
-            let podman = scope.spawn(|| start_podman(&tar, &image));
-            (
-                docker
-                    .join()
-                    .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
-                podman
-                    .join()
-                    .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
-            )
-        });
+        let (docker, podman) = real::docker_and_podman(
+            fixtures_tar(),
+            |tar| start_docker(tar, &image),
+            |tar| start_podman(tar, &image),
+        );
         Setup {
             docker,
             podman,
@@ -295,8 +278,19 @@ fn wait_for_zombies(c: &Running, want: usize) -> usize {
     n
 }
 
-/// The checks' verdicts: every result is recorded before the first wrong one fails the test.
-fn verdict(test: &str, wrong: Vec<String>) {
+/// What one column of a check showed: its rows and values, and what was wrong.
+type Column<'a> = (&'a str, Vec<(&'a str, String)>, Vec<String>);
+
+/// Records every column's results, then fails the test if anything was wrong: all results
+/// are shown before an assertion fails.
+fn verdict(test: &str, results: Vec<Column>) {
+    let mut wrong = Vec::new();
+    for (column, rows, w) in results {
+        for (row, value) in rows {
+            record(row, column, &value);
+        }
+        wrong.extend(w.into_iter().map(|w| format!("{column}: {w}")));
+    }
     assert!(wrong.is_empty(), "{test}:\n{}", wrong.join("\n"));
 }
 
@@ -310,37 +304,34 @@ struct PauseCase {
     reaps: bool,
 }
 
+const fn pause(
+    column: &'static str,
+    kind: Kind,
+    pause: &'static [&'static str],
+    reaps: bool,
+) -> PauseCase {
+    PauseCase {
+        column,
+        kind,
+        pause,
+        reaps,
+    }
+}
+
+const PIDONE_P: &[&str] = &["/pidone", "-P"];
+const CATATONIT_P: &[&str] = &["/catatonit", "-P"];
+
 const PAUSES: [PauseCase; 5] = [
-    PauseCase {
-        column: "pidone -P (docker)",
-        kind: Kind::Docker,
-        pause: &["/pidone", "-P"],
-        reaps: true,
-    },
-    PauseCase {
-        column: "catatonit -P (docker)",
-        kind: Kind::Docker,
-        pause: &["/catatonit", "-P"],
-        reaps: true,
-    },
-    PauseCase {
-        column: "sleep as the pause (docker)",
-        kind: Kind::Docker,
-        pause: &["/bin/sleep", "1000000"],
-        reaps: false,
-    },
-    PauseCase {
-        column: "pidone -P (podman pod)",
-        kind: Kind::Podman,
-        pause: &["/pidone", "-P"],
-        reaps: true,
-    },
-    PauseCase {
-        column: "catatonit -P (podman pod)",
-        kind: Kind::Podman,
-        pause: &["/catatonit", "-P"],
-        reaps: true,
-    },
+    pause("pidone -P (docker)", Kind::Docker, PIDONE_P, true),
+    pause("catatonit -P (docker)", Kind::Docker, CATATONIT_P, true),
+    pause(
+        "sleep as the pause (docker)",
+        Kind::Docker,
+        &["/bin/sleep", "1000000"],
+        false,
+    ),
+    pause("pidone -P (podman pod)", Kind::Podman, PIDONE_P, true),
+    pause("catatonit -P (podman pod)", Kind::Podman, CATATONIT_P, true),
 ];
 
 /// The pod's PID 1 reaps what every app container orphans: 100 orphans die at once and no
@@ -404,7 +395,7 @@ fn the_pause_reaps_the_orphans_of_the_pod() {
                 }
             ));
         }
-        let rows = [
+        let rows = vec![
             ("orphans of an app container: 100 exit at once", shown),
             (
                 "`stop -t 3` of the app container",
@@ -417,14 +408,7 @@ fn the_pause_reaps_the_orphans_of_the_pod() {
         ];
         (case.column, rows, wrong)
     });
-    let mut wrong = Vec::new();
-    for (column, rows, w) in results {
-        for (row, value) in rows {
-            record(row, column, &value);
-        }
-        wrong.extend(w.into_iter().map(|w| format!("{column}: {w}")));
-    }
-    verdict(test, wrong);
+    verdict(test, results);
     ran(test);
 }
 
@@ -561,14 +545,7 @@ fn pidone_as_an_app_entrypoint_in_a_shared_pid_namespace() {
         ));
         (column, rows, wrong)
     });
-    let mut wrong = Vec::new();
-    for (column, rows, w) in results {
-        for (row, value) in rows {
-            record(row, column, &value);
-        }
-        wrong.extend(w.into_iter().map(|w| format!("{column}: {w}")));
-    }
-    verdict(test, wrong);
+    verdict(test, results);
     ran(test);
 }
 
@@ -950,13 +927,6 @@ spec:
         ];
         (*column, rows, wrong)
     });
-    let mut wrong = Vec::new();
-    for (column, rows, w) in results {
-        for (row, value) in rows {
-            record(row, column, &value);
-        }
-        wrong.extend(w.into_iter().map(|w| format!("{column}: {w}")));
-    }
-    verdict(test, wrong);
+    verdict(test, results);
     ran(test);
 }

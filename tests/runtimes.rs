@@ -294,37 +294,24 @@ struct Variant {
     init: &'static [&'static str],
 }
 
+const PIDONE: &[&str] = &["/pidone", "--"];
+const TINI: &[&str] = &["/tini", "--"];
+
+const fn variant(column: &'static str, runtime: Runtime, init: &'static [&'static str]) -> Variant {
+    Variant {
+        column,
+        runtime,
+        init,
+    }
+}
+
 const VARIANTS: [Variant; 6] = [
-    Variant {
-        column: "pidone (runc)",
-        runtime: Runtime::Runc,
-        init: &["/pidone", "--"],
-    },
-    Variant {
-        column: "tini-static (runc)",
-        runtime: Runtime::Runc,
-        init: &["/tini", "--"],
-    },
-    Variant {
-        column: "pidone (crun)",
-        runtime: Runtime::Crun,
-        init: &["/pidone", "--"],
-    },
-    Variant {
-        column: "tini-static (crun)",
-        runtime: Runtime::Crun,
-        init: &["/tini", "--"],
-    },
-    Variant {
-        column: "pidone (containerd, ctr)",
-        runtime: Runtime::Containerd,
-        init: &["/pidone", "--"],
-    },
-    Variant {
-        column: "tini-static (containerd, ctr)",
-        runtime: Runtime::Containerd,
-        init: &["/tini", "--"],
-    },
+    variant("pidone (runc)", Runtime::Runc, PIDONE),
+    variant("tini-static (runc)", Runtime::Runc, TINI),
+    variant("pidone (crun)", Runtime::Crun, PIDONE),
+    variant("tini-static (crun)", Runtime::Crun, TINI),
+    variant("pidone (containerd, ctr)", Runtime::Containerd, PIDONE),
+    variant("tini-static (containerd, ctr)", Runtime::Containerd, TINI),
 ];
 
 /// The variants whose runtime this machine has (a loud SKIP, or a FAIL in CI, for the

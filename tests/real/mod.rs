@@ -120,6 +120,30 @@ impl<T> Part<T> {
     }
 }
 
+/// The Docker and podman parts of a set-up, made from one image's root file system (a tar)
+/// at once, each on a thread of its own. A tar that cannot be made breaks both.
+pub fn docker_and_podman<D: Send, P: Send>(
+    tar: Result<PathBuf, String>,
+    docker: impl FnOnce(&Path) -> Part<D> + Send,
+    podman: impl FnOnce(&Path) -> Part<P> + Send,
+) -> (Part<D>, Part<P>) {
+    let tar = match tar {
+        Ok(tar) => tar,
+        Err(why) => return (Part::Broken(why.clone()), Part::Broken(why)),
+    };
+    let tar = tar.as_path();
+    std::thread::scope(|scope| {
+        let d = scope.spawn(move || docker(tar));
+        let p = scope.spawn(move || podman(tar));
+        (
+            d.join()
+                .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
+            p.join()
+                .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
+        )
+    })
+}
+
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
 }
