@@ -378,21 +378,14 @@ fn the_pause_reaps_the_orphans_of_the_pod() {
         if app_code != 143 {
             wrong.push(format!("app stop: {app_code}, expected 143"));
         }
+        // A pause that ignored the SIGTERM would be SIGKILLed after the 3 s: 137. The time
+        // is shown, not asserted (`podman pod stop` alone takes a good part of a second).
         let (took, code) = pod.stop_pause(3);
-        let ok = if case.reaps {
-            code == 0 && took < Duration::from_millis(2500)
-        } else {
-            code == 137
-        };
-        if !ok {
+        let want = if case.reaps { 0 } else { 137 };
+        if code != want {
             wrong.push(format!(
-                "pause stop: {}, {code}: expected {}",
-                secs(took),
-                if case.reaps {
-                    "0 at once"
-                } else {
-                    "137 after 3 s"
-                }
+                "pause stop: {}, {code}: expected {want}",
+                secs(took)
             ));
         }
         let rows = vec![
