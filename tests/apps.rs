@@ -19,8 +19,15 @@
 //! wrapper gets one SIGTERM, not a second one when pidone drains), and SIGINT and SIGQUIT
 //! passed on without starting any deadline.
 //!
-//! A missing docker or debootstrap is a loud SKIP, and a FAIL in CI. The JVM case needs the
-//! host's javac to compile its class (SKIP/FAIL likewise).
+//! The pre-fork servers (gunicorn, celery, uWSGI, a Node.js `cluster` app, supervisord), the
+//! wrappers that pass no signal on (`sh -c`, `npm start`) and an app whose leftover ignores
+//! SIGTERM run side by side behind pidone, behind Debian's tini-static (bind-mounted from
+//! the host) and with no init, each asserting the application's own evidence: the client's
+//! answer to a request in flight, the task's "succeeded" line, the signals the app logged.
+//! The clients run inside the container (`docker exec`), on its loopback.
+//!
+//! A missing docker, debootstrap or tini-static is a loud SKIP, and a FAIL in CI. The JVM
+//! case needs the host's javac to compile its class (SKIP/FAIL likewise).
 
 mod common;
 mod real;
