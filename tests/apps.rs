@@ -1097,19 +1097,66 @@ fn wait_n(c: &mut Running, want: &str, n: usize) {
 
 /// Collects every init's verdict in `row`, records it, and fails once all are shown.
 fn init_verdicts(test: &str, row: &str, results: Vec<(Runner, String, Option<String>)>) {
+    let rows = results
+        .into_iter()
+        .map(|(runner, shown, p)| (row.to_string(), runner, shown, p))
+        .collect();
+    row_verdicts(test, rows);
+}
+
+/// The same for cases of several rows.
+fn row_verdicts(test: &str, results: Vec<(String, Runner, String, Option<String>)>) {
     let mut wrong = Vec::new();
-    for (init, shown, problem) in results {
-        record(row, init.column(), &shown);
+    for (row, runner, shown, problem) in results {
+        record(&row, runner.column(), &shown);
         if let Some(p) = problem {
-            wrong.push(format!("{}: {p}", init.column()));
+            wrong.push(format!("{}: {row}: {p}", runner.column()));
         }
     }
-    assert!(wrong.is_empty(), "{test}: {row}:\n{}", wrong.join("\n"));
+    assert!(wrong.is_empty(), "{test}:\n{}", wrong.join("\n"));
+}
+
+/// A request to `url` in flight (the app has logged `started`) across `docker kill -s
+/// SIGNAL`, which the app has logged as `handled`: what the client got.
+fn across_signal(
+    c: &mut Running,
+    url: &str,
+    started: &str,
+    signal: &str,
+    handled: &str,
+) -> real::Output {
+    let client = fetch(c, url);
+    c.log.wait_for(started);
+    c.kill(signal);
+    c.log.wait_for(handled);
+    client.join().expect("client thread")
+}
+
+/// A request to `url` in flight (the app has logged `started`) across `docker stop`: what
+/// the client got, and the stop.
+fn across_stop(c: &mut Running, url: &str, started: &str) -> (real::Output, Stopped) {
+    let client = fetch(c, url);
+    c.log.wait_for(started);
+    let s = stop(c, TIMEOUT);
+    (client.join().expect("client thread"), s)
 }
 
 // ---- gunicorn -----------------------------------------------------------------------------------------
 
 const GUNICORN_SLOW: &str = "http://127.0.0.1:8000/slow?s=4";
+
+/// The recipe's gunicorn behind `init`, once both workers have booted.
+fn gunicorn(init: Runner, r: &Recipe, what: &str) -> Running {
+    let mut c = run_behind(init, r, what, &[], &r.cmd);
+    wait_n(&mut c, "Booting worker with pid", 2);
+    c
+}
+
+/// A 4 s request in flight on a worker across `docker kill -s SIGNAL`: what the client got.
+fn gunicorn_across(c: &mut Running, signal: &str) -> real::Output {
+    let handled = format!("Handling signal: {}", signal.to_lowercase());
+    across_signal(c, GUNICORN_SLOW, "slow request started", signal, &handled)
+}
 
 /// gunicorn with two workers: a 4 s request in flight across `docker kill -s HUP` (the
 /// master replaces its workers) and then across `docker stop` (its graceful stop) completes
@@ -1122,21 +1169,13 @@ fn gunicorn_finishes_requests_across_hup_and_stop() {
         return;
     };
     let results = each(&INITS, |init| {
-        let mut c = run_behind(*init, r, "gunicorn", &[], &r.cmd);
-        wait_n(&mut c, "Booting worker with pid", 2);
+        let mut c = gunicorn(*init, r, "gunicorn");
 
-        let client = fetch(&c, GUNICORN_SLOW);
-        c.log.wait_for("slow request started");
-        c.kill("HUP");
-        c.log.wait_for("Handling signal: hup");
-        let hup = client.join().expect("client thread");
+        let hup = gunicorn_across(&mut c, "HUP");
         // The new workers the HUP asked for (either order with the answer).
         wait_n(&mut c, "Booting worker with pid", 2);
 
-        let client = fetch(&c, GUNICORN_SLOW);
-        c.log.wait_for("slow request started");
-        let s = stop(&mut c, TIMEOUT);
-        let term = client.join().expect("client thread");
+        let (term, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
 
         let done = |o: &real::Output| o.stdout.starts_with("slow request done");
         let master_down = count_containing(&s.lines, "Shutting down: Master") == 1;
@@ -1175,13 +1214,8 @@ fn gunicorn_finishes_a_request_across_usr2() {
         return;
     };
     let results = each(&INITS, |init| {
-        let mut c = run_behind(*init, r, "gunicorn-usr2", &[], &r.cmd);
-        wait_n(&mut c, "Booting worker with pid", 2);
-        let client = fetch(&c, GUNICORN_SLOW);
-        c.log.wait_for("slow request started");
-        c.kill("USR2");
-        c.log.wait_for("Handling signal: usr2");
-        let got = client.join().expect("client thread");
+        let mut c = gunicorn(*init, r, "gunicorn-usr2");
+        let got = gunicorn_across(&mut c, "USR2");
         // The new master's own start line.
         c.log.wait_for("Starting gunicorn");
         let ok = got.stdout.starts_with("slow request done");
@@ -1324,10 +1358,7 @@ fn node_cluster_stop(
 ) -> (real::Output, Stopped, usize) {
     let mut c = run_behind(init, r, what, &[], cmd);
     wait_n(&mut c, "listening on 8080", 2);
-    let client = fetch(&c, NODE_SLOW);
-    c.log.wait_for("slow request started");
-    let s = stop(&mut c, TIMEOUT);
-    let got = client.join().expect("client thread");
+    let (got, s) = across_stop(&mut c, NODE_SLOW, "slow request started");
     let terms = count(&s.lines, "primary got SIGTERM, disconnecting the workers");
     (got, s, terms)
 }
@@ -1402,13 +1433,13 @@ fn wrapped(
     };
     let mut c = run_behind(runner, r, "wrapped", &["-v", &mount], &cmd);
     wait_n(&mut c, ready, n);
-    let client = slow.map(|(url, started)| {
-        let client = fetch(&c, url);
-        c.log.wait_for(started);
-        client
-    });
-    let s = stop(&mut c, TIMEOUT);
-    let got = client.map(|t| t.join().expect("client thread"));
+    let (got, s) = match slow {
+        Some((url, started)) => {
+            let (got, s) = across_stop(&mut c, url, started);
+            (Some(got), s)
+        }
+        None => (None, stop(&mut c, TIMEOUT)),
+    };
     let heard = count(&s.lines, heard);
     Wrapped { got, s, heard }
 }
@@ -1428,18 +1459,6 @@ const WRAPPED: [(Runner, Wrapper); 6] = [
     (Runner::NoInit, Wrapper::Sh),
     (Runner::NoInit, Wrapper::Npm),
 ];
-
-/// Records each case's row and fails once all are shown.
-fn wrapped_verdicts(results: Vec<(String, Runner, String, Option<String>)>) {
-    let mut wrong = Vec::new();
-    for (row, runner, shown, p) in results {
-        record(&row, runner.column(), &shown);
-        if let Some(p) = p {
-            wrong.push(format!("{}: {row}: {p}", runner.column()));
-        }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-}
 
 /// The Node.js server behind `sh -c` and behind `npm start`: behind pidone the wrapper dies
 /// of SIGTERM, then the server hears it exactly once and closes; the container's code is
@@ -1470,7 +1489,7 @@ fn node_server_behind_a_wrapper_hears_one_sigterm() {
         let p = problem(ok, || format!("{:#?}", w.s.lines));
         (row, *runner, shown, p)
     });
-    wrapped_verdicts(results);
+    row_verdicts(test, results);
     ran(test);
 }
 
@@ -1507,7 +1526,7 @@ fn node_cluster_behind_a_wrapper_finishes_the_request() {
         let p = problem(ok, || format!("client {:?}, log {:#?}", w.got, w.s.lines));
         (row, *runner, shown, p)
     });
-    wrapped_verdicts(results);
+    row_verdicts(test, results);
     ran(test);
 }
 
@@ -1536,10 +1555,7 @@ fn uwsgi_stops_gracefully_under_the_recipe() {
     let results = each(&INITS, |init| {
         let mut c = run_behind(*init, r, "uwsgi", &[], &r.cmd);
         wait_n(&mut c, "spawned uWSGI worker", 2);
-        let client = fetch(&c, GUNICORN_SLOW);
-        c.log.wait_for("slow request started");
-        let s = stop(&mut c, TIMEOUT);
-        let got = client.join().expect("client thread");
+        let (got, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
         let done = got.stdout.starts_with("slow request done");
         let bye = count_containing(&s.lines, UWSGI_BYE) == 1;
         let ok = done && bye && s.code == 0;
