@@ -1014,7 +1014,7 @@ enum Runner {
     NoInit,
 }
 
-const INITS: [Runner; 3] = [Runner::Pidone, Runner::Tini, Runner::NoInit];
+const RUNNERS: [Runner; 3] = [Runner::Pidone, Runner::Tini, Runner::NoInit];
 
 /// The host's tini-static (scripts/setup.sh installs Debian's tini).
 const TINI: &str = "/usr/bin/tini-static";
@@ -1168,7 +1168,7 @@ fn gunicorn_finishes_requests_across_hup_and_stop() {
     let Some(r) = prefork_recipe(test, "gunicorn") else {
         return;
     };
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = gunicorn(*init, r, "gunicorn");
 
         let hup = gunicorn_across(&mut c, "HUP");
@@ -1213,7 +1213,7 @@ fn gunicorn_finishes_a_request_across_usr2() {
     let Some(r) = prefork_recipe(test, "gunicorn") else {
         return;
     };
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = gunicorn(*init, r, "gunicorn-usr2");
         let got = gunicorn_across(&mut c, "USR2");
         // The new master's own start line.
@@ -1267,7 +1267,7 @@ fn celery_finishes_the_task_in_flight() {
     let Some(r) = prefork_recipe(test, "celery") else {
         return;
     };
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = run_behind(*init, r, "celery", &[], &r.cmd);
         celery_task_in_flight(&mut c);
         let s = stop(&mut c, 15);
@@ -1312,7 +1312,7 @@ fn celery_behind_a_bash_entrypoint_hears_one_sigterm() {
         r.cmd_line()
     );
     let cmd = ["bash".to_string(), "-c".to_string(), script];
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = run_behind(*init, r, "celery-bash", &[], &cmd);
         celery_task_in_flight(&mut c);
         let s = stop(&mut c, 15);
@@ -1372,7 +1372,7 @@ fn node_cluster_finishes_the_request_in_flight() {
     let Some(r) = prefork_recipe(test, "node-cluster") else {
         return;
     };
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let (got, s, terms) = node_cluster_stop(*init, r, "node-cluster", &r.cmd);
         let done = got.stdout.starts_with("slow request done");
         let closed = count(&s.lines, "all workers done, exiting 0") == 1;
@@ -1552,7 +1552,7 @@ fn uwsgi_stops_gracefully_under_the_recipe() {
         "the recipe sets --hook-master-start: {:?}",
         r.cmd
     );
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = run_behind(*init, r, "uwsgi", &[], &r.cmd);
         wait_n(&mut c, "spawned uWSGI worker", 2);
         let (got, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
@@ -1620,7 +1620,7 @@ fn supervisord_stops_its_programs_cleanly() {
     let Some(r) = prefork_recipe(test, "supervisor") else {
         return;
     };
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = run_behind(*init, r, "supervisord", &[], &r.cmd);
         c.log.wait_for("working");
         c.log.wait_for("working");
@@ -1666,7 +1666,7 @@ fn a_leftover_ignoring_sigterm_does_not_hold_the_stop() {
                trap 'echo app: got SIGTERM, exiting 0; exit 0' TERM; \
                echo app: running; while :; do sleep 0.1; done";
     let cmd = ["sh".to_string(), "-c".to_string(), app.to_string()];
-    let results = each(&INITS, |init| {
+    let results = each(&RUNNERS, |init| {
         let mut c = run_behind(*init, r, "leftover", &[], &cmd);
         c.log.wait_for("app: running");
         let s = stop(&mut c, TIMEOUT);
