@@ -41,8 +41,6 @@ pub struct Machine<'c> {
     /// Children signalled one by one in this drain or kill.
     record: Record,
     record_full_said: bool,
-    /// Not PID 1 and the children could not be listed (no /proc).
-    blind: bool,
     stats: Stats,
 }
 
@@ -61,7 +59,6 @@ impl<'c> Machine<'c> {
             status: None,
             record: Record::new(),
             record_full_said: false,
-            blind: false,
             stats: Stats::default(),
         }
     }
@@ -79,14 +76,24 @@ impl<'c> Machine<'c> {
         self.status
     }
 
+    /// When `Event::Deadline` is due (monotonic ns): the end of the stop delay, or the
+    /// SIGKILL of the grace period or the drain's bound. The one place a deadline lives.
+    pub fn deadline(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Delaying { forward_at, .. } => Some(forward_at),
+            Phase::Stopping { kill_at, .. } | Phase::Draining { kill_at, .. } => kill_at,
+            _ => None,
+        }
+    }
+
     /// The transition function.
-    pub fn step(&mut self, now: u64, event: Event) -> Output {
+    pub fn step(&mut self, now: u64, event: Event<'_>) -> Output {
         let mut out = Actions::new();
         let why = self.decide(now, event, &mut out);
         Output { actions: out, why }
     }
 
-    fn decide(&mut self, now: u64, event: Event, out: &mut Actions) -> Option<&'static str> {
+    fn decide(&mut self, now: u64, event: Event<'_>, out: &mut Actions) -> Option<&'static str> {
         if self.phase == Phase::Done {
             return Some("already exiting: nothing more happens");
         }
@@ -98,12 +105,7 @@ impl<'c> Machine<'c> {
             Event::Deadline => self.on_deadline(now, out),
             Event::Reaped { pid, status } => self.on_reaped(pid, status),
             Event::ReapDone { none_left } => self.on_reap_done(now, none_left, out),
-            Event::Child {
-                pid,
-                in_group,
-                sweep,
-            } => self.on_child(pid, in_group, sweep, out),
-            Event::ListDone { complete, .. } => self.on_list_done(complete, out),
+            Event::Listed { sweep, list } => self.on_listed(sweep, list, out),
         })
     }
 
@@ -122,7 +124,6 @@ impl<'c> Machine<'c> {
                 let delay = self.cfg.shutdown.stop_delay_ms;
                 let forward_at = after_ms(now, delay);
                 out.push(Action::Log(Note::Holding(sig, delay)));
-                out.push(Action::Arm(forward_at));
                 self.phase = Phase::Delaying {
                     held: sig,
                     forward_at,
@@ -158,7 +159,6 @@ impl<'c> Machine<'c> {
                 let grace = self.cfg.shutdown.grace_ms.filter(|_| sig == stop);
                 if let Some(sooner) = grace.map(|g| after_ms(now, g)) {
                     let at = kill_at.map_or(sooner, |k| k.min(sooner));
-                    out.push(Action::Arm(at));
                     self.phase = Phase::Draining {
                         kill_at: Some(at),
                         sig: d,
@@ -204,7 +204,6 @@ impl<'c> Machine<'c> {
             out.push(Action::Log(Note::GraceStarted(ms)));
             after_ms(now, ms)
         });
-        out.push(kill_at.map_or(Action::Cancel, Action::Arm));
         self.phase = Phase::Stopping {
             kill_at,
             group_reached: to.is_some() && self.cfg.target == Target::Group,
@@ -224,31 +223,20 @@ impl<'c> Machine<'c> {
     }
 
     fn on_deadline(&mut self, now: u64, out: &mut Actions) -> &'static str {
+        // The executor feeds the deadline only once it is due; the check keeps the machine
+        // right on its own (a unit test may feed it early).
+        if self.deadline().is_none_or(|at| now < at) {
+            return "no deadline due: nothing to do";
+        }
         match self.phase {
-            Phase::Delaying { held, forward_at } if now >= forward_at => {
+            Phase::Delaying { held, .. } => {
                 self.forward_stop(now, self.cfg.forward_as(held), out);
                 "the stop delay is over: the held stop signal is forwarded"
             }
-            Phase::Stopping {
-                kill_at: Some(at), ..
-            }
-            | Phase::Draining {
-                kill_at: Some(at), ..
-            } if now >= at => {
+            _ => {
                 self.kill_all(out);
                 "the grace period is over: SIGKILL to everything left"
             }
-            Phase::Delaying { forward_at: at, .. }
-            | Phase::Stopping {
-                kill_at: Some(at), ..
-            }
-            | Phase::Draining {
-                kill_at: Some(at), ..
-            } => {
-                out.push(Action::Arm(at));
-                "woken before the deadline: wait on"
-            }
-            _ => "no deadline in this phase: nothing to do",
         }
     }
 

@@ -1,13 +1,14 @@
 //! The end of the application's life: its exit, the drain of its leftovers, the kill at
 //! the deadline, and the listings of pidone's children they ask for.
 
-use super::{Action, Actions, Leftovers, Machine, Note, Phase, Reached, Sweep, Who, after_ms};
-use crate::sys::Pid;
+use super::{
+    Action, Actions, Kid, Leftovers, Listing, Machine, Note, Phase, Reached, Sent, Sweep, Who,
+    after_ms,
+};
 
 impl Machine<'_> {
     pub(super) fn kill_all(&mut self, out: &mut Actions) {
         out.push(Action::Log(Note::GraceExpired));
-        out.push(Action::Cancel);
         self.record.clear();
         if self.pid1 {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
@@ -133,7 +134,6 @@ impl Machine<'_> {
             Reached::Group
         };
         out.push(Action::List(Sweep::DrainFirst));
-        out.push(kill_at.map_or(Action::Cancel, Action::Arm));
         self.phase = Phase::Draining {
             kill_at,
             sig,
@@ -141,57 +141,20 @@ impl Machine<'_> {
         };
     }
 
-    pub(super) fn on_child(
+    /// The children, listed whole: a decision for each, then what the listing as a whole
+    /// means. The answer never asks for another listing.
+    pub(super) fn on_listed(
         &mut self,
-        pid: Pid,
-        in_group: bool,
         sweep: Sweep,
+        list: &mut Listing,
         out: &mut Actions,
     ) -> &'static str {
-        match (sweep, self.phase) {
-            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !in_group => {
-                out.push(Action::Forward(Who::Pid(pid), sig));
-                "a leftover outside the group: forwarded to it too"
-            }
-            (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {
-                if self.record.contains(pid) {
-                    return "already signalled in this drain";
-                }
-                if reached == Reached::Everyone || in_group {
-                    if sweep == Sweep::DrainFirst {
-                        out.push(Action::ContIfStopped(pid));
-                    }
-                    return "the broadcast reached it: continued if stopped, nothing more";
-                }
-                if !self.record.insert(pid) {
-                    if !self.record_full_said {
-                        self.record_full_said = true;
-                        out.push(Action::Log(Note::RecordFull));
-                    }
-                    return "record full: left to the deadline";
-                }
-                out.push(Action::Signal(Who::Pid(pid), sig));
-                out.push(Action::ContIfStopped(pid));
-                "a leftover the broadcast missed (setsid, re-parented): signalled once"
-            }
-            (Sweep::KillFirst | Sweep::KillLate, Phase::Killed) if !in_group => {
-                if self.record.contains(pid) {
-                    return "already SIGKILLed";
-                }
-                // Full: SIGKILL anyway; ending everything matters more than a second KILL.
-                let _ = self.record.insert(pid);
-                out.push(Action::Signal(Who::Pid(pid), libc::SIGKILL));
-                "outside the group: SIGKILLed one by one"
-            }
-            _ => "in the group, or a listing from an earlier phase: nothing",
+        for kid in list.kids_mut() {
+            self.on_kid(kid, sweep, out);
         }
-    }
-
-    pub(super) fn on_list_done(&mut self, complete: bool, out: &mut Actions) -> &'static str {
-        if complete {
-            return "listing over";
+        if list.complete {
+            return "listed: each child as decided";
         }
-        self.blind = true;
         match (self.phase, self.status) {
             (Phase::Killed, Some(status)) => {
                 out.push(Action::Log(Note::Blind));
@@ -203,8 +166,51 @@ impl Machine<'_> {
         }
     }
 
+    /// One listed child: what it gets, written into `kid`.
+    fn on_kid(&mut self, kid: &mut Kid, sweep: Sweep, out: &mut Actions) {
+        let pid = kid.pid;
+        match (sweep, self.phase) {
+            // A leftover outside the group: forwarded to it too.
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
+                kid.send = Sent::Forward(sig);
+            }
+            (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {
+                if self.record.contains(pid) {
+                    // Already signalled in this drain.
+                    return;
+                }
+                if reached == Reached::Everyone || kid.in_group {
+                    // The broadcast reached it: continued if stopped, nothing more.
+                    kid.cont = sweep == Sweep::DrainFirst;
+                    return;
+                }
+                if !self.record.insert(pid) {
+                    // Record full: left to the deadline.
+                    if !self.record_full_said {
+                        self.record_full_said = true;
+                        out.push(Action::Log(Note::RecordFull));
+                    }
+                    return;
+                }
+                // A leftover the broadcast missed (setsid, re-parented): signalled once.
+                kid.send = Sent::Signal(sig);
+                kid.cont = true;
+            }
+            (Sweep::KillFirst | Sweep::KillLate, Phase::Killed) if !kid.in_group => {
+                if self.record.contains(pid) {
+                    // Already SIGKILLed.
+                    return;
+                }
+                // Full: SIGKILL anyway; ending everything matters more than a second KILL.
+                let _ = self.record.insert(pid);
+                kid.send = Sent::Signal(libc::SIGKILL);
+            }
+            // In the group, or a listing from an earlier phase: nothing.
+            _ => {}
+        }
+    }
+
     pub(super) fn exit(&mut self, code: i32, out: &mut Actions) {
-        out.push(Action::Cancel);
         out.push(Action::Exit(code));
         self.phase = Phase::Done;
     }

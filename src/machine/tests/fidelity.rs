@@ -4,16 +4,11 @@ use std::vec;
 use std::vec::Vec;
 
 use super::super::*;
-use super::{MAIN, MS, has_kill, main_exits, parsed, pidone, sig, signals_sent, step, with_grace};
+use super::{
+    MAIN, MS, has_kill, list_failed, listed, main_exits, parsed, pidone, sig, signals_sent, step,
+    with_grace,
+};
 use crate::config::{self, Leftovers, Target};
-
-fn child(pid: Pid, in_group: bool, sweep: Sweep) -> Event {
-    Event::Child {
-        pid,
-        in_group,
-        sweep,
-    }
-}
 
 #[test]
 fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
@@ -21,7 +16,7 @@ fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
     let mut m = Machine::new(&cfg, false, MAIN);
     let acts = step(&mut m, 0, sig(libc::SIGTERM));
     assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(acts.contains(&Action::Cancel), "no deadline: {acts:?}");
+    assert_eq!(m.deadline(), None, "no deadline: {acts:?}");
     for now in [1000 * MS, u64::MAX] {
         let acts = step(&mut m, now, Event::Deadline);
         assert!(!has_kill(&acts), "{acts:?}");
@@ -45,8 +40,8 @@ fn stop_signal_starts_the_grace_but_a_survivable_signal_is_only_forwarded() {
         assert_eq!(m.phase(), Phase::Running);
     }
     let mut m = Machine::new(&cfg, false, MAIN);
-    let acts = step(&mut m, 5 * MS, sig(libc::SIGTERM));
-    assert!(acts.contains(&Action::Arm(2005 * MS)), "{acts:?}");
+    step(&mut m, 5 * MS, sig(libc::SIGTERM));
+    assert_eq!(m.deadline(), Some(2005 * MS));
 }
 
 #[test]
@@ -59,8 +54,8 @@ fn a_configured_stop_signal_replaces_sigterm() {
         vec![Action::Forward(Who::Group, libc::SIGTERM)]
     );
     assert_eq!(m.phase(), Phase::Running);
-    let acts = step(&mut m, 0, sig(libc::SIGQUIT));
-    assert!(acts.contains(&Action::Arm(1000 * MS)), "{acts:?}");
+    step(&mut m, 0, sig(libc::SIGQUIT));
+    assert_eq!(m.deadline(), Some(1000 * MS));
 }
 
 #[test]
@@ -68,9 +63,11 @@ fn the_grace_is_enforced_to_the_ms() {
     let cfg = with_grace(1500);
     let mut m = Machine::new(&cfg, false, MAIN);
     step(&mut m, 10 * MS, sig(libc::SIGTERM));
-    // A wake-up a nanosecond early only re-arms.
+    assert_eq!(m.deadline(), Some(1510 * MS));
+    // A deadline event a nanosecond early changes nothing.
     let early = step(&mut m, 1510 * MS - 1, Event::Deadline);
-    assert_eq!(early, vec![Action::Arm(1510 * MS)]);
+    assert_eq!(early, vec![]);
+    assert_eq!(m.deadline(), Some(1510 * MS));
     let due = step(&mut m, 1510 * MS, Event::Deadline);
     assert!(signals_sent(&due).contains(&(Who::Group, libc::SIGKILL)));
     assert_eq!(m.phase(), Phase::Killed);
@@ -90,7 +87,7 @@ fn a_signal_held_in_the_stop_delay_goes_first() {
         signals_sent(&int),
         vec![(Who::Group, libc::SIGTERM), (Who::Group, libc::SIGINT)]
     );
-    assert!(int.contains(&Action::Arm(1300 * MS)), "{int:?}");
+    assert_eq!(m.deadline(), Some(1300 * MS));
 }
 
 #[test]
@@ -100,17 +97,12 @@ fn the_stop_delay_ends_with_the_held_signal() {
     let mut m = Machine::new(&cfg, false, MAIN);
     assert_eq!(
         step(&mut m, 0, sig(libc::SIGTERM)),
-        vec![
-            Action::Log(Note::Holding(libc::SIGTERM, 500)),
-            Action::Arm(500 * MS)
-        ]
+        vec![Action::Log(Note::Holding(libc::SIGTERM, 500))]
     );
+    assert_eq!(m.deadline(), Some(500 * MS));
     let acts = step(&mut m, 500 * MS, Event::Deadline);
     assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(
-        acts.contains(&Action::Cancel),
-        "no grace, no deadline: {acts:?}"
-    );
+    assert_eq!(m.deadline(), None, "no grace, no deadline: {acts:?}");
 }
 
 #[test]
@@ -138,21 +130,21 @@ fn drain_after_an_own_exit_terms_each_leftover_once() {
     let mut m = Machine::new(&cfg, false, MAIN);
     let acts = main_exits(&mut m, 0, 0);
     assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(acts.contains(&Action::Arm(config::DRAIN_DEFAULT_MS * MS)));
+    assert_eq!(m.deadline(), Some(config::DRAIN_DEFAULT_MS * MS));
     // The first listing: a group member only gets SIGCONT if stopped; a setsid'd one a TERM.
     assert_eq!(
-        step(&mut m, 0, child(300, true, Sweep::DrainFirst)),
+        listed(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
         vec![Action::ContIfStopped(300)]
     );
-    let out = step(&mut m, 0, child(301, false, Sweep::DrainFirst));
+    let out = listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]);
     assert_eq!(signals_sent(&out), vec![(Who::Pid(301), libc::SIGTERM)]);
     // Listed again after a reap: nothing more for either.
     assert!(
         step(&mut m, 1, Event::ReapDone { none_left: false })
             == vec![Action::List(Sweep::DrainLate)]
     );
-    assert!(step(&mut m, 1, child(300, true, Sweep::DrainLate)).is_empty());
-    assert!(step(&mut m, 1, child(301, false, Sweep::DrainLate)).is_empty());
+    assert!(listed(&mut m, 1, Sweep::DrainLate, &[(300, true)]).is_empty());
+    assert!(listed(&mut m, 1, Sweep::DrainLate, &[(301, false)]).is_empty());
 }
 
 #[test]
@@ -160,9 +152,9 @@ fn leftovers_re_parented_late_get_the_drain_signal_once() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, false, MAIN);
     main_exits(&mut m, 0, 0);
-    let late = step(&mut m, 50 * MS, child(400, false, Sweep::DrainLate));
+    let late = listed(&mut m, 50 * MS, Sweep::DrainLate, &[(400, false)]);
     assert_eq!(signals_sent(&late), vec![(Who::Pid(400), libc::SIGTERM)]);
-    assert!(step(&mut m, 60 * MS, child(400, false, Sweep::DrainLate)).is_empty());
+    assert!(listed(&mut m, 60 * MS, Sweep::DrainLate, &[(400, false)]).is_empty());
     // Reaped: forgotten, so a new process with the same pid is a newcomer again.
     step(
         &mut m,
@@ -172,7 +164,7 @@ fn leftovers_re_parented_late_get_the_drain_signal_once() {
             status: 0,
         },
     );
-    let again = step(&mut m, 80 * MS, child(400, false, Sweep::DrainLate));
+    let again = listed(&mut m, 80 * MS, Sweep::DrainLate, &[(400, false)]);
     assert_eq!(signals_sent(&again), vec![(Who::Pid(400), libc::SIGTERM)]);
     assert_eq!(m.stats().terminated, 1);
 }
@@ -186,13 +178,13 @@ fn after_a_forwarded_stop_the_group_is_not_termed_again() {
         step(&mut m, 0, sig(libc::SIGTERM));
         let acts = main_exits(&mut m, 1000 * MS, 0);
         assert!(signals_sent(&acts).is_empty(), "{acts:?}");
-        let deadline = grace.map_or(Action::Cancel, |_| Action::Arm(3000 * MS));
-        assert!(acts.contains(&deadline), "{grace:?}: {acts:?}");
+        let deadline = grace.map(|_| 3000 * MS);
+        assert_eq!(m.deadline(), deadline, "{grace:?}: {acts:?}");
         assert!(
-            step(&mut m, 1000 * MS, child(300, true, Sweep::DrainFirst))
+            listed(&mut m, 1000 * MS, Sweep::DrainFirst, &[(300, true)])
                 == vec![Action::ContIfStopped(300)]
         );
-        let setsid = step(&mut m, 1000 * MS, child(301, false, Sweep::DrainFirst));
+        let setsid = listed(&mut m, 1000 * MS, Sweep::DrainFirst, &[(301, false)]);
         assert_eq!(signals_sent(&setsid), vec![(Who::Pid(301), libc::SIGTERM)]);
     }
 }
@@ -205,10 +197,10 @@ fn as_pid1_kill_minus_one_alone_reaches_everyone() {
     assert_eq!(signals_sent(&acts), vec![(Who::Everyone, libc::SIGTERM)]);
     // Children listed then only get a SIGCONT if stopped, never a second TERM.
     assert_eq!(
-        step(&mut m, 0, child(301, false, Sweep::DrainFirst)),
+        listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]),
         vec![Action::ContIfStopped(301)]
     );
-    assert!(step(&mut m, 0, child(302, false, Sweep::DrainLate)).is_empty());
+    assert!(listed(&mut m, 0, Sweep::DrainLate, &[(302, false)]).is_empty());
     assert!(signals_sent(&step(&mut m, 1, Event::ReapDone { none_left: false })).is_empty());
 }
 
@@ -220,7 +212,7 @@ fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
     let kill = step(&mut m, 1000 * MS, Event::Deadline);
     assert_eq!(signals_sent(&kill), vec![(Who::Group, libc::SIGKILL)]);
     assert!(kill.contains(&Action::List(Sweep::KillFirst)));
-    let c = step(&mut m, 1000 * MS, child(500, false, Sweep::KillFirst));
+    let c = listed(&mut m, 1000 * MS, Sweep::KillFirst, &[(500, false)]);
     assert_eq!(c, vec![Action::Signal(Who::Pid(500), libc::SIGKILL)]);
     // The main child dies; what it had is re-parented and listed on the next pass.
     step(
@@ -233,8 +225,8 @@ fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
     );
     let pass = step(&mut m, 1001 * MS, Event::ReapDone { none_left: false });
     assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
-    assert!(step(&mut m, 1001 * MS, child(500, false, Sweep::KillLate)).is_empty());
-    let late = step(&mut m, 1001 * MS, child(501, false, Sweep::KillLate));
+    assert!(listed(&mut m, 1001 * MS, Sweep::KillLate, &[(500, false)]).is_empty());
+    let late = listed(&mut m, 1001 * MS, Sweep::KillLate, &[(501, false)]);
     assert_eq!(late, vec![Action::Signal(Who::Pid(501), libc::SIGKILL)]);
     step(
         &mut m,
@@ -264,14 +256,7 @@ fn killed_without_proc_exits_once_the_main_child_is_reaped() {
     let mut m = Machine::new(&cfg, false, MAIN);
     step(&mut m, 0, sig(libc::SIGTERM));
     step(&mut m, 0, Event::Deadline);
-    let none = step(
-        &mut m,
-        0,
-        Event::ListDone {
-            sweep: Sweep::KillFirst,
-            complete: false,
-        },
-    );
+    let none = list_failed(&mut m, 0, Sweep::KillFirst);
     assert!(!none.iter().any(|a| matches!(a, Action::Exit(_))));
     step(
         &mut m,
@@ -283,14 +268,7 @@ fn killed_without_proc_exits_once_the_main_child_is_reaped() {
     );
     let pass = step(&mut m, 1, Event::ReapDone { none_left: false });
     assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
-    let blind = step(
-        &mut m,
-        1,
-        Event::ListDone {
-            sweep: Sweep::KillLate,
-            complete: false,
-        },
-    );
+    let blind = list_failed(&mut m, 1, Sweep::KillLate);
     assert_eq!(blind.last(), Some(&Action::Exit(137)));
 }
 
@@ -311,7 +289,7 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
         ]
     );
     assert_eq!(
-        step(&mut m, 2, child(600, false, Sweep::Forward(libc::SIGHUP))),
+        listed(&mut m, 2, Sweep::Forward(libc::SIGHUP), &[(600, false)]),
         vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
     );
     step(
@@ -337,7 +315,7 @@ fn wait_all_still_ends_on_the_stop_signal_with_the_grace() {
         let term = step(&mut m, 10 * MS, sig(libc::SIGTERM));
         let who = if pid1 { Who::Everyone } else { Who::Group };
         assert_eq!(signals_sent(&term), vec![(who, libc::SIGTERM)]);
-        assert!(term.contains(&Action::Arm(1010 * MS)));
+        assert_eq!(m.deadline(), Some(1010 * MS));
         assert!(has_kill(&step(&mut m, 1010 * MS, Event::Deadline)));
     }
 }
@@ -429,7 +407,7 @@ fn single_child_forwards_to_the_child_and_drains_the_whole_group() {
     // The group never got the stop signal: the drain TERMs it, within the remaining grace.
     let acts = main_exits(&mut m, 400 * MS, 0);
     assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(acts.contains(&Action::Arm(1000 * MS)));
+    assert_eq!(m.deadline(), Some(1000 * MS));
 }
 
 #[test]
@@ -440,7 +418,7 @@ fn the_record_is_bounded_and_says_so_once() {
     let mut termed = 0;
     let mut notes = Vec::new();
     for pid in 1000..1000 + RECORD_CAP as Pid + 5 {
-        let acts = step(&mut m, 0, child(pid, false, Sweep::DrainLate));
+        let acts = listed(&mut m, 0, Sweep::DrainLate, &[(pid, false)]);
         termed += signals_sent(&acts).len();
         notes.extend(acts.into_iter().filter(|a| matches!(a, Action::Log(_))));
     }
@@ -502,10 +480,8 @@ fn an_early_wake_in_the_stop_delay_only_rearms() {
     cfg.shutdown.stop_delay_ms = 500;
     let mut m = Machine::new(&cfg, false, MAIN);
     step(&mut m, 0, sig(libc::SIGTERM));
-    assert_eq!(
-        step(&mut m, 500 * MS - 1, Event::Deadline),
-        vec![Action::Arm(500 * MS)]
-    );
+    assert_eq!(step(&mut m, 500 * MS - 1, Event::Deadline), vec![]);
+    assert_eq!(m.deadline(), Some(500 * MS));
     assert!(
         matches!(m.phase(), Phase::Delaying { .. }),
         "{:?}",
@@ -551,7 +527,7 @@ fn wait_all_drains_with_the_configured_stop_signal() {
         }
     );
     // A leftover outside the group gets that signal, not SIGTERM.
-    let acts = step(&mut m, 11 * MS, child(500, false, Sweep::DrainFirst));
+    let acts = listed(&mut m, 11 * MS, Sweep::DrainFirst, &[(500, false)]);
     assert_eq!(signals_sent(&acts), vec![(Who::Pid(500), libc::SIGQUIT)]);
 }
 
@@ -565,9 +541,9 @@ fn a_forwarded_signal_reaches_only_leftovers_outside_the_group() {
         "{:?}",
         m.phase()
     );
-    let inside = step(&mut m, MS, child(300, true, Sweep::Forward(libc::SIGHUP)));
+    let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
     assert_eq!(inside, vec![], "the group got it already");
-    let outside = step(&mut m, MS, child(301, false, Sweep::Forward(libc::SIGHUP)));
+    let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
     assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
 }
 
@@ -577,7 +553,7 @@ fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
     let mut m = Machine::new(&cfg, false, MAIN);
     main_exits(&mut m, 0, 0);
     // The drain signals a leftover outside the group and records it...
-    let drained = step(&mut m, MS, child(500, false, Sweep::DrainFirst));
+    let drained = listed(&mut m, MS, Sweep::DrainFirst, &[(500, false)]);
     assert_eq!(signals_sent(&drained), vec![(Who::Pid(500), libc::SIGTERM)]);
     let at = match m.phase() {
         Phase::Draining {
@@ -588,15 +564,15 @@ fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
     step(&mut m, at, Event::Deadline);
     assert_eq!(m.phase(), Phase::Killed);
     // ...but the SIGKILL record starts empty: it still gets SIGKILL, once.
-    let killed = step(&mut m, at, child(500, false, Sweep::KillFirst));
+    let killed = listed(&mut m, at, Sweep::KillFirst, &[(500, false)]);
     assert_eq!(signals_sent(&killed), vec![(Who::Pid(500), libc::SIGKILL)]);
-    let again = step(&mut m, at, child(500, false, Sweep::KillLate));
+    let again = listed(&mut m, at, Sweep::KillLate, &[(500, false)]);
     assert!(signals_sent(&again).is_empty(), "{again:?}");
     // The group got SIGKILL as a whole: nothing one by one.
-    let inside = step(&mut m, at, child(501, true, Sweep::KillFirst));
+    let inside = listed(&mut m, at, Sweep::KillFirst, &[(501, true)]);
     assert_eq!(inside, vec![]);
 }
 
-fn child_reaped(pid: Pid, status: i32) -> Event {
+fn child_reaped(pid: Pid, status: i32) -> Event<'static> {
     Event::Reaped { pid, status }
 }

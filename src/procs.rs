@@ -1,13 +1,26 @@
-//! pidone's own children, for when it is not PID 1 and `kill(-1)` would reach the whole
-//! system: the kernel lists them in /proc/self/task/PID/children. Read in a fixed buffer.
+//! What /proc says about pidone's processes (not `child`, which starts the application):
+//! pidone's own children, listed whole for the machine, and whether one is stopped. The
+//! kernel lists the children in /proc/self/task/PID/children. Read in fixed buffers.
 
 use core::ffi::CStr;
 
+use crate::machine::{Kid, Listing};
 use crate::sys;
+
+/// pidone's children now; `main` is the main child, whose process group is the one
+/// `Kid::in_group` means (0 in pause mode: none is).
+pub fn list(main: sys::Pid) -> Listing {
+    let mut list = Listing::new();
+    list.complete = for_each(|pid| {
+        let in_group = main > 0 && sys::getpgid(pid) == Some(main);
+        list.push(Kid::new(pid, in_group));
+    });
+    list
+}
 
 /// Calls `each` with each current child of pidone. Returns false when the list cannot be
 /// read (no /proc, no descriptor left).
-pub fn for_each(mut each: impl FnMut(sys::Pid)) -> bool {
+fn for_each(mut each: impl FnMut(sys::Pid)) -> bool {
     let mut digits = [0u8; 20];
     let pid = crate::decimal::format(u64::try_from(sys::getpid()).unwrap_or(0), &mut digits);
     let mut path = [0u8; 48];
