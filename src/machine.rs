@@ -134,11 +134,10 @@ impl<'c> Machine<'c> {
                 self.forward_stop(now, to, out);
                 "the stop signal: forwarded, and the grace period (if set) starts"
             }
-            Phase::Delaying { held, .. } if sig == stop || asks_to_stop(sig) => {
-                // Held first, then the new one: the app sees them in the order they came.
+            Phase::Delaying { held, .. } if sig == stop => {
+                // The held signal is this same signal: it goes once.
                 self.forward_stop(now, self.cfg.forward_as(held), out);
-                self.forward_main(sig, to, out);
-                "a second request to stop ends the delay: the held signal, then this one"
+                "a second stop signal ends the delay: the held one goes now, once"
             }
             Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. } => {
                 self.forward_main(sig, to, out);
@@ -218,8 +217,19 @@ impl<'c> Machine<'c> {
             out.push(Action::Forward(Who::Everyone, to));
         } else {
             out.push(Action::Forward(Who::Group, to));
-            out.push(Action::List(Sweep::Forward(to)));
+            self.list(Sweep::Forward(to), out);
         }
+    }
+
+    /// Asks for a listing: as PID 1 a drain's looks at every process in the namespace
+    /// (`kill(-1)` reached them all, and one that ignores the drain signal may be anyone's
+    /// child); otherwise pidone's own children.
+    fn list(&self, sweep: Sweep, out: &mut Actions) {
+        let scope = match sweep {
+            Sweep::DrainFirst | Sweep::DrainLate if self.pid1 => Scope::Everyone,
+            _ => Scope::Children,
+        };
+        out.push(Action::List(sweep, scope));
     }
 
     fn on_deadline(&mut self, now: u64, out: &mut Actions) -> &'static str {
@@ -241,6 +251,11 @@ impl<'c> Machine<'c> {
     }
 
     fn on_reaped(&mut self, pid: Pid, status: i32) -> &'static str {
+        // A leftover the drain SIGKILLed because it ignored the drain signal.
+        let killed_in_drain = matches!(self.phase, Phase::Draining { .. })
+            && self.record.contains(pid)
+            && libc::WIFSIGNALED(status)
+            && libc::WTERMSIG(status) == libc::SIGKILL;
         self.record.remove(pid);
         let killed = self.phase == Phase::Killed;
         if pid == self.main && self.main > 0 {
@@ -251,6 +266,7 @@ impl<'c> Machine<'c> {
             return "the main child exited: decided once the reaping pass is over";
         }
         let counter = match self.phase {
+            _ if killed_in_drain => &mut self.stats.killed,
             Phase::Draining { .. } => &mut self.stats.terminated,
             Phase::Killed => &mut self.stats.killed,
             Phase::Waiting => &mut self.stats.waited,
@@ -259,9 +275,4 @@ impl<'c> Machine<'c> {
         *counter = counter.saturating_add(1);
         "reaped a process that was not the main child"
     }
-}
-
-/// Signals that ask an application to stop: during the stop delay, one of them ends it.
-fn asks_to_stop(sig: i32) -> bool {
-    matches!(sig, libc::SIGTERM | libc::SIGINT | libc::SIGQUIT)
 }

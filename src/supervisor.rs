@@ -12,7 +12,7 @@
 
 use crate::config::Config;
 use crate::log::{Level, Log};
-use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Sent, Sweep, Who};
+use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Scope, Sent, Sweep, Who};
 use crate::signals::SignalSet;
 use crate::sys::{self, Mask, Pid, Reaped};
 
@@ -113,8 +113,8 @@ impl<'c> Supervisor<'c> {
     /// (the exhaustive test checks it), and were it to, that request would be dropped: the
     /// loop cannot spin here.
     fn feed(&mut self, event: Event<'_>) {
-        if let Some(sweep) = self.step(event) {
-            let mut list = crate::procs::list(self.main);
+        if let Some((sweep, scope)) = self.step(event) {
+            let mut list = crate::procs::list(self.main, scope);
             let _ = self.step(Event::Listed {
                 sweep,
                 list: &mut list,
@@ -126,14 +126,15 @@ impl<'c> Supervisor<'c> {
                     Sent::Signal(sig) => self.send(Who::Pid(kid.pid), sig, "signalled"),
                 }
                 if kid.cont {
-                    self.cont_if_stopped(kid.pid);
+                    // The listing found it stopped.
+                    self.send(Who::Pid(kid.pid), libc::SIGCONT, "continued");
                 }
             }
         }
     }
 
     /// Steps the machine and performs the actions; returns the listing asked for, if any.
-    fn step(&mut self, event: Event<'_>) -> Option<Sweep> {
+    fn step(&mut self, event: Event<'_>) -> Option<(Sweep, Scope)> {
         let out = self.machine.step(sys::now_ns(), event);
         if let Some(why) = out.why {
             if self.log.enabled(Level::Debug) {
@@ -149,7 +150,7 @@ impl<'c> Supervisor<'c> {
                 Action::Forward(who, sig) => self.send(who, sig, "forwarded"),
                 Action::Signal(who, sig) => self.send(who, sig, "signalled"),
                 Action::ContIfStopped(pid) => self.cont_if_stopped(pid),
-                Action::List(sweep) => list = Some(sweep),
+                Action::List(sweep, scope) => list = Some((sweep, scope)),
                 Action::StopSelf => {
                     // dumb-init's job control: stop with the child; SIGCONT resumes here.
                     let _ = sys::kill(self.me, libc::SIGSTOP);

@@ -14,7 +14,7 @@ impl Machine<'_> {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
         } else {
             out.push(Action::Signal(Who::Group, libc::SIGKILL));
-            out.push(Action::List(Sweep::KillFirst));
+            self.list(Sweep::KillFirst, out);
         }
         self.phase = Phase::Killed;
     }
@@ -49,15 +49,12 @@ impl Machine<'_> {
             Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. } => {
                 self.main_exited(now, code, out)
             }
-            Phase::Draining {
-                reached: Reached::Group,
-                ..
-            } => {
-                out.push(Action::List(Sweep::DrainLate));
-                "draining: look for leftovers re-parented since"
+            Phase::Draining { .. } => {
+                self.list(Sweep::DrainLate, out);
+                "draining: look for leftovers re-parented since, and any that stopped"
             }
             Phase::Killed if !self.pid1 => {
-                out.push(Action::List(Sweep::KillLate));
+                self.list(Sweep::KillLate, out);
                 "killed: SIGKILL what was re-parented since"
             }
             _ => "leftovers still run: wait for them",
@@ -133,7 +130,7 @@ impl Machine<'_> {
             }
             Reached::Group
         };
-        out.push(Action::List(Sweep::DrainFirst));
+        self.list(Sweep::DrainFirst, out);
         self.phase = Phase::Draining {
             kill_at,
             sig,
@@ -179,9 +176,16 @@ impl Machine<'_> {
                     // Already signalled in this drain.
                     return;
                 }
+                if kid.ignores(sig) {
+                    // It will never act on the drain signal: waiting for it achieves
+                    // nothing but the runtime's SIGKILL, and the application's status lost.
+                    let _ = self.record.insert(pid);
+                    kid.send = Sent::Signal(libc::SIGKILL);
+                    return;
+                }
                 if reached == Reached::Everyone || kid.in_group {
                     // The broadcast reached it: continued if stopped, nothing more.
-                    kid.cont = sweep == Sweep::DrainFirst;
+                    kid.cont = kid.stopped;
                     return;
                 }
                 if !self.record.insert(pid) {
@@ -194,7 +198,7 @@ impl Machine<'_> {
                 }
                 // A leftover the broadcast missed (setsid, re-parented): signalled once.
                 kid.send = Sent::Signal(sig);
-                kid.cont = true;
+                kid.cont = kid.stopped;
             }
             (Sweep::KillFirst | Sweep::KillLate, Phase::Killed) if !kid.in_group => {
                 if self.record.contains(pid) {

@@ -80,6 +80,22 @@ pub fn listed(
     list_step(m, now, sweep, &mut list).0
 }
 
+/// As `listed`, each child found stopped.
+pub fn listed_stopped(
+    m: &mut Machine,
+    now: u64,
+    sweep: Sweep,
+    kids: &[(Pid, bool)],
+) -> std::vec::Vec<Action> {
+    let mut list = Listing::new();
+    for &(pid, in_group) in kids {
+        let mut kid = Kid::new(pid, in_group);
+        kid.stopped = true;
+        list.push(kid);
+    }
+    list_step(m, now, sweep, &mut list).0
+}
+
 /// A listing that could not be read (no /proc).
 pub fn list_failed(m: &mut Machine, now: u64, sweep: Sweep) -> std::vec::Vec<Action> {
     let mut list = Listing::new();

@@ -42,6 +42,15 @@ pub enum Reached {
     Group,
 }
 
+/// Whom a listing covers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scope {
+    /// pidone's own children (/proc/self/task/PID/children).
+    Children,
+    /// Every process in /proc: as PID 1, the whole namespace, which `kill(-1)` reached.
+    Everyone,
+}
+
 /// Which listing of pidone's children an answer belongs to, and what it is for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Sweep {
@@ -85,6 +94,11 @@ pub struct Kid {
     pub pid: Pid,
     /// Its process group is the main child's.
     pub in_group: bool,
+    /// It is stopped (SIGSTOP, SIGTSTP): it can act on no signal until continued.
+    pub stopped: bool,
+    /// The signals it ignores and does not block (bit N-1 for signal N): one of these
+    /// sent to it achieves nothing.
+    pub ignored: u64,
     /// The machine's decision: a signal for it.
     pub send: Sent,
     /// The machine's decision: SIGCONT to it if it is stopped.
@@ -106,9 +120,17 @@ impl Kid {
         Kid {
             pid,
             in_group,
+            stopped: false,
+            ignored: 0,
             send: Sent::Nothing,
             cont: false,
         }
+    }
+
+    /// Whether it ignores `sig`, so that sending it achieves nothing.
+    pub fn ignores(&self, sig: i32) -> bool {
+        let bit = u32::try_from(sig.saturating_sub(1)).unwrap_or(64);
+        bit < 64 && self.ignored & 1u64.wrapping_shl(bit) != 0
     }
 }
 
@@ -205,7 +227,7 @@ pub enum Action {
     ContIfStopped(Pid),
     /// List pidone's children once this step's actions are done, and answer with
     /// `Event::Listed`. At most one per step; never in the answer to a listing.
-    List(Sweep),
+    List(Sweep, Scope),
     /// SIGSTOP pidone itself (dumb-init's job control; never as PID 1).
     StopSelf,
     Log(Note),

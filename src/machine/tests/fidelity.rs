@@ -5,8 +5,8 @@ use std::vec::Vec;
 
 use super::super::*;
 use super::{
-    MAIN, MS, has_kill, list_failed, listed, main_exits, parsed, pidone, sig, signals_sent, step,
-    with_grace,
+    MAIN, MS, has_kill, list_failed, listed, listed_stopped, main_exits, parsed, pidone, sig,
+    signals_sent, step, with_grace,
 };
 use crate::config::{self, Leftovers, Target};
 
@@ -15,7 +15,7 @@ fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, false, MAIN);
     let acts = step(&mut m, 0, sig(libc::SIGTERM));
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert_eq!(signals_sent(&acts), vec![(Who::Main, libc::SIGTERM)]);
     assert_eq!(m.deadline(), None, "no deadline: {acts:?}");
     for now in [1000 * MS, u64::MAX] {
         let acts = step(&mut m, now, Event::Deadline);
@@ -25,7 +25,7 @@ fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
         m.phase(),
         Phase::Stopping {
             kill_at: None,
-            group_reached: true
+            group_reached: false
         }
     );
 }
@@ -36,7 +36,7 @@ fn stop_signal_starts_the_grace_but_a_survivable_signal_is_only_forwarded() {
     for survivable in [libc::SIGINT, libc::SIGQUIT, libc::SIGHUP] {
         let mut m = Machine::new(&cfg, false, MAIN);
         let acts = step(&mut m, 0, sig(survivable));
-        assert_eq!(acts, vec![Action::Forward(Who::Group, survivable)]);
+        assert_eq!(acts, vec![Action::Forward(Who::Main, survivable)]);
         assert_eq!(m.phase(), Phase::Running);
     }
     let mut m = Machine::new(&cfg, false, MAIN);
@@ -51,7 +51,7 @@ fn a_configured_stop_signal_replaces_sigterm() {
     let mut m = Machine::new(&cfg, false, MAIN);
     assert_eq!(
         step(&mut m, 0, sig(libc::SIGTERM)),
-        vec![Action::Forward(Who::Group, libc::SIGTERM)]
+        vec![Action::Forward(Who::Main, libc::SIGTERM)]
     );
     assert_eq!(m.phase(), Phase::Running);
     step(&mut m, 0, sig(libc::SIGQUIT));
@@ -74,20 +74,27 @@ fn the_grace_is_enforced_to_the_ms() {
 }
 
 #[test]
-fn a_signal_held_in_the_stop_delay_goes_first() {
+fn only_the_stop_signal_ends_the_stop_delay() {
     let mut cfg = with_grace(1000);
     cfg.shutdown.stop_delay_ms = 2000;
     let mut m = Machine::new(&cfg, false, MAIN);
     assert!(signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))).is_empty());
-    // Another signal meanwhile is forwarded at once; the TERM stays held.
-    let hup = step(&mut m, 100 * MS, sig(libc::SIGHUP));
-    assert_eq!(signals_sent(&hup), vec![(Who::Group, libc::SIGHUP)]);
-    let int = step(&mut m, 300 * MS, sig(libc::SIGINT));
-    assert_eq!(
-        signals_sent(&int),
-        vec![(Who::Group, libc::SIGTERM), (Who::Group, libc::SIGINT)]
-    );
-    assert_eq!(m.deadline(), Some(1300 * MS));
+    // Other signals meanwhile are forwarded at once and end nothing, SIGINT and SIGQUIT
+    // included (a JVM's thread dump); the TERM stays held.
+    for (at, other) in [
+        (100, libc::SIGHUP),
+        (200, libc::SIGINT),
+        (300, libc::SIGQUIT),
+    ] {
+        let acts = step(&mut m, at * MS, sig(other));
+        assert_eq!(signals_sent(&acts), vec![(Who::Main, other)]);
+        assert!(matches!(m.phase(), Phase::Delaying { .. }), "{other}");
+        assert_eq!(m.deadline(), Some(2000 * MS));
+    }
+    // A second stop signal ends the delay: the held one goes now, once.
+    let term = step(&mut m, 400 * MS, sig(libc::SIGTERM));
+    assert_eq!(signals_sent(&term), vec![(Who::Main, libc::SIGTERM)]);
+    assert_eq!(m.deadline(), Some(1400 * MS));
 }
 
 #[test]
@@ -101,7 +108,7 @@ fn the_stop_delay_ends_with_the_held_signal() {
     );
     assert_eq!(m.deadline(), Some(500 * MS));
     let acts = step(&mut m, 500 * MS, Event::Deadline);
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert_eq!(signals_sent(&acts), vec![(Who::Main, libc::SIGTERM)]);
     assert_eq!(m.deadline(), None, "no grace, no deadline: {acts:?}");
 }
 
@@ -133,7 +140,7 @@ fn drain_after_an_own_exit_terms_each_leftover_once() {
     assert_eq!(m.deadline(), Some(config::DRAIN_DEFAULT_MS * MS));
     // The first listing: a group member only gets SIGCONT if stopped; a setsid'd one a TERM.
     assert_eq!(
-        listed(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
+        listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
         vec![Action::ContIfStopped(300)]
     );
     let out = listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]);
@@ -141,7 +148,7 @@ fn drain_after_an_own_exit_terms_each_leftover_once() {
     // Listed again after a reap: nothing more for either.
     assert!(
         step(&mut m, 1, Event::ReapDone { none_left: false })
-            == vec![Action::List(Sweep::DrainLate)]
+            == vec![Action::List(Sweep::DrainLate, Scope::Children)]
     );
     assert!(listed(&mut m, 1, Sweep::DrainLate, &[(300, true)]).is_empty());
     assert!(listed(&mut m, 1, Sweep::DrainLate, &[(301, false)]).is_empty());
@@ -173,6 +180,7 @@ fn leftovers_re_parented_late_get_the_drain_signal_once() {
 fn after_a_forwarded_stop_the_group_is_not_termed_again() {
     for grace in [None, Some(3000)] {
         let mut cfg = pidone();
+        cfg.target = Target::Group;
         cfg.shutdown.grace_ms = grace;
         let mut m = Machine::new(&cfg, false, MAIN);
         step(&mut m, 0, sig(libc::SIGTERM));
@@ -181,7 +189,7 @@ fn after_a_forwarded_stop_the_group_is_not_termed_again() {
         let deadline = grace.map(|_| 3000 * MS);
         assert_eq!(m.deadline(), deadline, "{grace:?}: {acts:?}");
         assert!(
-            listed(&mut m, 1000 * MS, Sweep::DrainFirst, &[(300, true)])
+            listed_stopped(&mut m, 1000 * MS, Sweep::DrainFirst, &[(300, true)])
                 == vec![Action::ContIfStopped(300)]
         );
         let setsid = listed(&mut m, 1000 * MS, Sweep::DrainFirst, &[(301, false)]);
@@ -197,7 +205,7 @@ fn as_pid1_kill_minus_one_alone_reaches_everyone() {
     assert_eq!(signals_sent(&acts), vec![(Who::Everyone, libc::SIGTERM)]);
     // Children listed then only get a SIGCONT if stopped, never a second TERM.
     assert_eq!(
-        listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]),
+        listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(301, false)]),
         vec![Action::ContIfStopped(301)]
     );
     assert!(listed(&mut m, 0, Sweep::DrainLate, &[(302, false)]).is_empty());
@@ -211,7 +219,7 @@ fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
     step(&mut m, 0, sig(libc::SIGTERM));
     let kill = step(&mut m, 1000 * MS, Event::Deadline);
     assert_eq!(signals_sent(&kill), vec![(Who::Group, libc::SIGKILL)]);
-    assert!(kill.contains(&Action::List(Sweep::KillFirst)));
+    assert!(kill.contains(&Action::List(Sweep::KillFirst, Scope::Children)));
     let c = listed(&mut m, 1000 * MS, Sweep::KillFirst, &[(500, false)]);
     assert_eq!(c, vec![Action::Signal(Who::Pid(500), libc::SIGKILL)]);
     // The main child dies; what it had is re-parented and listed on the next pass.
@@ -224,7 +232,7 @@ fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
         },
     );
     let pass = step(&mut m, 1001 * MS, Event::ReapDone { none_left: false });
-    assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
+    assert_eq!(pass, vec![Action::List(Sweep::KillLate, Scope::Children)]);
     assert!(listed(&mut m, 1001 * MS, Sweep::KillLate, &[(500, false)]).is_empty());
     let late = listed(&mut m, 1001 * MS, Sweep::KillLate, &[(501, false)]);
     assert_eq!(late, vec![Action::Signal(Who::Pid(501), libc::SIGKILL)]);
@@ -267,7 +275,7 @@ fn killed_without_proc_exits_once_the_main_child_is_reaped() {
         },
     );
     let pass = step(&mut m, 1, Event::ReapDone { none_left: false });
-    assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
+    assert_eq!(pass, vec![Action::List(Sweep::KillLate, Scope::Children)]);
     let blind = list_failed(&mut m, 1, Sweep::KillLate);
     assert_eq!(blind.last(), Some(&Action::Exit(137)));
 }
@@ -285,7 +293,7 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
         hup,
         vec![
             Action::Forward(Who::Group, libc::SIGHUP),
-            Action::List(Sweep::Forward(libc::SIGHUP))
+            Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)
         ]
     );
     assert_eq!(
@@ -499,7 +507,7 @@ fn as_pid1_killed_leftovers_need_no_late_sweep() {
     assert_eq!(m.phase(), Phase::Killed);
     let acts = main_exits(&mut m, 1001 * MS, 0);
     assert!(
-        !acts.iter().any(|a| matches!(a, Action::List(_))),
+        !acts.iter().any(|a| matches!(a, Action::List(..))),
         "{acts:?}"
     );
     // Not PID 1: what left the group since is looked for.
@@ -507,7 +515,10 @@ fn as_pid1_killed_leftovers_need_no_late_sweep() {
     step(&mut m, 0, sig(libc::SIGTERM));
     step(&mut m, 1000 * MS, Event::Deadline);
     let acts = main_exits(&mut m, 1001 * MS, 0);
-    assert!(acts.contains(&Action::List(Sweep::KillLate)), "{acts:?}");
+    assert!(
+        acts.contains(&Action::List(Sweep::KillLate, Scope::Children)),
+        "{acts:?}"
+    );
 }
 
 #[test]

@@ -65,12 +65,14 @@ pub enum Ev {
     ReapDoneNone,
     ChildOutsideDrain,
     ChildInGroupDrain,
+    /// A child that ignores SIGTERM, in a drain's listing.
+    ChildIgnoringDrain,
     ChildOutsideKill,
     ChildOutsideForward,
     ListFailed,
 }
 
-pub const EVENTS: [Ev; 17] = [
+pub const EVENTS: [Ev; 18] = [
     Ev::StopSignal,
     Ev::Int,
     Ev::Hup,
@@ -85,6 +87,7 @@ pub const EVENTS: [Ev; 17] = [
     Ev::ReapDoneNone,
     Ev::ChildOutsideDrain,
     Ev::ChildInGroupDrain,
+    Ev::ChildIgnoringDrain,
     Ev::ChildOutsideKill,
     Ev::ChildOutsideForward,
     Ev::ListFailed,
@@ -126,6 +129,16 @@ fn events(e: Ev) -> (u64, Vec<In>) {
         Ev::ReapDoneNone => Event::ReapDone { none_left: true },
         Ev::ChildOutsideDrain => return (now, std::vec![child(false, Sweep::DrainLate)]),
         Ev::ChildInGroupDrain => return (now, std::vec![child(true, Sweep::DrainLate)]),
+        Ev::ChildIgnoringDrain => {
+            let mut list = Listing::new();
+            let mut kid = Kid::new(OTHER + 1, false);
+            kid.ignored = 1 << (libc::SIGTERM - 1);
+            list.push(kid);
+            return (
+                now,
+                std::vec![In::List(Sweep::DrainLate, std::boxed::Box::new(list))],
+            );
+        }
         Ev::ChildOutsideKill => return (now, std::vec![child(false, Sweep::KillLate)]),
         Ev::ChildOutsideForward => {
             return (now, std::vec![child(false, Sweep::Forward(libc::SIGHUP))]);
@@ -352,6 +365,7 @@ fn describe(e: Ev) -> &'static str {
         Ev::ReapDoneNone => "reaping over, none left",
         Ev::ChildOutsideDrain => "child outside the group (drain listing)",
         Ev::ChildInGroupDrain => "child in the group (drain listing)",
+        Ev::ChildIgnoringDrain => "child outside the group that ignores SIGTERM (drain listing)",
         Ev::ChildOutsideKill => "child outside the group (kill listing)",
         Ev::ChildOutsideForward => "child outside the group (forward listing)",
         Ev::ListFailed => "children cannot be listed",
