@@ -30,6 +30,7 @@ fn after_ms(now: u64, ms: u64) -> u64 {
     now.saturating_add(ms.saturating_mul(NS_PER_MS))
 }
 
+#[derive(Clone)]
 pub struct Machine<'c> {
     cfg: &'c Config<'c>,
     pid1: bool,
@@ -119,7 +120,7 @@ impl<'c> Machine<'c> {
                 "pause mode ends on SIGTERM or SIGINT, as catatonit -P"
             }
             Phase::Paused => "pause mode: nobody to forward to",
-            Phase::Killed | Phase::Done => "everything is being killed: nothing to forward",
+            Phase::Killed { .. } | Phase::Done => "everything is being killed: nothing to forward",
             Phase::Running if sig == stop && self.cfg.shutdown.stop_delay_ms > 0 => {
                 let delay = self.cfg.shutdown.stop_delay_ms;
                 let forward_at = after_ms(now, delay);
@@ -199,6 +200,7 @@ impl<'c> Machine<'c> {
         let stop = self.cfg.shutdown.stop_signal;
         self.forward_main(stop, to, out);
         out.push(Action::ContIfStopped(self.main));
+        self.list(Sweep::Stop, out);
         let kill_at = self.cfg.shutdown.grace_ms.map(|ms| {
             out.push(Action::Log(Note::GraceStarted(ms)));
             after_ms(now, ms)
@@ -210,13 +212,13 @@ impl<'c> Machine<'c> {
     }
 
     /// A signal for the leftovers once the main child is gone: as PID 1 `kill(-1)` reaches
-    /// them all; otherwise the group, and each child of pidone outside it.
+    /// them all; otherwise the listing decides: the group if a child of pidone holds it,
+    /// and each child of pidone outside it.
     fn reach_leftovers(&mut self, to: Option<i32>, out: &mut Actions) {
         let Some(to) = to else { return };
         if self.pid1 {
             out.push(Action::Forward(Who::Everyone, to));
         } else {
-            out.push(Action::Forward(Who::Group, to));
             self.list(Sweep::Forward(to), out);
         }
     }
@@ -226,6 +228,7 @@ impl<'c> Machine<'c> {
     /// child); otherwise pidone's own children.
     fn list(&self, sweep: Sweep, out: &mut Actions) {
         let scope = match sweep {
+            Sweep::Stop => Scope::Group,
             Sweep::DrainFirst | Sweep::DrainLate if self.pid1 => Scope::Everyone,
             _ => Scope::Children,
         };
@@ -257,7 +260,7 @@ impl<'c> Machine<'c> {
             && libc::WIFSIGNALED(status)
             && libc::WTERMSIG(status) == libc::SIGKILL;
         self.record.remove(pid);
-        let killed = self.phase == Phase::Killed;
+        let killed = matches!(self.phase, Phase::Killed { .. });
         if pid == self.main && self.main > 0 {
             self.status = Some(status);
             if killed {
@@ -268,7 +271,7 @@ impl<'c> Machine<'c> {
         let counter = match self.phase {
             _ if killed_in_drain => &mut self.stats.killed,
             Phase::Draining { .. } => &mut self.stats.terminated,
-            Phase::Killed => &mut self.stats.killed,
+            Phase::Killed { .. } => &mut self.stats.killed,
             Phase::Waiting => &mut self.stats.waited,
             _ => &mut self.stats.orphans,
         };

@@ -18,6 +18,9 @@ pub fn list(main: sys::Pid, scope: Scope) -> Listing {
             return;
         }
         let in_group = main > 0 && sys::getpgid(pid) == Some(main);
+        if scope == Scope::Group && !in_group {
+            return;
+        }
         let mut kid = Kid::new(pid, in_group);
         if let Some(status) = status(pid) {
             kid.stopped = status.stopped;
@@ -27,7 +30,7 @@ pub fn list(main: sys::Pid, scope: Scope) -> Listing {
     };
     list.complete = match scope {
         Scope::Children => for_each_child(&mut add),
-        Scope::Everyone => for_each_process(&mut add),
+        Scope::Everyone | Scope::Group => for_each_process(&mut add),
     };
     list
 }

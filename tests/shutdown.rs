@@ -358,9 +358,10 @@ fn a_bash_entrypoint_that_forwards_term_gives_the_app_one() {
         let d = dir(&format!("bash-{mode:?}"));
         let script = format!(
             "trap 'kill -TERM $app; wait $app; exit 0' TERM; \
-             {tally} {d}/app --exit-on 15 --linger-ms 300 & app=$!; wait $app"
+             {tally} {d}/app --exit-on 15 --linger-ms 300 & app=$!; echo started; wait $app"
         );
         let p = start(mode, &["--", "bash", "-c", &script]);
+        p.until("started");
         wait_until("the app's start", || {
             tally_pid(&format!("{d}/app")).is_some()
         });
@@ -487,5 +488,123 @@ fn a_signal_pidone_caused_is_never_forwarded() {
             std::thread::sleep(Duration::from_millis(20));
         };
         assert_eq!(status.code(), Some(7), "{mode:?}");
+    }
+}
+
+/// Issue 22 finding 1: once the main child is reaped, its number is free, and the kernel may
+/// give it to a stranger that leads a group of its own (any `setsid` daemon). pidone must
+/// never signal `-MAINPID` then. Here pidone is not PID 1, in a fresh PID namespace whose
+/// `pid_max` is small (per namespace since Linux 6.14), under `--wait-all`: a `setsid`
+/// leftover outlives the main child; the namespace's init cycles pids until a `setsid`
+/// stranger gets the main child's old number; then a SIGHUP and the stop reach pidone. The
+/// leftover gets both, the stranger neither.
+#[test]
+fn a_reused_main_pid_is_never_signalled() {
+    let tally = example("tally");
+    let pidone = pidone();
+    let d = dir("reuse");
+    let script = format!(
+        "echo 1000 > /proc/sys/kernel/pid_max || {{ echo no-pid-max; exit 99; }}
+         n=0; while [ $n -lt 350 ]; do /bin/true; n=$((n+1)); done
+         {pidone} -v --wait-all -- sh -c 'setsid {tally} {d}/left --exit-on 15 & \
+             echo $$ > {d}/main; until [ -s {d}/left ]; do sleep 0.01; done; exit 0' \
+             2> {d}/log &
+         p=$!
+         until grep -q 'child exited' {d}/log; do sleep 0.01; done
+         main=$(cat {d}/main)
+         i=0
+         while :; do
+             setsid sh -c \"[ \\$\\$ = $main ] && exec {tally} {d}/stranger\" & c=$!
+             [ $c = $main ] && break
+             wait $c
+             i=$((i+1)); [ $i -lt 5000 ] || {{ echo never-reused; exit 98; }}
+         done
+         until [ -s {d}/stranger ]; do sleep 0.01; done
+         kill -HUP $p
+         until grep -q '^sig 1$' {d}/left; do sleep 0.01; done
+         kill -TERM $p
+         wait $p; echo pidone exited $?
+         kill -KILL $main"
+    );
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
+        .args(["sh", "-c", &script]);
+    let out = run_raw(cmd).expect("run unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let log = std::fs::read_to_string(format!("{d}/log")).unwrap_or_default();
+    assert!(
+        stdout.contains("pidone exited 0"),
+        "{stdout} {}; pidone: {log}",
+        out.stderr()
+    );
+    assert_eq!(
+        tally_signals(&format!("{d}/stranger")),
+        Vec::<i32>::new(),
+        "the stranger holding the old main pid was signalled; pidone: {log}"
+    );
+    assert_eq!(
+        tally_signals(&format!("{d}/left")),
+        vec![libc::SIGHUP, libc::SIGTERM],
+        "the leftover; pidone: {log}"
+    );
+}
+
+/// Issue 22 finding 8: on the stop signal, a stopped worker the application waits for is
+/// continued too, not only the main child, so the stop does not hang on it.
+#[test]
+fn a_stopped_worker_is_continued_on_the_stop_signal() {
+    let tally = example("tally");
+    for mode in MODES {
+        let d = dir(&format!("stopped-worker-{mode:?}"));
+        let script = format!(
+            "trap 'kill -TERM $w; wait $w; echo master done; exit 0' TERM; \
+             {tally} {d}/w --exit-on 15 & w=$!; \
+             until [ -s {d}/w ]; do sleep 0.01; done; kill -STOP $w; \
+             until grep -q '^State:.T' /proc/$w/status; do sleep 0.01; done; echo ready; \
+             while :; do sleep 0.05; done"
+        );
+        let p = start(mode, &sh_args(&[], &script));
+        p.until("ready");
+        p.signal(libc::SIGTERM);
+        let out = p.wait();
+        assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
+        assert_eq!(out.rest, vec!["master done"], "{mode:?}");
+        let got = tally_signals(&format!("{d}/w"));
+        assert_eq!(
+            got.iter().filter(|s| **s == libc::SIGTERM).count(),
+            1,
+            "{mode:?}: {got:?}"
+        );
+    }
+}
+
+/// Issue 22 finding 8: a stopped grandchild that is re-parented to pidone during the drain
+/// (its parent ends on the drain's SIGTERM) is continued, so it acts on the SIGTERM at once
+/// instead of waiting out the drain's bound (10 s) for a SIGKILL; as PID 1 too.
+#[test]
+fn a_stopped_leftover_re_parented_during_the_drain_is_continued() {
+    let tally = example("tally");
+    for mode in MODES {
+        let d = dir(&format!("stopped-late-{mode:?}"));
+        let script = format!(
+            "sh -c 'trap \"sleep 0.3; exit 0\" TERM; {tally} {d}/b --exit-on 15 & b=$!; \
+                    until [ -s {d}/b ]; do sleep 0.01; done; kill -STOP $b; \
+                    until grep -q \"^State:.T\" /proc/$b/status; do sleep 0.01; done; \
+                    echo $b > {d}/bpid; while :; do sleep 0.05; done' & \
+             until [ -s {d}/bpid ]; do sleep 0.01; done; exit 3"
+        );
+        let out = run(mode, &sh_args(&[], &script));
+        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+        // Not a timed assertion of speed: without the SIGCONT it is the drain's 10 s bound.
+        assert!(
+            out.elapsed < Duration::from_secs(6),
+            "{mode:?}: the stopped leftover waited for the bound: {:?}",
+            out.elapsed
+        );
+        assert_eq!(
+            tally_signals(&format!("{d}/b")).first(),
+            Some(&libc::SIGTERM),
+            "{mode:?}"
+        );
     }
 }

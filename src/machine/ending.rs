@@ -10,13 +10,20 @@ impl Machine<'_> {
     pub(super) fn kill_all(&mut self, out: &mut Actions) {
         out.push(Action::Log(Note::GraceExpired));
         self.record.clear();
-        if self.pid1 {
+        let group_reached = if self.pid1 {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
+            true
         } else {
-            out.push(Action::Signal(Who::Group, libc::SIGKILL));
+            // The main child, unreaped (a zombie too), holds its group's id; once it is
+            // reaped, only the listing can show a child that does.
+            let held = self.status.is_none();
+            if held {
+                out.push(Action::Signal(Who::Group, libc::SIGKILL));
+            }
             self.list(Sweep::KillFirst, out);
-        }
-        self.phase = Phase::Killed;
+            held
+        };
+        self.phase = Phase::Killed { group_reached };
     }
 
     pub(super) fn on_reap_done(
@@ -53,7 +60,7 @@ impl Machine<'_> {
                 self.list(Sweep::DrainLate, out);
                 "draining: look for leftovers re-parented since, and any that stopped"
             }
-            Phase::Killed if !self.pid1 => {
+            Phase::Killed { .. } if !self.pid1 => {
                 self.list(Sweep::KillLate, out);
                 "killed: SIGKILL what was re-parented since"
             }
@@ -121,14 +128,14 @@ impl Machine<'_> {
     ) {
         out.push(Action::Log(Note::Draining));
         self.record.clear();
-        let reached = if self.pid1 && !group_done {
+        let reached = if group_done {
+            Reached::Group
+        } else if self.pid1 {
             out.push(Action::Signal(Who::Everyone, sig));
             Reached::Everyone
         } else {
-            if !group_done {
-                out.push(Action::Signal(Who::Group, sig));
-            }
-            Reached::Group
+            // The main child is reaped: its group id is no longer held by it.
+            Reached::Pending
         };
         self.list(Sweep::DrainFirst, out);
         self.phase = Phase::Draining {
@@ -146,6 +153,11 @@ impl Machine<'_> {
         list: &mut Listing,
         out: &mut Actions,
     ) -> &'static str {
+        // A group id is held while an unreaped child of pidone is in the group: this
+        // listing shows one, and nothing is reaped before its answer is carried out.
+        if list.kids().iter().any(|k| k.in_group) {
+            self.signal_held_group(sweep, out);
+        }
         for kid in list.kids_mut() {
             self.on_kid(kid, sweep, out);
         }
@@ -153,7 +165,7 @@ impl Machine<'_> {
             return "listed: each child as decided";
         }
         match (self.phase, self.status) {
-            (Phase::Killed, Some(status)) => {
+            (Phase::Killed { .. }, Some(status)) => {
                 out.push(Action::Log(Note::Blind));
                 let code = self.cfg.status_code(status);
                 self.exit(code, out);
@@ -163,10 +175,50 @@ impl Machine<'_> {
         }
     }
 
+    /// The group's signal of this listing, sent now that a listed child holds its id.
+    fn signal_held_group(&mut self, sweep: Sweep, out: &mut Actions) {
+        match (sweep, self.phase) {
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) => {
+                out.push(Action::Forward(Who::Group, sig));
+            }
+            (
+                Sweep::DrainFirst | Sweep::DrainLate,
+                Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Pending,
+                },
+            ) => {
+                out.push(Action::Signal(Who::Group, sig));
+                self.phase = Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Group,
+                };
+            }
+            (
+                Sweep::KillFirst | Sweep::KillLate,
+                Phase::Killed {
+                    group_reached: false,
+                },
+            ) => {
+                out.push(Action::Signal(Who::Group, libc::SIGKILL));
+                self.phase = Phase::Killed {
+                    group_reached: true,
+                };
+            }
+            _ => {}
+        }
+    }
+
     /// One listed child: what it gets, written into `kid`.
     fn on_kid(&mut self, kid: &mut Kid, sweep: Sweep, out: &mut Actions) {
         let pid = kid.pid;
         match (sweep, self.phase) {
+            // A stopped member of the group (the main child has its own SIGCONT).
+            (Sweep::Stop, Phase::Stopping { .. }) if kid.in_group && pid != self.main => {
+                kid.cont = kid.stopped;
+            }
             // A leftover outside the group: forwarded to it too.
             (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
                 kid.send = Sent::Forward(sig);
@@ -200,7 +252,7 @@ impl Machine<'_> {
                 kid.send = Sent::Signal(sig);
                 kid.cont = kid.stopped;
             }
-            (Sweep::KillFirst | Sweep::KillLate, Phase::Killed) if !kid.in_group => {
+            (Sweep::KillFirst | Sweep::KillLate, Phase::Killed { .. }) if !kid.in_group => {
                 if self.record.contains(pid) {
                     // Already SIGKILLed.
                     return;

@@ -28,7 +28,8 @@ pub enum Phase {
     /// `--wait-all`: the main child is gone; the leftovers get nothing until they end.
     Waiting,
     /// SIGKILL was sent; whatever is re-parented to pidone from now on is SIGKILLed too.
-    Killed,
+    /// `group_reached`: the main child's group got it (`kill(-1)` as PID 1 counts).
+    Killed { group_reached: bool },
     /// The exit action was given; nothing happens any more.
     Done,
 }
@@ -40,6 +41,10 @@ pub enum Reached {
     Everyone,
     /// The child's process group (by `kill(-pgid)`, or the stop signal forwarded to it).
     Group,
+    /// Not yet anyone: not PID 1, the main child is reaped, so its group id is held only
+    /// while a child of pidone is in the group. The first listing that shows one signals
+    /// the group, in the same step; until then each leftover is signalled one by one.
+    Pending,
 }
 
 /// Whom a listing covers.
@@ -49,6 +54,8 @@ pub enum Scope {
     Children,
     /// Every process in /proc: as PID 1, the whole namespace, which `kill(-1)` reached.
     Everyone,
+    /// Every process in /proc in the main child's process group (while it holds it).
+    Group,
 }
 
 /// Which listing of pidone's children an answer belongs to, and what it is for.
@@ -60,6 +67,9 @@ pub enum Sweep {
     DrainFirst,
     /// After a reap during a drain: signal newcomers (re-parented late) once.
     DrainLate,
+    /// The stop signal went out: continue the stopped members of the main child's group
+    /// (workers its master waits for cannot act on anything while stopped).
+    Stop,
     /// At the deadline: SIGKILL each child outside the group.
     KillFirst,
     /// After a reap once killed: SIGKILL what was re-parented since.

@@ -70,7 +70,7 @@ fn the_grace_is_enforced_to_the_ms() {
     assert_eq!(m.deadline(), Some(1510 * MS));
     let due = step(&mut m, 1510 * MS, Event::Deadline);
     assert!(signals_sent(&due).contains(&(Who::Group, libc::SIGKILL)));
-    assert_eq!(m.phase(), Phase::Killed);
+    assert!(matches!(m.phase(), Phase::Killed { .. }));
 }
 
 #[test]
@@ -136,12 +136,17 @@ fn drain_after_an_own_exit_terms_each_leftover_once() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, false, MAIN);
     let acts = main_exits(&mut m, 0, 0);
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    // The main child is reaped: its group id is no longer held, so no kill(-pgid) yet.
+    assert_eq!(signals_sent(&acts), vec![]);
     assert_eq!(m.deadline(), Some(config::DRAIN_DEFAULT_MS * MS));
-    // The first listing: a group member only gets SIGCONT if stopped; a setsid'd one a TERM.
+    // The first listing shows a child in the group, which holds its id: the group gets
+    // one SIGTERM in that step, and the group member a SIGCONT if stopped.
     assert_eq!(
         listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
-        vec![Action::ContIfStopped(300)]
+        vec![
+            Action::Signal(Who::Group, libc::SIGTERM),
+            Action::ContIfStopped(300)
+        ]
     );
     let out = listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]);
     assert_eq!(signals_sent(&out), vec![(Who::Pid(301), libc::SIGTERM)]);
@@ -291,14 +296,24 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
     let hup = step(&mut m, 2, sig(libc::SIGHUP));
     assert_eq!(
         hup,
-        vec![
-            Action::Forward(Who::Group, libc::SIGHUP),
-            Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)
-        ]
+        vec![Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)]
     );
+    // Only a listed child in the group lets the group's id be used.
     assert_eq!(
         listed(&mut m, 2, Sweep::Forward(libc::SIGHUP), &[(600, false)]),
         vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
+    );
+    assert_eq!(
+        listed(
+            &mut m,
+            2,
+            Sweep::Forward(libc::SIGHUP),
+            &[(600, false), (601, true)]
+        ),
+        vec![
+            Action::Forward(Who::Group, libc::SIGHUP),
+            Action::Forward(Who::Pid(600), libc::SIGHUP)
+        ]
     );
     step(
         &mut m,
@@ -321,10 +336,24 @@ fn wait_all_still_ends_on_the_stop_signal_with_the_grace() {
         let mut m = Machine::new(&cfg, pid1, MAIN);
         main_exits(&mut m, 0, 0);
         let term = step(&mut m, 10 * MS, sig(libc::SIGTERM));
-        let who = if pid1 { Who::Everyone } else { Who::Group };
-        assert_eq!(signals_sent(&term), vec![(who, libc::SIGTERM)]);
+        // Not PID 1 the group's signal waits for a listing that shows it held.
+        let sent = if pid1 {
+            vec![(Who::Everyone, libc::SIGTERM)]
+        } else {
+            vec![]
+        };
+        assert_eq!(signals_sent(&term), sent);
         assert_eq!(m.deadline(), Some(1010 * MS));
-        assert!(has_kill(&step(&mut m, 1010 * MS, Event::Deadline)));
+        let kill = step(&mut m, 1010 * MS, Event::Deadline);
+        assert!(matches!(m.phase(), Phase::Killed { .. }));
+        if pid1 {
+            assert!(has_kill(&kill));
+        } else {
+            // The group's id is held only by a child the kill's listing shows.
+            assert!(kill.contains(&Action::List(Sweep::KillFirst, Scope::Children)));
+            let acts = listed(&mut m, 1010 * MS, Sweep::KillFirst, &[(300, true)]);
+            assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGKILL)]);
+        }
     }
 }
 
@@ -412,10 +441,13 @@ fn single_child_forwards_to_the_child_and_drains_the_whole_group() {
         signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))),
         vec![(Who::Main, libc::SIGTERM)]
     );
-    // The group never got the stop signal: the drain TERMs it, within the remaining grace.
+    // The group never got the stop signal: the drain TERMs it, within the remaining grace,
+    // once a listing shows a child of pidone that holds the group's id.
     let acts = main_exits(&mut m, 400 * MS, 0);
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
+    assert_eq!(signals_sent(&acts), vec![]);
     assert_eq!(m.deadline(), Some(1000 * MS));
+    let first = listed(&mut m, 400 * MS, Sweep::DrainFirst, &[(300, true)]);
+    assert_eq!(signals_sent(&first), vec![(Who::Group, libc::SIGTERM)]);
 }
 
 #[test]
@@ -456,7 +488,10 @@ fn no_input_overflows_the_time_maths() {
         m.step(now, sig(libc::SIGINT));
         m.step(now, Event::Deadline);
     }
-    assert!(matches!(m.phase(), Phase::Stopping { .. } | Phase::Killed));
+    assert!(matches!(
+        m.phase(),
+        Phase::Stopping { .. } | Phase::Killed { .. }
+    ));
 }
 
 // The tests below were written for the mutants cargo-mutants found surviving
@@ -504,7 +539,7 @@ fn as_pid1_killed_leftovers_need_no_late_sweep() {
     let mut m = Machine::new(&cfg, true, MAIN);
     step(&mut m, 0, sig(libc::SIGTERM));
     step(&mut m, 1000 * MS, Event::Deadline);
-    assert_eq!(m.phase(), Phase::Killed);
+    assert!(matches!(m.phase(), Phase::Killed { .. }));
     let acts = main_exits(&mut m, 1001 * MS, 0);
     assert!(
         !acts.iter().any(|a| matches!(a, Action::List(..))),
@@ -534,7 +569,7 @@ fn wait_all_drains_with_the_configured_stop_signal() {
         Phase::Draining {
             kill_at: Some(1000 * MS),
             sig: libc::SIGQUIT,
-            reached: Reached::Group,
+            reached: Reached::Pending,
         }
     );
     // A leftover outside the group gets that signal, not SIGTERM.
@@ -553,7 +588,11 @@ fn a_forwarded_signal_reaches_only_leftovers_outside_the_group() {
         m.phase()
     );
     let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
-    assert_eq!(inside, vec![], "the group got it already");
+    assert_eq!(
+        inside,
+        vec![Action::Forward(Who::Group, libc::SIGHUP)],
+        "the group, held by the listed child, gets it once"
+    );
     let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
     assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
 }
@@ -573,15 +612,18 @@ fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
         p => panic!("{p:?}"),
     };
     step(&mut m, at, Event::Deadline);
-    assert_eq!(m.phase(), Phase::Killed);
+    assert!(matches!(m.phase(), Phase::Killed { .. }));
     // ...but the SIGKILL record starts empty: it still gets SIGKILL, once.
     let killed = listed(&mut m, at, Sweep::KillFirst, &[(500, false)]);
     assert_eq!(signals_sent(&killed), vec![(Who::Pid(500), libc::SIGKILL)]);
     let again = listed(&mut m, at, Sweep::KillLate, &[(500, false)]);
     assert!(signals_sent(&again).is_empty(), "{again:?}");
-    // The group got SIGKILL as a whole: nothing one by one.
+    // A listed child holds the group's id: the group gets SIGKILL as a whole, once, and
+    // nothing one by one.
     let inside = listed(&mut m, at, Sweep::KillFirst, &[(501, true)]);
-    assert_eq!(inside, vec![]);
+    assert_eq!(inside, vec![Action::Signal(Who::Group, libc::SIGKILL)]);
+    let again = listed(&mut m, at, Sweep::KillLate, &[(501, true)]);
+    assert_eq!(again, vec![]);
 }
 
 fn child_reaped(pid: Pid, status: i32) -> Event<'static> {

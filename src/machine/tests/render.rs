@@ -38,6 +38,7 @@ fn note(n: Note) -> &'static str {
 fn sweep(s: Sweep) -> String {
     match s {
         Sweep::Forward(sig) => format!("forward {}", signal(sig)),
+        Sweep::Stop => "stop".to_string(),
         Sweep::DrainFirst => "drain".to_string(),
         Sweep::DrainLate => "drain newcomers".to_string(),
         Sweep::KillFirst => "kill".to_string(),
@@ -53,6 +54,7 @@ pub fn action(a: Action) -> String {
         Action::ContIfStopped(p) => format!("SIGCONT to pid {p} if stopped"),
         Action::List(s, Scope::Children) => format!("list children ({})", sweep(s)),
         Action::List(s, Scope::Everyone) => format!("list every process ({})", sweep(s)),
+        Action::List(s, Scope::Group) => format!("list the group ({})", sweep(s)),
         Action::StopSelf => "SIGSTOP to itself".to_string(),
         Action::Log(n) => format!("log \"{}\"", note(n)),
         Action::Exit(c) => format!("exit {c}"),
