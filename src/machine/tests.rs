@@ -1,6 +1,7 @@
 //! The machine without processes: every phase against every event (`table`), and the
 //! cases the fidelity issue names, each by name.
 
+mod exhaustive;
 mod fidelity;
 mod render;
 mod table;
@@ -158,7 +159,7 @@ pub fn phase_name(p: Phase) -> String {
         Phase::Stopping { .. } => "Stopping",
         Phase::Draining { .. } => "Draining",
         Phase::Waiting => "Waiting",
-        Phase::Killed => "Killed",
+        Phase::Killed { .. } => "Killed",
         Phase::Done => "Done",
     })
 }
