@@ -27,6 +27,15 @@ fn tally_pid(file: &str) -> Option<i32> {
         .and_then(|p| p.parse().ok())
 }
 
+/// The pid a script wrote into `file`.
+fn pid_in(file: &str) -> i32 {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 /// Ends a tally that may have outlived the test's pidone.
 fn reap_tally(file: &str) {
     if let Some(pid) = tally_pid(file) {
@@ -197,11 +206,7 @@ fn not_pid1_the_shutdown_is_bounded_and_complete() {
     );
     let p = start(Mode::Plain, &sh_args(&["--grace", "1s"], &script));
     p.until("ready");
-    let sleep: i32 = std::fs::read_to_string(format!("{d}/pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let sleep: i32 = pid_in(&format!("{d}/pid"));
     let sent = Instant::now();
     p.signal(libc::SIGTERM);
     let out = p.wait();
@@ -295,11 +300,7 @@ fn a_leftover_that_ignores_the_stop_is_killed_at_once_and_the_status_survives() 
         );
         let p = start(mode, &sh_args(&[], &script));
         p.until("ready");
-        let ignorer: i32 = std::fs::read_to_string(format!("{d}/pid"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let ignorer: i32 = pid_in(&format!("{d}/pid"));
         let sent = Instant::now();
         p.signal(libc::SIGTERM);
         let out = p.wait();
@@ -314,6 +315,32 @@ fn a_leftover_that_ignores_the_stop_is_killed_at_once_and_the_status_survives() 
     }
 }
 
+/// Starts pidone with `args`, waits until it prints `started` (if `marker`) and each tally
+/// in `files` (under `d`) runs, stops it with one SIGTERM, and checks that each tally got
+/// exactly one SIGTERM. Returns pidone's exit status.
+fn stop_and_count(mode: Mode, args: &[&str], marker: bool, d: &str, files: &[&str]) -> i32 {
+    let p = start(mode, args);
+    if marker {
+        p.until("started");
+    }
+    wait_until("the app's start", || {
+        files
+            .iter()
+            .all(|f| tally_pid(&format!("{d}/{f}")).is_some())
+    });
+    p.signal(libc::SIGTERM);
+    let out = p.wait();
+    for f in files {
+        assert_eq!(
+            tally_signals(&format!("{d}/{f}")),
+            vec![libc::SIGTERM],
+            "{mode:?} {args:?}: {f}; {}",
+            out.stderr
+        );
+    }
+    out.code()
+}
+
 /// Issue 21: an application behind a wrapper that does not pass signals on hears the stop
 /// exactly once and stops gracefully: the wrapper (`sh -c` without exec, a pipeline) dies
 /// of the stop signal, and the drain sends what it left one SIGTERM.
@@ -322,29 +349,14 @@ fn an_app_behind_a_wrapper_that_does_not_exec_hears_the_stop_once() {
     let tally = example("tally");
     for mode in MODES {
         let d = dir(&format!("wrapper-{mode:?}"));
+        let app = |f: &str| format!("{tally} {d}/{f} --exit-on 15 --linger-ms 300");
         // `; true`: the shell cannot exec the last command, so it stays in between.
-        let alone = format!("{tally} {d}/a --exit-on 15 --linger-ms 300; true");
-        let piped = format!(
-            "{tally} {d}/p1 --exit-on 15 --linger-ms 300 | {tally} {d}/p2 --exit-on 15 --linger-ms 300; true"
-        );
+        let alone = format!("{}; true", app("a"));
+        let piped = format!("{} | {}; true", app("p1"), app("p2"));
         for (script, files) in [(alone, vec!["a"]), (piped, vec!["p1", "p2"])] {
-            let p = start(mode, &sh_args(&[], &script));
-            wait_until("the app's start", || {
-                files
-                    .iter()
-                    .all(|f| tally_pid(&format!("{d}/{f}")).is_some())
-            });
-            p.signal(libc::SIGTERM);
-            let out = p.wait();
+            let code = stop_and_count(mode, &sh_args(&[], &script), false, &d, &files);
             // The wrapper's own status: it died of the SIGTERM.
-            assert_eq!(out.code(), 128 + libc::SIGTERM, "{mode:?}: {}", out.stderr);
-            for f in &files {
-                assert_eq!(
-                    tally_signals(&format!("{d}/{f}")),
-                    vec![libc::SIGTERM],
-                    "{mode:?} {script}: {f}"
-                );
-            }
+            assert_eq!(code, 128 + libc::SIGTERM, "{mode:?} {script}");
         }
     }
 }
@@ -360,17 +372,10 @@ fn a_bash_entrypoint_that_forwards_term_gives_the_app_one() {
             "trap 'kill -TERM $app; wait $app; exit 0' TERM; \
              {tally} {d}/app --exit-on 15 --linger-ms 300 & app=$!; echo started; wait $app"
         );
-        let p = start(mode, &["--", "bash", "-c", &script]);
-        p.until("started");
-        wait_until("the app's start", || {
-            tally_pid(&format!("{d}/app")).is_some()
-        });
-        p.signal(libc::SIGTERM);
-        let out = p.wait();
-        assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
+        let args = ["--", "bash", "-c", &script];
         assert_eq!(
-            tally_signals(&format!("{d}/app")),
-            vec![libc::SIGTERM],
+            stop_and_count(mode, &args, true, &d, &["app"]),
+            0,
             "{mode:?}"
         );
     }
@@ -549,6 +554,17 @@ fn a_reused_main_pid_is_never_signalled() {
     );
 }
 
+/// Shell words that start a tally in `file` that exits on SIGTERM, with its pid in `$var`,
+/// and stop it (SIGSTOP), returning once the kernel shows it stopped. `q` quotes the
+/// pattern for the shell the words run in.
+fn stopped_tally(tally: &str, file: &str, var: &str, q: &str) -> String {
+    format!(
+        "{tally} {file} --exit-on 15 & {var}=$!; \
+         until [ -s {file} ]; do sleep 0.01; done; kill -STOP ${var}; \
+         until grep -q {q}^State:.T{q} /proc/${var}/status; do sleep 0.01; done"
+    )
+}
+
 /// Issue 22 finding 8: on the stop signal, a stopped worker the application waits for is
 /// continued too, not only the main child, so the stop does not hang on it.
 #[test]
@@ -557,11 +573,9 @@ fn a_stopped_worker_is_continued_on_the_stop_signal() {
     for mode in MODES {
         let d = dir(&format!("stopped-worker-{mode:?}"));
         let script = format!(
-            "trap 'kill -TERM $w; wait $w; echo master done; exit 0' TERM; \
-             {tally} {d}/w --exit-on 15 & w=$!; \
-             until [ -s {d}/w ]; do sleep 0.01; done; kill -STOP $w; \
-             until grep -q '^State:.T' /proc/$w/status; do sleep 0.01; done; echo ready; \
-             while :; do sleep 0.05; done"
+            "trap 'kill -TERM $w; wait $w; echo master done; exit 0' TERM; {}; echo ready; \
+             while :; do sleep 0.05; done",
+            stopped_tally(&tally, &format!("{d}/w"), "w", "'")
         );
         let p = start(mode, &sh_args(&[], &script));
         p.until("ready");
@@ -587,11 +601,10 @@ fn a_stopped_leftover_re_parented_during_the_drain_is_continued() {
     for mode in MODES {
         let d = dir(&format!("stopped-late-{mode:?}"));
         let script = format!(
-            "sh -c 'trap \"sleep 0.3; exit 0\" TERM; {tally} {d}/b --exit-on 15 & b=$!; \
-                    until [ -s {d}/b ]; do sleep 0.01; done; kill -STOP $b; \
-                    until grep -q \"^State:.T\" /proc/$b/status; do sleep 0.01; done; \
+            "sh -c 'trap \"sleep 0.3; exit 0\" TERM; {}; \
                     echo $b > {d}/bpid; while :; do sleep 0.05; done' & \
-             until [ -s {d}/bpid ]; do sleep 0.01; done; exit 3"
+             until [ -s {d}/bpid ]; do sleep 0.01; done; exit 3",
+            stopped_tally(&tally, &format!("{d}/b"), "b", "\"")
         );
         let out = run(mode, &sh_args(&[], &script));
         assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);

@@ -74,11 +74,7 @@ pub fn listed(
     sweep: Sweep,
     kids: &[(Pid, bool)],
 ) -> std::vec::Vec<Action> {
-    let mut list = Listing::new();
-    for &(pid, in_group) in kids {
-        list.push(Kid::new(pid, in_group));
-    }
-    list_step(m, now, sweep, &mut list).0
+    list_of(m, now, sweep, kids, false)
 }
 
 /// As `listed`, each child found stopped.
@@ -88,10 +84,20 @@ pub fn listed_stopped(
     sweep: Sweep,
     kids: &[(Pid, bool)],
 ) -> std::vec::Vec<Action> {
+    list_of(m, now, sweep, kids, true)
+}
+
+fn list_of(
+    m: &mut Machine,
+    now: u64,
+    sweep: Sweep,
+    kids: &[(Pid, bool)],
+    stopped: bool,
+) -> std::vec::Vec<Action> {
     let mut list = Listing::new();
     for &(pid, in_group) in kids {
         let mut kid = Kid::new(pid, in_group);
-        kid.stopped = true;
+        kid.stopped = stopped;
         list.push(kid);
     }
     list_step(m, now, sweep, &mut list).0
