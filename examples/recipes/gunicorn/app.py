@@ -9,7 +9,9 @@ from urllib.parse import parse_qs
 def app(environ, start_response):
     if environ.get("PATH_INFO") == "/slow":
         seconds = float(parse_qs(environ.get("QUERY_STRING", "")).get("s", ["4"])[0])
-        print(f"slow request started in worker {os.getpid()}", file=sys.stderr, flush=True)
+        # One write, so that the line never mixes with another process's in the log.
+        sys.stderr.write(f"slow request started in worker {os.getpid()}\n")
+        sys.stderr.flush()
         time.sleep(seconds)
         body = f"slow request done by worker {os.getpid()}\n"
     else:
