@@ -50,28 +50,13 @@ fn binaries(test: &str, stripped: bool) -> Vec<(&'static str, String)> {
     };
     let mut all = vec![("x86_64", host)];
     for target in common::CROSS {
-        match cross_build(target, stripped) {
+        // Cargo builds it once; later calls find it up to date.
+        match target.build(stripped) {
             Ok(path) => all.push((target.arch, path)),
             Err(missing) => missing.skip(&format!("{test} ({})", target.arch)),
         }
     }
     all
-}
-
-/// A cross target's build, once per test process and kind.
-fn cross_build(target: &common::Cross, stripped: bool) -> Result<String, common::Missing> {
-    static BUILT: std::sync::Mutex<Vec<(&str, bool, Result<String, common::Missing>)>> =
-        std::sync::Mutex::new(Vec::new());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, _, done)) = built
-        .iter()
-        .find(|(t, s, _)| *t == target.triple && *s == stripped)
-    {
-        return done.clone();
-    }
-    let done = target.build(stripped);
-    built.push((target.triple, stripped, done.clone()));
-    done
 }
 
 /// The names of every symbol in an unstripped build.
