@@ -18,6 +18,8 @@
 //! Docker names start with `dist-pidone-test`; images and directories go when the test
 //! process exits. A missing tool (git, docker) is a loud SKIP line, and a failure in CI.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -234,22 +236,11 @@ fn real_cargo_home() -> PathBuf {
     )
 }
 
-/// Clones HEAD into `dir/pidone`, gives it a CARGO_HOME of its own and runs
-/// scripts/release.sh there, with `hostile` added to the environment.
-fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
+/// Clones HEAD into `dir/pidone`, replacing whatever is there (a test that failed before
+/// in this process leaves its clone behind); returns the clone and the commit.
+fn clone_head(dir: &Path) -> (PathBuf, String) {
     let src = dir.join("pidone");
-    let cargo_home = dir.join("cargo-home");
-    fs::create_dir_all(cargo_home.join("registry")).expect("create CARGO_HOME");
-    let registry = real_cargo_home().join("registry");
-    for part in ["index", "cache"] {
-        ok(
-            Command::new("cp")
-                .arg("-r")
-                .arg(registry.join(part))
-                .arg(cargo_home.join("registry")),
-            COMMAND,
-        );
-    }
+    let _ = fs::remove_dir_all(&src);
     let revision = ok(
         Command::new("git")
             .arg("-C")
@@ -271,7 +262,27 @@ fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
             .args(["checkout", "--quiet", "--detach", &revision]),
         COMMAND,
     );
+    (src, revision)
+}
 
+/// Clones HEAD into `dir/pidone`, gives it a CARGO_HOME of its own and runs
+/// scripts/release.sh there, with `hostile` added to the environment.
+fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
+    let (src, revision) = clone_head(dir);
+    let cargo_home = dir.join("cargo-home");
+    // Whatever an earlier, failed attempt left here goes first.
+    let _ = fs::remove_dir_all(&cargo_home);
+    fs::create_dir_all(cargo_home.join("registry")).expect("create CARGO_HOME");
+    let registry = real_cargo_home().join("registry");
+    for part in ["index", "cache"] {
+        ok(
+            Command::new("cp")
+                .arg("-r")
+                .arg(registry.join(part))
+                .arg(cargo_home.join("registry")),
+            COMMAND,
+        );
+    }
     let started = Instant::now();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
@@ -374,16 +385,29 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
     assert_eq!(a.revision, b.revision);
 
     let (files_a, files_b) = (a.files(), b.files());
-    let binary = format!("pidone-{VERSION}-x86_64-linux-musl");
-    for name in [
+    // Every architecture this machine can build is in dist/, each with its checksum.
+    let mut archs = vec!["x86_64"];
+    for target in common::CROSS {
+        match target.buildable() {
+            Ok(()) => archs.push(target.arch),
+            Err(missing) => missing.skip(&format!("{TEST} ({})", target.arch)),
+        }
+    }
+    let mut expected = vec![
         "SHA256SUMS".to_string(),
-        binary.clone(),
-        format!("{binary}.sha256"),
         format!("pidone-{VERSION}.cdx.json"),
         format!("pidone-{VERSION}.buildinfo"),
-    ] {
-        assert!(files_a.contains_key(&name), "dist/{name} is missing");
+    ];
+    for arch in &archs {
+        expected.push(format!("pidone-{VERSION}-{arch}-linux-musl"));
+        expected.push(format!("pidone-{VERSION}-{arch}-linux-musl.sha256"));
     }
+    expected.sort();
+    assert_eq!(
+        files_a.keys().collect::<Vec<_>>(),
+        expected.iter().collect::<Vec<_>>(),
+        "dist/ for {archs:?}"
+    );
     assert_eq!(
         files_a.keys().collect::<Vec<_>>(),
         files_b.keys().collect::<Vec<_>>(),
@@ -409,12 +433,15 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
             .current_dir(a.dist()),
         COMMAND,
     );
-    ok(
-        Command::new("sha256sum")
-            .args(["-c", "--strict", &format!("{binary}.sha256")])
-            .current_dir(a.dist()),
-        COMMAND,
-    );
+    for arch in &archs {
+        ok(
+            Command::new("sha256sum")
+                .args(["-c", "--strict"])
+                .arg(format!("pidone-{VERSION}-{arch}-linux-musl.sha256"))
+                .current_dir(a.dist()),
+            COMMAND,
+        );
+    }
     let listed: Vec<&str> = sums
         .lines()
         .filter_map(|l| l.split_whitespace().nth(1))
@@ -426,19 +453,32 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
         .collect();
     assert_eq!(listed, others, "SHA256SUMS must list every other file");
 
-    // No path of either build machine in the binary.
-    let bytes = &files_a[&binary];
-    for release in [a, &b] {
-        for path in [&release.src, &release.cargo_home] {
-            let path = path.to_string_lossy();
-            assert!(
-                !bytes.windows(path.len()).any(|w| w == path.as_bytes()),
-                "the binary contains the build path {path}"
-            );
+    // No path of either build machine in any binary, and each says its version (the
+    // others' under qemu-user, where binfmt_misc runs them).
+    for arch in &archs {
+        let name = format!("pidone-{VERSION}-{arch}-linux-musl");
+        let bytes = &files_a[&name];
+        for release in [a, &b] {
+            for path in [&release.src, &release.cargo_home] {
+                let path = path.to_string_lossy();
+                assert!(
+                    !bytes.windows(path.len()).any(|w| w == path.as_bytes()),
+                    "{name} contains the build path {path}"
+                );
+            }
+        }
+        let runs = common::CROSS
+            .iter()
+            .find(|t| t.arch == *arch)
+            .map_or(Ok(()), |t| t.runnable());
+        match runs {
+            Ok(()) => {
+                let version = ok(Command::new(a.dist().join(&name)).arg("--version"), COMMAND);
+                assert_eq!(version, format!("pidone {VERSION}"), "{name}");
+            }
+            Err(missing) => missing.skip(&format!("{TEST}: {name} --version")),
         }
     }
-    let version = ok(Command::new(a.binary()).arg("--version"), COMMAND);
-    assert_eq!(version, format!("pidone {VERSION}"));
 
     // The SBOM: the crates linked in, nothing built only for the build or the tests.
     let (names, direct) = sbom_summary(&files_a[&format!("pidone-{VERSION}.cdx.json")]);
@@ -449,11 +489,106 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
             && direct[1].starts_with("pkg:cargo/nix@"),
         "pidone's own dependencies: {direct:?}"
     );
+    let bom: serde_json::Value =
+        serde_json::from_slice(&files_a[&format!("pidone-{VERSION}.cdx.json")]).unwrap();
+    let mut sbom_targets: Vec<&str> = bom["metadata"]["component"]["properties"]
+        .as_array()
+        .expect("the SBOM's properties")
+        .iter()
+        .filter(|p| p["name"] == "pidone:target")
+        .filter_map(|p| p["value"].as_str())
+        .map(|t| t.split('-').next().unwrap_or(t))
+        .collect();
+    sbom_targets.sort();
+    let mut built = archs.clone();
+    built.sort();
+    assert_eq!(sbom_targets, built, "the SBOM names every target built");
     let buildinfo = String::from_utf8_lossy(&files_a[&format!("pidone-{VERSION}.buildinfo")]);
     assert!(
         buildinfo.contains(&format!("revision: {}\n", a.revision)),
         "{buildinfo}"
     );
+}
+
+/// A directory where `exclude` cannot be found on PATH: every other program of PATH,
+/// linked in, first one found wins.
+fn path_without(dir: &Path, exclude: &str) -> std::ffi::OsString {
+    let bin = dir.join("bin");
+    let _ = fs::remove_dir_all(&bin);
+    fs::create_dir_all(&bin).expect("create the PATH directory");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for entry in std::env::split_paths(&path).filter_map(|d| fs::read_dir(d).ok()) {
+        for program in entry.flatten() {
+            let name = program.file_name();
+            if !name.to_string_lossy().starts_with(exclude) && !bin.join(&name).exists() {
+                let _ = std::os::unix::fs::symlink(program.path(), bin.join(&name));
+            }
+        }
+    }
+    bin.into_os_string()
+}
+
+/// A machine with the aarch64 rustup target but not its linker still makes a release:
+/// release.sh leaves aarch64 out with a WARNING and builds the rest (it used to exit 1).
+/// `--targets` stops before the build, so this needs none.
+#[test]
+fn a_missing_cross_linker_only_leaves_its_target_out() {
+    const TEST: &str = "a_missing_cross_linker_only_leaves_its_target_out";
+    if let Err(why) = can_build() {
+        return missing(TEST, &why);
+    }
+    let (dir, _) = scratch();
+    let (src, _) = clone_head(&dir.join("no-linker"));
+    let path = path_without(&dir.join("no-linker"), "aarch64-linux-gnu-");
+    let out = run(
+        Command::new("scripts/release.sh")
+            .arg("--targets")
+            .current_dir(&src)
+            .env("PATH", path),
+        COMMAND,
+    );
+    assert!(
+        out.ok,
+        "release.sh failed ({:?}):\n{}",
+        out.code, out.stderr
+    );
+    assert_eq!(out.stdout, "x86_64-unknown-linux-musl\n", "{}", out.stderr);
+    if common::AARCH64.buildable().is_ok() {
+        assert!(
+            out.stderr.contains(
+                "WARNING: aarch64-unknown-linux-musl not built: its linker aarch64-linux-gnu-gcc is missing"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// A test that failed in this process leaves its clone behind; the next clone into the
+/// same place replaces it instead of failing on it (which made one failure two).
+#[test]
+fn a_clone_left_behind_is_replaced() {
+    const TEST: &str = "a_clone_left_behind_is_replaced";
+    if let Err(why) = can_build() {
+        return missing(TEST, &why);
+    }
+    let (dir, _) = scratch();
+    let dir = dir.join("left-behind");
+    fs::create_dir_all(dir.join("pidone/target")).expect("create a leftover clone");
+    fs::write(dir.join("pidone/leftover"), "from a failed test").expect("write into it");
+    let (src, revision) = clone_head(&dir);
+    assert!(
+        !src.join("leftover").exists(),
+        "the old clone is still there"
+    );
+    let head = ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(&src)
+            .args(["rev-parse", "HEAD"]),
+        COMMAND,
+    );
+    assert_eq!(head, revision);
 }
 
 #[test]
