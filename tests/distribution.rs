@@ -165,16 +165,22 @@ fn docker_build(args: &mut Command) {
     BUILT.lock().unwrap_or_else(|e| e.into_inner()).extend(ids);
 }
 
+/// Every image this run tagged, for the exit.
+static IMAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 extern "C" fn remove_scratch() {
     let Some((dir, tag)) = SCRATCH.get() else {
         return;
     };
-    let _ = Command::new("docker")
-        .args(["rm", "-f", &format!("dist-pidone-test-{tag}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    for image in image_names(tag) {
+    for arch in ["x86_64", "aarch64"] {
+        let _ = Command::new("docker")
+            .args(["rm", "-f", &format!("dist-pidone-test-{tag}-{arch}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let images = IMAGES.lock().map(|i| i.clone()).unwrap_or_default();
+    for image in images {
         let _ = Command::new("docker")
             .args(["rmi", "-f", &image])
             .stdout(Stdio::null())
@@ -210,9 +216,9 @@ impl Release {
         self.src.join("dist")
     }
 
-    fn binary(&self) -> PathBuf {
+    fn binary(&self, arch: &str) -> PathBuf {
         self.dist()
-            .join(format!("pidone-{VERSION}-x86_64-linux-musl"))
+            .join(format!("pidone-{VERSION}-{arch}-linux-musl"))
     }
 
     /// Every file of dist/, by name.
@@ -604,21 +610,44 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
         return missing(TEST, "busybox-static missing (/bin/busybox)");
     }
     let release = first_release();
-    let (dir, tag) = scratch();
-    let [image, user_image] = image_names(tag);
+    image_checks(release, "x86_64", "linux/amd64", BUSYBOX);
+    // The arm64 image of Dockerfile.local, run under qemu-user like any arm64 image here.
+    let aarch64 = common::AARCH64;
+    match aarch64.buildable().and_then(|()| aarch64.runnable()) {
+        Err(missing) => missing.skip(&format!("{TEST} (aarch64)")),
+        Ok(()) if !Path::new(ARM64_BUSYBOX).exists() => {
+            missing(TEST, &format!("{ARM64_BUSYBOX} missing (scripts/setup.sh)"))
+        }
+        Ok(()) => image_checks(release, "aarch64", "linux/arm64", ARM64_BUSYBOX),
+    }
+}
 
+/// busybox-static:arm64, where scripts/setup.sh extracts it.
+const ARM64_BUSYBOX: &str = "/var/cache/pidone/arm64/bin/busybox";
+
+/// The image Dockerfile.local makes of one architecture's release file holds that file
+/// alone, and a user's FROM scratch image for the same platform that copies it runs with
+/// pidone as PID 1.
+fn image_checks(release: &Release, arch: &str, platform: &str, busybox: &str) {
+    let (dir, tag) = scratch();
+    let [image, user_image] = image_names(tag).map(|name| format!("{name}-{arch}"));
+    IMAGES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend([image.clone(), user_image.clone()]);
     // The README's `docker build -t pidone`, under a name of this run's own.
     docker_build(
         Command::new("docker")
-            .args(["build", "-f"])
+            .args(["build", "--platform", platform, "-f"])
             .arg(release.src.join("Dockerfile.local"))
             .args(["--build-arg", &format!("REVISION={}", release.revision)])
+            .args(["--build-arg", &format!("ARCH={arch}")])
             .args(["-t", &image])
             .arg(release.dist()),
     );
 
     // Exactly one layer, and in it exactly one file: the release binary, byte for byte.
-    let saved = dir.join("saved");
+    let saved = dir.join(format!("saved-{arch}"));
     fs::create_dir_all(&saved).expect("create the save directory");
     ok(
         Command::new("sh").arg("-c").arg(format!(
@@ -649,7 +678,7 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     );
     assert!(
         fs::read(saved.join("pidone")).expect("read /pidone")
-            == fs::read(release.binary()).expect("read the release file"),
+            == fs::read(release.binary(arch)).expect("read the release file"),
         "the image's /pidone is not the release file"
     );
 
@@ -660,6 +689,7 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
         )
     };
     assert_eq!(inspect("{{json .Config.Entrypoint}}"), r#"["/pidone"]"#);
+    assert_eq!(inspect("{{.Os}}/{{.Architecture}}"), platform);
     let labels: serde_json::Value =
         serde_json::from_str(&inspect("{{json .Config.Labels}}")).expect("labels are JSON");
     assert_eq!(labels["org.opencontainers.image.version"], VERSION);
@@ -669,12 +699,15 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     );
     assert_eq!(labels["org.opencontainers.image.licenses"], "MIT");
     assert!(labels.get("org.opencontainers.image.source").is_some());
-    say(&format!("pidone image: {} bytes", inspect("{{.Size}}")));
+    say(&format!(
+        "pidone image ({arch}): {} bytes",
+        inspect("{{.Size}}")
+    ));
 
     // A user's image: FROM scratch, pidone copied from the image, a static shell as the app.
-    let context = dir.join("user-image");
+    let context = dir.join(format!("user-image-{arch}"));
     fs::create_dir_all(&context).expect("create the user image's context");
-    fs::copy(BUSYBOX, context.join("busybox")).expect("copy busybox");
+    fs::copy(busybox, context.join("busybox")).expect("copy busybox");
     fs::write(
         context.join("Dockerfile"),
         format!(
@@ -689,13 +722,15 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     .expect("write the user Dockerfile");
     docker_build(
         Command::new("docker")
-            .args(["build", "-t", &user_image])
+            .args(["build", "--platform", platform, "-t", &user_image])
             .arg(&context),
     );
-    let name = format!("dist-pidone-test-{tag}");
+    let name = format!("dist-pidone-test-{tag}-{arch}");
     let out = run(
         Command::new("docker").args([
             "run",
+            "--platform",
+            platform,
             "--rm",
             "--name",
             &name,
@@ -708,7 +743,7 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     assert_eq!(
         out.code,
         Some(7),
-        "the app's exit code, through pidone: {}{}",
+        "{arch}: the app's exit code, through pidone: {}{}",
         out.stdout,
         out.stderr
     );
@@ -754,18 +789,34 @@ fn dockerfile_and_its_local_variant_agree() {
             path.display()
         );
     }
-    // The build stage uses the Rust image Dockerfile.example pins, digest and all.
+    // The build stage runs on the build machine's platform and cross-compiles for each
+    // target's, with the Rust release Dockerfile.example pins (there by digest too; here
+    // Debian's image, which has the arm64 cross gcc, by tag: docs/install.md).
     let rust_image = |path: &Path| {
         fs::read_to_string(path)
             .expect("read a Dockerfile")
             .lines()
-            .find_map(|l| {
-                l.strip_prefix("FROM rust:")
-                    .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
-            })
+            .filter_map(|l| l.strip_prefix("FROM "))
+            .flat_map(str::split_whitespace)
+            .find_map(|word| word.strip_prefix("rust:").map(str::to_string))
             .unwrap_or_else(|| panic!("{} has no FROM rust: line", path.display()))
     };
-    let image = rust_image(&dockerfile);
-    assert!(image.contains("@sha256:"), "not pinned by digest: {image}");
-    assert_eq!(image, rust_image(&repo().join("Dockerfile.example")));
+    let example = rust_image(&repo().join("Dockerfile.example"));
+    assert!(
+        example.contains("@sha256:"),
+        "not pinned by digest: {example}"
+    );
+    let release = |image: &str| image.split('-').next().unwrap_or("").to_string();
+    assert_eq!(release(&rust_image(&dockerfile)), release(&example));
+    let text = fs::read_to_string(&dockerfile).expect("read Dockerfile");
+    assert!(
+        text.contains("FROM --platform=$BUILDPLATFORM rust:"),
+        "the build stage must run on the build machine's platform"
+    );
+    for arch in [
+        "amd64) target=x86_64-unknown-linux-musl",
+        "arm64) target=aarch64-unknown-linux-musl",
+    ] {
+        assert!(text.contains(arch), "Dockerfile does not build {arch}");
+    }
 }
