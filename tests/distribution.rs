@@ -639,6 +639,13 @@ fn image_checks(release: &Release, arch: &str, platform: &str, busybox: &str) {
     docker_build(
         Command::new("docker")
             .args(["build", "--platform", platform, "-f"])
+            // The legacy builder's cache does not tell platforms apart: the amd64 image's
+            // steps would come back as the arm64 image's (docs/install.md).
+            .args(if arch == "x86_64" {
+                &[][..]
+            } else {
+                &["--no-cache"][..]
+            })
             .arg(release.src.join("Dockerfile.local"))
             .args(["--build-arg", &format!("REVISION={}", release.revision)])
             .args(["--build-arg", &format!("ARCH={arch}")])
