@@ -1,5 +1,5 @@
 # The pidone image: nothing but the static binary, at /pidone, for other images to copy.
-# One image for amd64 and arm64, cross-compiled the Docker way (BuildKit):
+# One image for amd64 and arm64 (and 386), cross-compiled the Docker way (BuildKit):
 #
 #   docker buildx build --platform linux/amd64,linux/arm64 \
 #       --build-arg REVISION=$(git rev-parse HEAD) -t pidone .
@@ -32,15 +32,17 @@ FROM --platform=$BUILDPLATFORM rust:1.85.0-slim-bookworm AS build
 ARG BUILDARCH
 ARG TARGETARCH
 # The musl std of the target, and for another architecture than the build machine's, its
-# cross gcc as the linker (.cargo/config.toml names aarch64-linux-gnu-gcc for arm64).
+# cross gcc as the linker (.cargo/config.toml names aarch64-linux-gnu-gcc for arm64, and
+# i686-linux-gnu-gcc for 386, which needs it even on an amd64 machine).
 RUN case "$TARGETARCH" in \
         amd64) target=x86_64-unknown-linux-musl gcc=gcc-x86-64-linux-gnu ;; \
         arm64) target=aarch64-unknown-linux-musl gcc=gcc-aarch64-linux-gnu ;; \
-        *) echo "pidone is built for amd64 and arm64, not $TARGETARCH" >&2; exit 1 ;; \
+        386) target=i686-unknown-linux-musl gcc=gcc-i686-linux-gnu ;; \
+        *) echo "pidone is built for amd64, arm64 and 386, not $TARGETARCH" >&2; exit 1 ;; \
     esac \
  && echo "$target" >/target \
  && rustup target add "$target" \
- && if [ "$TARGETARCH" != "$BUILDARCH" ]; then \
+ && if [ "$TARGETARCH" != "$BUILDARCH" ] || [ "$TARGETARCH" = 386 ]; then \
         apt-get update && apt-get install -y --no-install-recommends "$gcc" \
         && rm -rf /var/lib/apt/lists/*; \
     fi

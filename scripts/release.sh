@@ -5,8 +5,8 @@
 #   pidone-VERSION.cdx.json                   CycloneDX SBOM: the crates linked in (scripts/sbom.py)
 #   pidone-VERSION.buildinfo                  commit, SOURCE_DATE_EPOCH, toolchain, linker
 #   SHA256SUMS                                the checksums of all of the above
-# and the same for aarch64-linux-musl, cross-built with .cargo/config.toml's linker and
-# flags for it (scripts/setup.sh installs them). A cross target this machine cannot build
+# and the same for aarch64-linux-musl and i686-linux-musl, cross-built with the linker and
+# flags .cargo/config.toml gives for each (scripts/setup.sh installs them). A cross target this machine cannot build
 # (rustup could not fetch it, or its linker is missing) is left out with a WARNING line,
 # never an error: the x86_64 files are still written.
 #
@@ -83,7 +83,7 @@ PY
 
 # What this machine can build: x86_64 always; each cross target when its rustup std and
 # its linker are here. Every other one is said loudly, and left out.
-cross_targets=(aarch64-unknown-linux-musl)
+cross_targets=(aarch64-unknown-linux-musl i686-unknown-linux-musl)
 targets=(x86_64-unknown-linux-musl)
 for target in "${cross_targets[@]}"; do
     mapfile -t config < <(target_config "$target")

@@ -55,15 +55,16 @@ fi
 # aarch64: the rustup target, Debian's cross gcc as its linker (.cargo/config.toml says why
 # not rust-lld), qemu-user with binfmt_misc so that arm64 binaries and `docker run
 # --platform linux/arm64` run here, and busybox-static:arm64 for the arm64 test image.
+# i686: the rustup target and its cross gcc; the x86_64 kernel runs it itself.
 # Where rustup cannot fetch the target, its tests say SKIP and everything else runs.
-cross_targets=(aarch64-unknown-linux-musl)
+cross_targets=(aarch64-unknown-linux-musl i686-unknown-linux-musl)
 for target in "${cross_targets[@]}"; do
     if ! rustup target list --installed | grep -qx "$target"; then
         rustup target add "$target" ||
             echo "setup.sh: WARNING: rustup could not install $target: its build and tests will SKIP" >&2
     fi
 done
-cross=(gcc-aarch64-linux-gnu qemu-user-static binfmt-support)
+cross=(gcc-aarch64-linux-gnu gcc-i686-linux-gnu qemu-user-static binfmt-support)
 mapfile -t missing_cross < <(missing "${cross[@]}")
 if ((${#missing_cross[@]})); then
     apt-get update -qq

@@ -265,13 +265,14 @@ fn an_idle_pidone_keeps_a_small_stack() {
         return;
     }
     for (arch, binary) in binaries(TEST, true) {
-        let emulated = CROSS.iter().find(|t| t.arch == arch);
-        if let Some(target) = emulated
+        let target = CROSS.iter().find(|t| t.arch == arch);
+        if let Some(target) = target
             && let Err(missing) = target.runnable()
         {
             missing.skip(&format!("{TEST} ({arch})"));
             continue;
         }
+        let emulated = target.and_then(|t| t.binfmt).is_some();
         let marker = format!("PIDONE_STACK_MARKER={}-{arch}", std::process::id());
         let (key, value) = marker.split_once('=').unwrap();
         let mut cmd = Command::new("unshare");
@@ -282,7 +283,7 @@ fn an_idle_pidone_keeps_a_small_stack() {
         let p = spawn(Mode::Pid1, cmd);
         p.until("ready");
         let pid = started(&p);
-        let stack_kib = if emulated.is_some() {
+        let stack_kib = if emulated {
             guest_stack_kib(pid, &marker)
         } else {
             stack_rss_kib(pid, |header, _, _| header.ends_with(" [stack]"))

@@ -16,17 +16,26 @@ pub struct Cross {
     pub arch: &'static str,
     /// The linker .cargo/config.toml names for it.
     pub linker: &'static str,
-    /// The binfmt_misc entry that runs its binaries here (under qemu-user).
-    pub binfmt: &'static str,
+    /// The binfmt_misc entry that runs its binaries here (under qemu-user); none for an
+    /// architecture the x86_64 kernel runs itself.
+    pub binfmt: Option<&'static str>,
 }
 
 /// Every other architecture pidone ships for; scripts/release.sh builds the same list.
-pub const CROSS: &[Cross] = &[Cross {
-    triple: "aarch64-unknown-linux-musl",
-    arch: "aarch64",
-    linker: "aarch64-linux-gnu-gcc",
-    binfmt: "qemu-aarch64",
-}];
+pub const CROSS: &[Cross] = &[
+    Cross {
+        triple: "aarch64-unknown-linux-musl",
+        arch: "aarch64",
+        linker: "aarch64-linux-gnu-gcc",
+        binfmt: Some("qemu-aarch64"),
+    },
+    Cross {
+        triple: "i686-unknown-linux-musl",
+        arch: "i686",
+        linker: "i686-linux-gnu-gcc",
+        binfmt: None,
+    },
+];
 
 pub const AARCH64: Cross = CROSS[0];
 
@@ -90,7 +99,10 @@ impl Cross {
 
     /// Whether this machine can run the target's binaries (binfmt_misc and qemu-user).
     pub fn runnable(&self) -> Result<(), Missing> {
-        let entry = format!("/proc/sys/fs/binfmt_misc/{}", self.binfmt);
+        let Some(binfmt) = self.binfmt else {
+            return Ok(());
+        };
+        let entry = format!("/proc/sys/fs/binfmt_misc/{binfmt}");
         match std::fs::read_to_string(&entry) {
             Ok(text) if text.starts_with("enabled") => Ok(()),
             _ => Err(Missing::Tool(format!(
