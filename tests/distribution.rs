@@ -649,7 +649,7 @@ fn image_checks(release: &Release, arch: &str, platform: &str, busybox: &str) {
     // The README's `docker build -t pidone`, under a name of this run's own.
     docker_build(
         Command::new("docker")
-            .args(["build", "--platform", platform, "-f"])
+            .args(["build", "--platform", platform])
             // The legacy builder's cache does not tell platforms apart: the amd64 image's
             // steps would come back as the arm64 image's (docs/install.md).
             .args(if arch == "x86_64" {
@@ -657,6 +657,7 @@ fn image_checks(release: &Release, arch: &str, platform: &str, busybox: &str) {
             } else {
                 &["--no-cache"][..]
             })
+            .arg("-f")
             .arg(release.src.join("Dockerfile.local"))
             .args(["--build-arg", &format!("REVISION={}", release.revision)])
             .args(["--build-arg", &format!("ARCH={arch}")])
