@@ -141,6 +141,17 @@ fn each_signal_is_forwarded_once() {
         (libc::SIGUSR2, "SIGUSR2"),
         (libc::SIGINT, "SIGINT"),
         (libc::SIGWINCH, "SIGWINCH"),
+        (libc::SIGCONT, "SIGCONT"),
+        (libc::SIGPIPE, "SIGPIPE"),
+        // Sent from outside, these are ordinary signals to forward, also to qemu-user,
+        // whose own handlers for them are for faults of the guest.
+        (libc::SIGSEGV, "SIGSEGV"),
+        (libc::SIGBUS, "SIGBUS"),
+        (libc::SIGFPE, "SIGFPE"),
+        (libc::SIGILL, "SIGILL"),
+        (libc::SIGTRAP, "SIGTRAP"),
+        (libc::SIGABRT, "SIGABRT"),
+        (libc::SIGSYS, "SIGSYS"),
         // The kernel's numbering, as sigecho names them (34 is SIGRTMIN).
         (40, "SIGRTMIN+6"),
         (64, "SIGRTMIN+30"),
