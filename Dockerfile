@@ -4,7 +4,8 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 \
 #       --build-arg REVISION=$(git rev-parse HEAD) -t pidone .
 #
-# or for this machine's platform alone: docker build -t pidone . and then, in any
+# or for this machine's platform alone: docker build -t pidone . (BuildKit: the default
+# since Docker 23; DOCKER_BUILDKIT=1 before it), and then, in any
 # Dockerfile (multi-platform too: BuildKit takes the stage of the same platform):
 #
 #   COPY --from=pidone /pidone /pidone
