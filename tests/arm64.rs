@@ -169,7 +169,8 @@ fn each_signal_is_forwarded_once() {
     assert_eq!(out.code(), 0, "{}", out.stderr);
 }
 
-/// A pipeline's every process hears the stop signal once: it goes to the process group.
+/// With `-g`, a pipeline is one process group, and each of its processes hears the stop
+/// signal once, though the shell ignores it.
 #[test]
 fn the_process_group_gets_the_signal() {
     let Some(_) = binary("the_process_group_gets_the_signal") else {
@@ -179,7 +180,7 @@ fn the_process_group_gets_the_signal() {
     // The shell ignores TERM; each sigecho takes it (it blocks and waits for every signal).
     // The first one writes past the pipe, to stdout.
     let script = format!("trap '' TERM; {{ {s} 1>&3 | {s}; }} 3>&1");
-    let p = start(Mode::Pid1, &["--", "sh", "-c", &script]);
+    let p = start(Mode::Pid1, &["-g", "--", "sh", "-c", &script]);
     let (a, b) = (p.until("ready"), p.until("ready"));
     assert_ne!(a, b);
     p.signal(libc::SIGTERM);
@@ -187,6 +188,25 @@ fn the_process_group_gets_the_signal() {
     let got = out.rest.iter().filter(|l| *l == "got SIGTERM").count();
     assert_eq!(got, 2, "{:?} {}", out.rest, out.stderr);
     assert_eq!(out.code(), 0);
+}
+
+/// By default the signal goes to the command alone; an app behind a wrapper that does not
+/// exec hears the stop once all the same: the wrapper dies of it, and the drain sends what
+/// it left one SIGTERM.
+#[test]
+fn an_app_behind_a_wrapper_hears_the_stop_once() {
+    let Some(_) = binary("an_app_behind_a_wrapper_hears_the_stop_once") else {
+        return;
+    };
+    let s = example("sigecho");
+    // `; true`: the shell cannot exec sigecho, so it stays in between.
+    let script = format!("{s} --code 3; true");
+    let p = start(Mode::Pid1, &["--", "sh", "-c", &script]);
+    p.until("ready");
+    p.signal(libc::SIGTERM);
+    let out = p.wait();
+    assert_eq!(out.rest, vec!["got SIGTERM"], "{}", out.stderr);
+    assert_eq!(out.code(), 128 + libc::SIGTERM, "the wrapper's status");
 }
 
 #[test]
@@ -368,11 +388,7 @@ fn json_logs() {
     let app = find("spawned")["pid"].as_i64().expect("a pid");
     let forwarded = find("forwarded");
     assert_eq!(forwarded["signal"], "SIGHUP");
-    assert_eq!(
-        forwarded["pid"].as_i64(),
-        Some(-app),
-        "to the app's process group"
-    );
+    assert_eq!(forwarded["pid"].as_i64(), Some(app), "to the app itself");
     assert_eq!(find("exit")["code"], 0);
 }
 
