@@ -223,13 +223,13 @@ impl<'c> Machine<'c> {
         }
     }
 
-    /// Asks for a listing: as PID 1 a drain's looks at every process in the namespace
-    /// (`kill(-1)` reached them all, and one that ignores the drain signal may be anyone's
-    /// child); otherwise pidone's own children.
+    /// Asks for a listing: the stop's looks at the main child's group; every other one at
+    /// pidone's own children. A drain signals only those: a process whose parent lives is
+    /// its parent's business (a pre-fork master's workers), and reaches pidone when its
+    /// parent dies.
     fn list(&self, sweep: Sweep, out: &mut Actions) {
         let scope = match sweep {
             Sweep::Stop => Scope::Group,
-            Sweep::DrainFirst | Sweep::DrainLate if self.pid1 => Scope::Everyone,
             _ => Scope::Children,
         };
         out.push(Action::List(sweep, scope));

@@ -128,14 +128,11 @@ impl Machine<'_> {
     ) {
         out.push(Action::Log(Note::Draining));
         self.record.clear();
+        // No broadcast: each of pidone's children gets `sig` from the listing, once.
         let reached = if group_done {
             Reached::Group
-        } else if self.pid1 {
-            out.push(Action::Signal(Who::Everyone, sig));
-            Reached::Everyone
         } else {
-            // The main child is reaped: its group id is no longer held by it.
-            Reached::Pending
+            Reached::Children
         };
         self.list(Sweep::DrainFirst, out);
         self.phase = Phase::Draining {
@@ -165,6 +162,23 @@ impl Machine<'_> {
             return "listed: each child as decided";
         }
         match (self.phase, self.status) {
+            (
+                Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Children,
+                },
+                _,
+            ) if self.pid1 => {
+                // No /proc as PID 1: only `kill(-1)` can find the leftovers.
+                out.push(Action::Signal(Who::Everyone, sig));
+                self.phase = Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Everyone,
+                };
+                "no /proc as PID 1: the drain signal goes to everyone, once"
+            }
             (Phase::Killed { .. }, Some(status)) => {
                 out.push(Action::Log(Note::Blind));
                 let code = self.cfg.status_code(status);
@@ -180,21 +194,6 @@ impl Machine<'_> {
         match (sweep, self.phase) {
             (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) => {
                 out.push(Action::Forward(Who::Group, sig));
-            }
-            (
-                Sweep::DrainFirst | Sweep::DrainLate,
-                Phase::Draining {
-                    kill_at,
-                    sig,
-                    reached: Reached::Pending,
-                },
-            ) => {
-                out.push(Action::Signal(Who::Group, sig));
-                self.phase = Phase::Draining {
-                    kill_at,
-                    sig,
-                    reached: Reached::Group,
-                };
             }
             (
                 Sweep::KillFirst | Sweep::KillLate,
@@ -235,7 +234,7 @@ impl Machine<'_> {
                     kid.send = Sent::Signal(libc::SIGKILL);
                     return;
                 }
-                if reached == Reached::Everyone || kid.in_group {
+                if reached == Reached::Everyone || (reached == Reached::Group && kid.in_group) {
                     // The broadcast reached it: continued if stopped, nothing more.
                     kid.cont = kid.stopped;
                     return;
@@ -248,7 +247,8 @@ impl Machine<'_> {
                     }
                     return;
                 }
-                // A leftover the broadcast missed (setsid, re-parented): signalled once.
+                // A child of pidone (re-parented to it): signalled once; what it started
+                // is its own business until it too comes to pidone.
                 kid.send = Sent::Signal(sig);
                 kid.cont = kid.stopped;
             }

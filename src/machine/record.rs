@@ -4,10 +4,11 @@
 
 use crate::sys::Pid;
 
-/// How many processes one drain can signal one by one (outside the group; the group and
-/// `kill(-1)` need no record). Past it, newcomers are not signalled individually: the drain
-/// leaves them to the deadline's SIGKILL, and the kill sends SIGKILL again rather than
-/// risk missing one (a second SIGKILL to a dying process changes nothing).
+/// How many live children one drain or kill has signalled at once. A reaped one frees its
+/// slot, so past the cap a child is signalled by the first sweep after one of those before
+/// it ends (or left to the deadline's SIGKILL): never twice. The kill sends SIGKILL past it
+/// anyway rather than risk missing one (a second SIGKILL to a dying process changes
+/// nothing).
 pub const RECORD_CAP: usize = 128;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -34,17 +34,16 @@ pub enum Phase {
     Done,
 }
 
-/// Who the broadcast that began a drain reached, so no one gets its signal twice.
+/// Who the drain's signal reached by a broadcast, so no one gets it twice.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Reached {
-    /// `kill(-1)` as PID 1: every process in the namespace.
+    /// `kill(-1)` as PID 1 when /proc cannot be listed: every process in the namespace.
     Everyone,
-    /// The child's process group (by `kill(-pgid)`, or the stop signal forwarded to it).
+    /// The child's process group: the stop signal was forwarded to it (`-g`).
     Group,
-    /// Not yet anyone: not PID 1, the main child is reaped, so its group id is held only
-    /// while a child of pidone is in the group. The first listing that shows one signals
-    /// the group, in the same step; until then each leftover is signalled one by one.
-    Pending,
+    /// No broadcast: each of pidone's own children gets it from a listing, once, and those
+    /// re-parented later when they appear. Their children are theirs to stop.
+    Children,
 }
 
 /// Whom a listing covers.
