@@ -1494,12 +1494,9 @@ fn node_server_behind_a_wrapper_hears_one_sigterm() {
 }
 
 /// The `cluster` app behind `sh -c` and `npm start`, a 3 s request in flight: the primary
-/// should hear the stop once, after the wrapper's exit, and its workers nothing, so that
-/// the request is answered. Ignored: the drain that follows the wrapper's exit signals
-/// every leftover, the workers too, which die with the request (issue 21's design
-/// question, reported; `cargo test --test apps -- --ignored` shows it).
+/// hears the stop once, from the drain after the wrapper's exit, and its workers nothing
+/// (the drain signals only pidone's own children), so the request is answered.
 #[test]
-#[ignore = "the drain after a wrapper's exit signals the cluster's workers too"]
 fn node_cluster_behind_a_wrapper_finishes_the_request() {
     let test = "apps::node_cluster_behind_a_wrapper_finishes_the_request";
     let Some(r) = prefork_recipe(test, "node-cluster") else {
