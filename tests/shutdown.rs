@@ -378,7 +378,11 @@ fn a_prefork_master_behind_a_wrapper_gets_one_term_and_its_workers_none() {
         p.signal(libc::SIGTERM);
         let out = p.wait();
         assert_eq!(out.code(), 128 + libc::SIGTERM, "{mode:?}: {}", out.stderr);
-        assert_eq!(tally_signals(&master), vec![libc::SIGTERM], "{mode:?}: master");
+        assert_eq!(
+            tally_signals(&master),
+            vec![libc::SIGTERM],
+            "{mode:?}: master"
+        );
         for w in ["w0", "w1"] {
             assert_eq!(
                 tally_signals(&format!("{d}/{w}")),
