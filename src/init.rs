@@ -143,5 +143,13 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
     }
     msg.str(sys::strerror(errno)).emit();
     // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
-    cfg.exit_code(spawn::exit_status(stage, errno))
+    let code = cfg.exit_code(spawn::exit_status(stage, errno));
+    let what = if stage == spawn::Stage::Exec {
+        ""
+    } else {
+        stage.what()
+    };
+    let line = crate::termlog::not_started(command, what, sys::strerror(errno), code);
+    crate::termlog::write(cfg.termination_log, line);
+    code
 }

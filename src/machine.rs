@@ -44,6 +44,9 @@ pub struct Machine<'c> {
     /// Not PID 1 and the children could not be listed (no /proc).
     blind: bool,
     stats: Stats,
+    /// How the end began, and whether pidone SIGKILLed at a deadline (termination message).
+    cause: Cause,
+    expired: bool,
 }
 
 impl<'c> Machine<'c> {
@@ -63,6 +66,8 @@ impl<'c> Machine<'c> {
             record_full_said: false,
             blind: false,
             stats: Stats::default(),
+            cause: Cause::OnItsOwn,
+            expired: false,
         }
     }
 
@@ -77,6 +82,11 @@ impl<'c> Machine<'c> {
     /// The main child's wait status, once reaped.
     pub fn status(&self) -> Option<i32> {
         self.status
+    }
+
+    /// How the end began, and whether pidone SIGKILLed what was left at a deadline.
+    pub fn ending(&self) -> (Cause, bool) {
+        (self.cause, self.expired)
     }
 
     /// The transition function.
@@ -104,6 +114,7 @@ impl<'c> Machine<'c> {
                 sweep,
             } => self.on_child(pid, in_group, sweep, out),
             Event::ListDone { complete, .. } => self.on_list_done(complete, out),
+            Event::Failed(failure) => self.on_failed(now, failure, out),
         })
     }
 
@@ -119,6 +130,7 @@ impl<'c> Machine<'c> {
             Phase::Paused => "pause mode: nobody to forward to",
             Phase::Killed | Phase::Done => "everything is being killed: nothing to forward",
             Phase::Running if sig == stop && self.cfg.shutdown.stop_delay_ms > 0 => {
+                self.cause = Cause::Stopped(sig);
                 let delay = self.cfg.shutdown.stop_delay_ms;
                 let forward_at = after_ms(now, delay);
                 out.push(Action::Log(Note::Holding(sig, delay)));
@@ -130,6 +142,7 @@ impl<'c> Machine<'c> {
                 "the stop signal is held for the stop delay (traffic still comes in)"
             }
             Phase::Running if sig == stop => {
+                self.cause = Cause::Stopped(sig);
                 self.forward_stop(now, to, out);
                 "the stop signal: forwarded, and the grace period (if set) starts"
             }
@@ -270,6 +283,32 @@ impl<'c> Machine<'c> {
         };
         *counter = counter.saturating_add(1);
         "reaped a process that was not the main child"
+    }
+}
+
+impl Machine<'_> {
+    /// pidone found the container failing: the stop sequence, as if the stop signal came
+    /// from outside (as the application would get it), bounded by the grace or, without
+    /// one, by the drain's bound: pidone started this stop, so pidone owns its deadline.
+    fn on_failed(&mut self, now: u64, failure: Failure, out: &mut Actions) -> &'static str {
+        if self.phase != Phase::Running {
+            return "already stopping or ending: the failure changes nothing";
+        }
+        self.cause = Cause::Failed(failure);
+        if self.status.is_some() {
+            return "the main child is already gone: its end goes on, with the failure's status";
+        }
+        let stop = self.cfg.shutdown.stop_signal;
+        let to = self.cfg.forward_as(stop).unwrap_or(stop);
+        out.push(Action::Signal(self.target(), to));
+        out.push(Action::ContIfStopped(self.main));
+        let kill_at = after_ms(now, self.cfg.shutdown.drain_ms());
+        out.push(Action::Arm(kill_at));
+        self.phase = Phase::Stopping {
+            kill_at: Some(kill_at),
+            group_reached: self.cfg.target == Target::Group,
+        };
+        "the container is failing: the stop signal, then SIGKILL at the deadline"
     }
 }
 

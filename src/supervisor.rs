@@ -30,6 +30,8 @@ pub struct Supervisor<'c> {
     /// The last signal taken outside the priority ones: the next round starts after it.
     cursor: i32,
     exit: Option<i32>,
+    /// `--on-oom` (issue 24): the OOM-kill counter, read when a SIGKILL death is reaped.
+    oom: crate::oom::Watch,
 }
 
 impl<'c> Supervisor<'c> {
@@ -45,6 +47,7 @@ impl<'c> Supervisor<'c> {
             started_ns: sys::now_ns(),
             cursor: 0,
             exit: None,
+            oom: crate::oom::Watch::new(cfg.on_oom),
         }
     }
 
@@ -62,6 +65,7 @@ impl<'c> Supervisor<'c> {
         loop {
             if let Some(code) = self.exit {
                 self.report(code);
+                self.termination_message(code);
                 return code;
             }
             if self.deadline.is_some_and(|at| sys::now_ns() >= at) {
@@ -230,10 +234,14 @@ impl<'c> Supervisor<'c> {
     /// Drains every exited child into the machine, then tells it the pass is over.
     fn reap(&mut self) {
         loop {
-            match sys::reap_one() {
+            match self.oom.reap() {
                 Reaped::Child(pid, status) => {
                     self.log_reaped(pid, status);
                     self.feed(Event::Reaped { pid, status });
+                    // Issue 24: an OOM kill is named; under --on-oom exit it ends the run.
+                    if self.oom.take(&self.log) && self.cfg.on_oom == crate::oom::OnOom::Exit {
+                        self.feed(Event::Failed(crate::machine::Failure::Oom));
+                    }
                 }
                 Reaped::NoneExited => return self.feed(Event::ReapDone { none_left: false }),
                 Reaped::NoChildren => return self.feed(Event::ReapDone { none_left: true }),
@@ -279,10 +287,27 @@ impl<'c> Supervisor<'c> {
             .num("waited_for", i64::from(stats.waited))
             // Lines stderr could not take at once: dropped rather than block PID 1.
             .num("log_dropped", i64::from(crate::log::dropped()))
+            .num("oom_killed", i64::from(self.oom.kills))
             .num("orphans_reaped", i64::from(stats.orphans))
             .num("leftovers_terminated", i64::from(stats.terminated))
             .num("killed", i64::from(stats.killed))
             .emit();
+    }
+}
+
+impl Supervisor<'_> {
+    /// Issue 24: the one-line termination message, if there is a file for it.
+    fn termination_message(&self, code: i32) {
+        let (cause, expired) = self.machine.ending();
+        let line = crate::termlog::ended(&crate::termlog::Summary {
+            code,
+            status: self.machine.status(),
+            cause,
+            expired,
+            stats: self.machine.stats(),
+            oom: self.oom.last(),
+        });
+        crate::termlog::write(self.cfg.termination_log, line);
     }
 }
 

@@ -31,6 +31,9 @@ pub(super) enum Id {
     LogFormat,
     User,
     NoNewPrivs,
+    TerminationLog,
+    EnvFromFiles,
+    OnOom,
 }
 
 pub(super) struct Opt {
@@ -52,7 +55,7 @@ const fn opt(id: Id, long: &'static str, short: u8, takes_value: bool) -> Opt {
 
 /// Every option. Short letters: tini `-s -p -v -w -g -e -l -h`, dumb-init `-c -r -v -V -h`,
 /// catatonit `-g -P -L -V -h`.
-const OPTIONS: [Opt; 22] = [
+const OPTIONS: [Opt; 25] = [
     opt(Id::Help, "help", b'h', false),
     opt(Id::Version, "version", b'V', false),
     opt(Id::License, "license", b'l', false),
@@ -75,6 +78,9 @@ const OPTIONS: [Opt; 22] = [
     opt(Id::LogFormat, "log-format", 0, true),
     opt(Id::User, "user", b'u', true),
     opt(Id::NoNewPrivs, "no-new-privs", 0, false),
+    opt(Id::TerminationLog, "termination-log", 0, true),
+    opt(Id::EnvFromFiles, "env-from-files", 0, false),
+    opt(Id::OnOom, "on-oom", 0, true),
 ];
 
 /// The option `--NAME` names: an exact name, or as getopt_long (dumb-init's parser) allows,
@@ -164,6 +170,16 @@ pub(super) fn apply<'a>(
             cfg.user = Some(value);
         }
         Id::NoNewPrivs => cfg.no_new_privs = true,
+        Id::TerminationLog => cfg.termination_log = Some(value),
+        Id::EnvFromFiles => cfg.env_from_files = true,
+        Id::OnOom => {
+            cfg.on_oom = match value {
+                b"exit" => crate::oom::OnOom::Exit,
+                b"log" => crate::oom::OnOom::Log,
+                b"ignore" => crate::oom::OnOom::Ignore,
+                _ => return bad("--on-oom takes 'log', 'exit' or 'ignore', not", value),
+            }
+        }
     }
     Ok(None)
 }
@@ -193,6 +209,7 @@ pub(super) fn unset(draft: &mut Draft<'_>, id: Id) {
         Id::WarnReap => cfg.reap_level = Level::Debug,
         Id::Pause => draft.pause = false,
         Id::NoNewPrivs => cfg.no_new_privs = false,
+        Id::EnvFromFiles => cfg.env_from_files = false,
         _ => {}
     }
 }

@@ -8,6 +8,7 @@ impl Machine<'_> {
     pub(super) fn kill_all(&mut self, out: &mut Actions) {
         out.push(Action::Log(Note::GraceExpired));
         out.push(Action::Cancel);
+        self.expired = true;
         self.record.clear();
         if self.pid1 {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
@@ -204,6 +205,11 @@ impl Machine<'_> {
     }
 
     pub(super) fn exit(&mut self, code: i32, out: &mut Actions) {
+        // pidone stopped a failing container: its status, whatever the application's.
+        let code = match self.cause {
+            super::Cause::Failed(failure) => failure.exit_code(),
+            _ => code,
+        };
         out.push(Action::Cancel);
         out.push(Action::Exit(code));
         self.phase = Phase::Done;

@@ -78,6 +78,41 @@ pub enum Event {
     },
     /// The listing is over; `complete` is false when it could not be read (no /proc).
     ListDone { sweep: Sweep, complete: bool },
+    /// pidone found the container failing (issue 24: an OOM kill under `--on-oom exit`, the
+    /// watchdog): the stop sequence starts, and pidone exits with the failure's status.
+    Failed(Failure),
+}
+
+/// A failure that makes pidone end the application itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Failure {
+    /// A process of the container was OOM-killed (`--on-oom exit`).
+    Oom,
+    /// The watchdog's checks failed (`--watchdog`).
+    Unhealthy,
+}
+
+impl Failure {
+    /// pidone's exit status after it: 137, what an OOM-killed main process gives (and
+    /// what Kubernetes shows for OOMKilled); 134, 128+SIGABRT, as systemd's watchdog
+    /// aborts a hung service. Both are failures to every restart policy.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Failure::Oom => 137,
+            Failure::Unhealthy => 134,
+        }
+    }
+}
+
+/// How the application's end began, for the termination message: the first cause wins.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cause {
+    /// It exited, or was killed, with nobody asking it to stop.
+    OnItsOwn,
+    /// The stop signal came from outside (`docker stop`, the kubelet).
+    Stopped(i32),
+    /// pidone stopped it (`Event::Failed`).
+    Failed(Failure),
 }
 
 /// Whom a signal goes to.

@@ -11,12 +11,14 @@
 //! - `time`: the clocks.
 
 mod fd;
+mod peek;
 mod process;
 mod signal;
 mod time;
 mod tty;
 
 pub use fd::*;
+pub use peek::*;
 pub use process::*;
 pub use signal::*;
 pub use time::*;

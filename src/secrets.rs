@@ -1,0 +1,1 @@
+//! Secrets from files (issue 24): see `--env-from-files`.
