@@ -287,3 +287,169 @@ fn termination_message_in_a_bind_mounted_file() {
     let (_, out, err) = docker_try(&["logs", &c.0]);
     assert_eq!((out.as_str(), err.as_str()), ("", ""));
 }
+
+/// The app's own /proc/self/environ, then pidone's (PID 1's), NUL-separated.
+const SHOW_ENV: [&str; 3] = ["cat", "/proc/self/environ", "/proc/1/environ"];
+
+#[test]
+fn secrets_from_files_in_a_bind_mount_at_run_secrets() {
+    let Some(s) = suite() else { return };
+    let secret = s.file("secrets/db_password", "hunter2\n");
+    let dir = secret.parent().unwrap().display().to_string();
+    let mount = format!("{dir}:/run/secrets:ro");
+    let file_var = "DB_PASSWORD_FILE=/run/secrets/db_password";
+    // Readable by root only: pidone reads it before --user drops to nobody.
+    fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o400)).unwrap();
+    let flags = [
+        "-v",
+        &mount,
+        "-e",
+        file_var,
+        "-e",
+        "PIDONE_ENV_FROM_FILES=1",
+        "-e",
+        "PIDONE_VERBOSITY=3",
+        "-e",
+        "PIDONE_USER=65534",
+    ];
+    let (c, code) = s.run("secret", false, &flags, &SHOW_ENV[..2]);
+    assert_eq!(code, 0);
+    let (_, out, err) = docker_try(&["logs", &c.0]);
+    let app: Vec<&str> = out.split('\0').collect();
+    assert!(app.contains(&"DB_PASSWORD=hunter2"), "{app:?}");
+    assert!(!out.contains("DB_PASSWORD_FILE"), "{app:?}");
+    assert!(err.contains("spawned"), "-vvv logs: {err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the value is in pidone's log: {err}"
+    );
+
+    // As root, the app reads PID 1's environment too: pidone's has no value.
+    let flags = [
+        "-v",
+        &mount,
+        "-e",
+        file_var,
+        "-e",
+        "PIDONE_ENV_FROM_FILES=1",
+    ];
+    let (c, code) = s.run("secret-root", false, &flags, &SHOW_ENV);
+    assert_eq!(code, 0);
+    let (_, out, _) = docker_try(&["logs", &c.0]);
+    assert_eq!(out.matches("hunter2").count(), 1, "{out:?}");
+    let both: Vec<&str> = out.split('\0').collect();
+    assert!(both.contains(&"DB_PASSWORD=hunter2"), "{both:?}");
+    assert!(
+        both.contains(&file_var),
+        "pidone's own environment is unchanged: {both:?}"
+    );
+
+    // Without the option, nothing changes.
+    let (c, _) = s.run(
+        "nosecret",
+        false,
+        &["-v", &mount, "-e", file_var],
+        &SHOW_ENV[..2],
+    );
+    let (_, out, _) = docker_try(&["logs", &c.0]);
+    assert!(
+        out.split('\0').any(|e| e == file_var) && !out.contains("hunter2"),
+        "{out:?}"
+    );
+
+    // A missing file: exit 1, the variable and the path named.
+    let flags = [
+        "-v",
+        &mount,
+        "-e",
+        "DB_USER_FILE=/run/secrets/nope",
+        "-e",
+        "PIDONE_ENV_FROM_FILES=1",
+    ];
+    let (c, code) = s.run("nofile", false, &flags, &SHOW_ENV);
+    assert_eq!(code, 1);
+    let (_, out, err) = docker_try(&["logs", &c.0]);
+    assert_eq!(
+        (out.as_str(), err.as_str()),
+        (
+            "",
+            "pidone: DB_USER_FILE: cannot read '/run/secrets/nope': No such file or directory"
+        )
+    );
+
+    // Both NAME and NAME_FILE: a usage error, as file_env's.
+    let flags = [
+        "-v",
+        &mount,
+        "-e",
+        file_var,
+        "-e",
+        "DB_PASSWORD=x",
+        "--env",
+        "PIDONE_ENV_FROM_FILES=1",
+    ];
+    let (c, code) = s.run("both", false, &flags, &SHOW_ENV);
+    assert_eq!(code, 2);
+    let (_, _, err) = docker_try(&["logs", &c.0]);
+    assert_eq!(
+        err,
+        "pidone: DB_PASSWORD_FILE: and the variable it sets are both set"
+    );
+}
+
+#[test]
+fn secrets_from_compose_file_secrets() {
+    let Some(s) = suite() else { return };
+    let compose = "/usr/local/bin/docker-compose";
+    if !Path::new(compose).exists() && run("sh", &["-c", "command -v docker-compose"]).0 != Some(0)
+    {
+        missing("docker-compose");
+        return;
+    }
+    let project = s.name("compose");
+    s.file(&format!("{project}/db_password.txt"), "s3cret\n");
+    let yaml = format!(
+        r#"version: "3.7"
+services:
+  app:
+    image: {image}
+    network_mode: none
+    environment:
+      PIDONE_ENV_FROM_FILES: "1"
+      DB_PASSWORD_FILE: /run/secrets/db_password
+    secrets: [db_password]
+    command: [{show}]
+secrets:
+  db_password:
+    file: ./db_password.txt
+"#,
+        image = s.image,
+        show = SHOW_ENV.map(|a| format!("\"{a}\"")).join(", ")
+    );
+    let file = s.file(&format!("{project}/docker-compose.yml"), &yaml);
+    let file = file.to_str().unwrap();
+    struct Down<'a>(&'a str, &'a str);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = run(
+                "docker-compose",
+                &["-p", self.0, "-f", self.1, "down", "-v"],
+            );
+        }
+    }
+    let _down = Down(&project, file);
+    let (code, out, err) = run(
+        "docker-compose",
+        &["-p", &project, "-f", file, "up", "--no-color"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    // Compose prefixes each line with the service: the entries are NUL-separated inside.
+    assert_eq!(out.matches("s3cret").count(), 1, "{out:?}");
+    let entries: Vec<&str> = out.split(['\0', '\n']).collect();
+    assert!(
+        entries.iter().any(|e| e.ends_with("DB_PASSWORD=s3cret")),
+        "{entries:?}"
+    );
+    let file_var = "DB_PASSWORD_FILE=/run/secrets/db_password";
+    assert!(entries.contains(&file_var), "{entries:?}");
+}
