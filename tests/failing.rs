@@ -453,3 +453,70 @@ secrets:
     let file_var = "DB_PASSWORD_FILE=/run/secrets/db_password";
     assert!(entries.contains(&file_var), "{entries:?}");
 }
+
+/// A worker that allocates past `--memory`: busybox dd with a 200 MB block.
+const HOG: &str = "dd if=/dev/zero of=/dev/null bs=200M count=1";
+
+#[test]
+fn oom_kill_of_a_worker_named_and_under_on_oom_exit_the_container_stops() {
+    let Some(s) = suite() else { return };
+    let file = s.file("oom/worker", "");
+    let mount = format!("{}:/dev/termination-log", file.display());
+    let memory = ["--memory", "32m", "--memory-swap", "32m"];
+    // The main process (sh) lives on after the worker is OOM-killed; it says when the
+    // stop signal reaches it. The worker is a daemon (double fork): re-parented to pidone,
+    // which reaps it. (A worker its own master reaps is the master's to see: docs.)
+    let script = format!(
+        "trap 'echo app: got TERM; exit 0' TERM; echo ready; ( {HOG} & ); \
+         sleep 1000 & wait"
+    );
+
+    // Default: nothing read, nothing said; the container runs on.
+    let mut flags = memory.to_vec();
+    flags.extend(["-e", "PIDONE_VERBOSITY=3"]);
+    let (c, _) = s.run("oom-default", true, &flags, &["sh", "-c", &script]);
+    let logs = logs_until(&c.0, "signal=SIGKILL");
+    assert!(!logs.contains("OOM"), "{logs}");
+    // The container's own count (cgroup v1 here) says it was an OOM kill.
+    let counter = [
+        "exec",
+        &c.0,
+        "cat",
+        "/sys/fs/cgroup/memory/memory.oom_control",
+    ];
+    assert!(docker(&counter).contains("oom_kill 1"));
+    assert_eq!(state(&c.0, "Running"), "true");
+
+    // --on-oom log: named (pid and command), the container runs on.
+    let mut flags = memory.to_vec();
+    flags.extend(["-e", "PIDONE_ON_OOM=log"]);
+    let (c, _) = s.run("oom-log", true, &flags, &["sh", "-c", &script]);
+    let logs = logs_until(&c.0, "pidone: OOM kill pid=");
+    assert!(logs.contains(" command=dd"), "{logs}");
+    assert_eq!(state(&c.0, "Running"), "true");
+
+    // --on-oom exit: the stop signal reaches the app first, then pidone exits 137.
+    let mut flags = memory.to_vec();
+    flags.extend([
+        "-e",
+        "PIDONE_ON_OOM=exit",
+        "-e",
+        "PIDONE_VERBOSITY=2",
+        "-v",
+        &mount,
+    ]);
+    let (c, code) = s.run("oom-exit", false, &flags, &["sh", "-c", &script]);
+    assert_eq!(code, 137);
+    let (_, out, err) = docker_try(&["logs", &c.0]);
+    assert!(out.contains("app: got TERM"), "{out}");
+    assert!(
+        err.contains(" oom_killed=1 "),
+        "the exit report counts it: {err}"
+    );
+    let text = message(&file);
+    assert!(
+        text.starts_with("exited 0: OOM kill; OOM kill: pid ") && text.contains("(dd)"),
+        "{text}"
+    );
+    assert!(text.ends_with("; exit 137"), "{text}");
+}

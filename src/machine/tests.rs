@@ -1,6 +1,7 @@
 //! The machine without processes: every phase against every event (`table`), and the
 //! cases the fidelity issue names, each by name.
 
+mod failed;
 mod fidelity;
 mod render;
 mod table;
