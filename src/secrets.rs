@@ -51,16 +51,6 @@ pub fn file_var(entry: &[u8]) -> Option<&[u8]> {
     (name.get(base.len()..) == Some(b"_FILE".as_slice()) && !base.is_empty()).then_some(base)
 }
 
-/// Whether `name` is set in pidone's environment.
-fn is_set(name: &[u8]) -> bool {
-    let mut found = false;
-    sys::each_env(|entry| {
-        let e = entry.to_bytes();
-        found |= e.get(..name.len()) == Some(name) && e.get(name.len()) == Some(&b'=');
-    });
-    found
-}
-
 /// Reads every `NAME_FILE`; `Err` is pidone's exit status, after a one-line error.
 #[inline(never)]
 pub fn load(cfg: &Config) -> Result<Secrets, i32> {
@@ -100,9 +90,6 @@ fn read_one(
     let path = bytes.get(var.len().saturating_add(1)..).unwrap_or(b"\0");
     let path = CStr::from_bytes_with_nul(path).map_err(|_| 1)?;
     let fail = |problem: &str, errno: i32| fail(cfg, var, path, problem, errno);
-    if is_set(name) {
-        return Err(fail("and the variable it sets are both set", -1));
-    }
     let start = *used;
     let value_at = start.saturating_add(name.len()).saturating_add(1);
     let buf = region.bytes();
@@ -112,8 +99,16 @@ fn read_one(
     ) else {
         return Err(fail("too many _FILE secrets", 0));
     };
-    for (to, from) in room.iter_mut().zip(name.iter().chain(b"=")) {
+    for (to, from) in room.iter_mut().zip(name.iter().chain(b"\0")) {
         *to = *from;
+    }
+    // NAME, NUL-terminated where its `=` goes: is it set too?
+    let set = CStr::from_bytes_until_nul(room).is_ok_and(|n| sys::getenv(n).is_some());
+    if set {
+        return Err(fail("and the variable it sets are both set", -1));
+    }
+    if let Some(eq) = room.get_mut(name.len()) {
+        *eq = b'=';
     }
     let value = room
         .get_mut(name.len().saturating_add(1)..)
