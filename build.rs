@@ -22,4 +22,5 @@ fn main() {
     std::fs::write(&script, rule).expect("write the linker script");
     println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
     println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+    println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
 }

@@ -204,6 +204,8 @@ pub struct Config<'a> {
     pub env_from_files: bool,
     /// `--on-oom`: what an OOM kill of any process of the container does (`oom`).
     pub on_oom: crate::oom::OnOom,
+    /// `--watchdog`: probe the application, stop it when unhealthy (`watchdog`).
+    pub watchdog: Option<crate::watchdog::Watchdog<'a>>,
 }
 
 impl<'a> Config<'a> {
@@ -256,6 +258,7 @@ impl<'a> Config<'a> {
             termination_log: None,
             env_from_files: false,
             on_oom: crate::oom::OnOom::Ignore,
+            watchdog: None,
         }
     }
 

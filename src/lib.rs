@@ -45,3 +45,4 @@ pub mod sys;
 pub mod terminal;
 pub mod termlog;
 pub mod user;
+pub mod watchdog;

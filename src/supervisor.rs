@@ -29,6 +29,8 @@ pub struct Supervisor<'c> {
     exit: Option<i32>,
     /// `--on-oom` (issue 24): the OOM-kill counter, read when a SIGKILL death is reaped.
     oom: crate::oom::Watch,
+    /// `--watchdog` (issue 24): its timer and the probe in flight.
+    dog: crate::watchdog::Dog<'c>,
 }
 
 impl<'c> Supervisor<'c> {
@@ -44,6 +46,7 @@ impl<'c> Supervisor<'c> {
             cursor: 0,
             exit: None,
             oom: crate::oom::Watch::new(cfg.on_oom),
+            dog: crate::watchdog::Dog::new(cfg.watchdog, sys::now_ns()),
         }
     }
 
@@ -72,6 +75,9 @@ impl<'c> Supervisor<'c> {
                 self.feed(Event::Deadline);
                 continue;
             }
+            // Issue 24: a watchdog probe, if one is due; it runs as a child of its own.
+            let running = self.machine.phase() == crate::machine::Phase::Running;
+            self.dog.tick(sys::now_ns(), running, &self.log);
             match self.next_signal() {
                 // A timeout: the deadline check above decides.
                 None => {}
@@ -91,10 +97,11 @@ impl<'c> Supervisor<'c> {
         if pending == 0 {
             // Nothing pending: the turn starts over, so signals that arrive together are
             // taken lowest first, in the kernel's order, as a marker-ordered test expects.
-            let timeout = self
-                .machine
-                .deadline()
-                .map(|at| at.saturating_sub(sys::now_ns()));
+            let at = match (self.machine.deadline(), self.dog.deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let timeout = at.map(|at| at.saturating_sub(sys::now_ns()));
             let got = sys::wait_signal(sys::ALL_SIGNALS, timeout);
             self.cursor = got.map_or(0, |g| g.signo);
             return got;
@@ -246,6 +253,15 @@ impl<'c> Supervisor<'c> {
         loop {
             match self.oom.reap() {
                 Reaped::Child(pid, status) => {
+                    use crate::watchdog::Reaped as Probe;
+                    match self.dog.reaped(pid, status, sys::now_ns(), &self.log) {
+                        Probe::NotOurs => {}
+                        Probe::Probe => continue,
+                        Probe::Unhealthy => {
+                            self.feed(Event::Failed(crate::machine::Failure::Unhealthy));
+                            continue;
+                        }
+                    }
                     self.log_reaped(pid, status);
                     self.feed(Event::Reaped { pid, status });
                     // Issue 24: an OOM kill is named; under --on-oom exit it ends the run.

@@ -520,3 +520,89 @@ fn oom_kill_of_a_worker_named_and_under_on_oom_exit_the_container_stops() {
     );
     assert!(text.ends_with("; exit 137"), "{text}");
 }
+
+/// A server (busybox httpd) that a test can turn unhealthy by killing it, behind a main
+/// process that says when the stop signal reaches it.
+const SERVER: &str = "trap 'echo app: got TERM; exit 0' TERM; \
+                      httpd -f -p 127.0.0.1:8080 -h / & echo $! >/httpd.pid; \
+                      echo ready; sleep 1000 & wait";
+
+fn watchdog_flags(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut flags = vec![
+        "-e",
+        "PIDONE_WATCHDOG=tcp://127.0.0.1:8080",
+        "-e",
+        "PIDONE_WATCHDOG_INTERVAL=200ms",
+        "-e",
+        "PIDONE_WATCHDOG_RETRIES=2",
+    ];
+    flags.extend(extra);
+    flags
+}
+
+#[test]
+fn watchdog_stops_an_unhealthy_server_and_exits_134() {
+    let Some(s) = suite() else { return };
+    let (c, _) = s.run(
+        "watchdog",
+        true,
+        &watchdog_flags(&[]),
+        &["sh", "-c", SERVER],
+    );
+    logs_until(&c.0, "ready");
+    // Healthy for a while: many checks pass, the container runs on.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(state(&c.0, "Running"), "true");
+    docker(&["exec", &c.0, "sh", "-c", "kill $(cat /httpd.pid)"]);
+    let deadline = Instant::now() + WAIT;
+    while state(&c.0, "Running") == "true" {
+        assert!(
+            Instant::now() < deadline,
+            "still running {WAIT:?} after the server died"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(state(&c.0, "ExitCode"), "134");
+    let (_, out, err) = docker_try(&["logs", &c.0]);
+    assert!(
+        out.contains("app: got TERM"),
+        "the app got the stop signal: {out}"
+    );
+    assert!(
+        err.contains("connection refused"),
+        "each failed check says why: {err}"
+    );
+    assert!(
+        err.contains("pidone: unhealthy url=tcp://127.0.0.1:8080 failures=2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn watchdog_under_restart_on_failure_restarts_the_container() {
+    let Some(s) = suite() else { return };
+    let flags = watchdog_flags(&["--restart", "on-failure"]);
+    let (c, _) = s.run("watchdog-restart", true, &flags, &["sh", "-c", SERVER]);
+    logs_until(&c.0, "ready");
+    docker(&["exec", &c.0, "sh", "-c", "kill $(cat /httpd.pid)"]);
+    let deadline = Instant::now() + WAIT;
+    let restarts = || docker(&["inspect", "-f", "{{.RestartCount}}", &c.0]);
+    while restarts() == "0" {
+        assert!(
+            Instant::now() < deadline,
+            "no restart {WAIT:?} after the server died"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Restarted with a live server: healthy again, running.
+    let mut logs = logs_until(&c.0, "pidone: unhealthy");
+    while logs.matches("ready").count() < 2 {
+        assert!(Instant::now() < deadline, "not started again: {logs}");
+        std::thread::sleep(Duration::from_millis(100));
+        logs = logs_until(&c.0, "ready");
+    }
+    assert!(logs.contains("app: got TERM"), "{logs}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(state(&c.0, "Running"), "true");
+    assert_eq!(restarts(), "1");
+}

@@ -22,7 +22,7 @@ const FLAGS: [(&CStr, Id); 10] = [
 ];
 
 /// pidone's valued variables, read as the option's value.
-const VALUED: [(&CStr, Id); 10] = [
+const VALUED: [(&CStr, Id); 14] = [
     (c"PIDONE_GRACE", Id::Grace),
     (c"PIDONE_STOP_DELAY", Id::StopDelay),
     (c"PIDONE_STOP_SIGNAL", Id::StopSignal),
@@ -33,6 +33,10 @@ const VALUED: [(&CStr, Id); 10] = [
     (c"PIDONE_USER", Id::User),
     (c"PIDONE_TERMINATION_LOG", Id::TerminationLog),
     (c"PIDONE_ON_OOM", Id::OnOom),
+    (c"PIDONE_WATCHDOG", Id::Watchdog),
+    (c"PIDONE_WATCHDOG_INTERVAL", Id::WatchdogInterval),
+    (c"PIDONE_WATCHDOG_START_PERIOD", Id::WatchdogStart),
+    (c"PIDONE_WATCHDOG_RETRIES", Id::WatchdogRetries),
 ];
 
 pub(super) fn apply<'a>(
