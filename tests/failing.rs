@@ -17,7 +17,6 @@ mod common;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -43,45 +42,12 @@ fn missing(what: &str) -> Option<&'static Suite> {
     None
 }
 
-/// `PROGRAM ARGS`: exit code, stdout, stderr; killed after two minutes.
+/// `PROGRAM ARGS`: exit code, stdout, stderr (trimmed); killed after two minutes.
 fn run(program: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {program}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(out) = rx.recv_timeout(Duration::from_secs(120)) else {
-        // SAFETY: kill has no memory effects; the child is not reaped until the waiting
-        // thread sees it die, so the pid cannot have been reused.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-        panic!("`{program} {}` hung: killed", args.join(" "));
-    };
-    let out = out.expect("wait");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
+    common::run_bounded(program, args, Duration::from_secs(120))
 }
 
-fn docker_try(args: &[&str]) -> (Option<i32>, String, String) {
-    run("docker", args)
-}
-
-fn docker(args: &[&str]) -> String {
-    let (code, stdout, stderr) = docker_try(args);
-    assert_eq!(
-        code,
-        Some(0),
-        "`docker {}`: {stdout}{stderr}",
-        args.join(" ")
-    );
-    stdout
-}
+use common::{docker, docker_try};
 
 struct Suite {
     run: String,
@@ -300,21 +266,21 @@ fn secrets_from_files_in_a_bind_mount_at_run_secrets() {
     let file_var = "DB_PASSWORD_FILE=/run/secrets/db_password";
     // Readable by root only: pidone reads it before --user drops to nobody.
     fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o400)).unwrap();
-    let flags = [
-        "-v",
-        &mount,
-        "-e",
-        file_var,
-        "-e",
-        "PIDONE_ENV_FROM_FILES=1",
-        "-e",
-        "PIDONE_VERBOSITY=3",
-        "-e",
-        "PIDONE_USER=65534",
-    ];
-    let (c, code) = s.run("secret", false, &flags, &SHOW_ENV[..2]);
+    // The app (or pidone's refusal) with the secrets mounted and `vars` set: pidone's
+    // status, the app's stdout and pidone's stderr.
+    let run_with = |what: &str, vars: &[&str], cmd: &[&str]| {
+        let mut flags = vec!["-v", &mount];
+        for var in vars {
+            flags.extend(["-e", var]);
+        }
+        let (c, code) = s.run(what, false, &flags, cmd);
+        let (_, out, err) = docker_try(&["logs", &c.0]);
+        (code, out, err)
+    };
+    let on = "PIDONE_ENV_FROM_FILES=1";
+    let vars = [file_var, on, "PIDONE_VERBOSITY=3", "PIDONE_USER=65534"];
+    let (code, out, err) = run_with("secret", &vars, &SHOW_ENV[..2]);
     assert_eq!(code, 0);
-    let (_, out, err) = docker_try(&["logs", &c.0]);
     let app: Vec<&str> = out.split('\0').collect();
     assert!(app.contains(&"DB_PASSWORD=hunter2"), "{app:?}");
     assert!(!out.contains("DB_PASSWORD_FILE"), "{app:?}");
@@ -325,17 +291,8 @@ fn secrets_from_files_in_a_bind_mount_at_run_secrets() {
     );
 
     // As root, the app reads PID 1's environment too: pidone's has no value.
-    let flags = [
-        "-v",
-        &mount,
-        "-e",
-        file_var,
-        "-e",
-        "PIDONE_ENV_FROM_FILES=1",
-    ];
-    let (c, code) = s.run("secret-root", false, &flags, &SHOW_ENV);
+    let (code, out, _) = run_with("secret-root", &[file_var, on], &SHOW_ENV);
     assert_eq!(code, 0);
-    let (_, out, _) = docker_try(&["logs", &c.0]);
     assert_eq!(out.matches("hunter2").count(), 1, "{out:?}");
     let both: Vec<&str> = out.split('\0').collect();
     assert!(both.contains(&"DB_PASSWORD=hunter2"), "{both:?}");
@@ -345,52 +302,21 @@ fn secrets_from_files_in_a_bind_mount_at_run_secrets() {
     );
 
     // Without the option, nothing changes.
-    let (c, _) = s.run(
-        "nosecret",
-        false,
-        &["-v", &mount, "-e", file_var],
-        &SHOW_ENV[..2],
-    );
-    let (_, out, _) = docker_try(&["logs", &c.0]);
+    let (_, out, _) = run_with("nosecret", &[file_var], &SHOW_ENV[..2]);
     assert!(
         out.split('\0').any(|e| e == file_var) && !out.contains("hunter2"),
         "{out:?}"
     );
 
-    // A missing file: exit 1, the variable and the path named.
-    let flags = [
-        "-v",
-        &mount,
-        "-e",
-        "DB_USER_FILE=/run/secrets/nope",
-        "-e",
-        "PIDONE_ENV_FROM_FILES=1",
-    ];
-    let (c, code) = s.run("nofile", false, &flags, &SHOW_ENV);
-    assert_eq!(code, 1);
-    let (_, out, err) = docker_try(&["logs", &c.0]);
-    assert_eq!(
-        (out.as_str(), err.as_str()),
-        (
-            "",
-            "pidone: DB_USER_FILE: cannot read '/run/secrets/nope': No such file or directory"
-        )
-    );
-
+    // Refused before the app starts: a missing file is 1, the variable and path named.
+    let (code, out, err) = run_with("nofile", &[on, "DB_USER_FILE=/run/secrets/nope"], &SHOW_ENV);
+    assert_eq!((code, out.as_str()), (1, ""));
+    let missing =
+        "pidone: DB_USER_FILE: cannot read '/run/secrets/nope': No such file or directory";
+    assert_eq!(err, missing);
     // Both NAME and NAME_FILE: a usage error, as file_env's.
-    let flags = [
-        "-v",
-        &mount,
-        "-e",
-        file_var,
-        "-e",
-        "DB_PASSWORD=x",
-        "--env",
-        "PIDONE_ENV_FROM_FILES=1",
-    ];
-    let (c, code) = s.run("both", false, &flags, &SHOW_ENV);
-    assert_eq!(code, 2);
-    let (_, _, err) = docker_try(&["logs", &c.0]);
+    let (code, out, err) = run_with("both", &[on, file_var, "DB_PASSWORD=x"], &SHOW_ENV);
+    assert_eq!((code, out.as_str()), (2, ""));
     assert_eq!(
         err,
         "pidone: DB_PASSWORD_FILE: and the variable it sets are both set"
