@@ -224,14 +224,11 @@ impl<'c> Machine<'c> {
         };
     }
 
-    /// A signal for the leftovers once the main child is gone: as PID 1 `kill(-1)` reaches
-    /// them all; otherwise the listing decides: the group if a child of pidone holds it,
-    /// and each child of pidone outside it.
+    /// A signal for the leftovers once the main child is gone: the listing decides. Each
+    /// child of pidone stands in for the main process (a master's workers are its own);
+    /// with `-g`, the group too while a child of pidone holds it.
     fn reach_leftovers(&mut self, to: Option<i32>, out: &mut Actions) {
-        let Some(to) = to else { return };
-        if self.pid1 {
-            out.push(Action::Forward(Who::Everyone, to));
-        } else {
+        if let Some(to) = to {
             self.list(Sweep::Forward(to), out);
         }
     }

@@ -2,8 +2,8 @@
 //! the deadline, and the listings of pidone's children they ask for.
 
 use super::{
-    Action, Actions, Kid, Leftovers, Listing, Machine, Note, Phase, Reached, Sent, Sweep, Who,
-    after_ms,
+    Action, Actions, Kid, Leftovers, Listing, Machine, Note, Phase, Reached, Sent, Sweep, Target,
+    Who, after_ms,
 };
 
 impl Machine<'_> {
@@ -162,6 +162,11 @@ impl Machine<'_> {
         if list.complete {
             return "listed: each child as decided";
         }
+        if let (Sweep::Forward(to), true) = (sweep, self.pid1) {
+            // No /proc as PID 1: only `kill(-1)` can find the leftovers.
+            out.push(Action::Forward(Who::Everyone, to));
+            return "no /proc as PID 1: forwarded to everyone";
+        }
         match (self.phase, self.status) {
             (
                 Phase::Draining {
@@ -193,7 +198,9 @@ impl Machine<'_> {
     /// The group's signal of this listing, sent now that a listed child holds its id.
     fn signal_held_group(&mut self, sweep: Sweep, out: &mut Actions) {
         match (sweep, self.phase) {
-            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) => {
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting)
+                if self.cfg.target == Target::Group =>
+            {
                 out.push(Action::Forward(Who::Group, sig));
             }
             (
@@ -219,8 +226,10 @@ impl Machine<'_> {
             (Sweep::Stop, Phase::Stopping { .. }) if kid.in_group && pid != self.main => {
                 kid.cont = kid.stopped;
             }
-            // A leftover outside the group: forwarded to it too.
-            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
+            // A child of pidone, unless the group's forward (`-g`) reached it.
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting)
+                if !(kid.in_group && self.cfg.target == Target::Group) =>
+            {
                 kid.send = Sent::Forward(sig);
             }
             (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {

@@ -352,10 +352,16 @@ impl<'c> Checker<'c> {
             };
             let own = matches!(a, Action::Signal(..)) && s != libc::SIGKILL;
             let dumb_init = self.cfg.shutdown.leftovers == Leftovers::TermGroup;
+            let forward = matches!(a, Action::Forward(..)) && self.cfg.target == Target::Child;
             for p in reached {
                 // The drain signals only pidone's own children: a process whose parent
                 // lives (a master's worker) is its parent's business.
                 if own && !main_held && !dumb_init && !w.ours[idx(p)] {
+                    self.fail(w, format!("{a:?} reaches {p}, not a child of pidone"));
+                }
+                // So does a forward once the main child is gone, unless `-g` asks for the
+                // group: pidone's children stand in for the main process.
+                if forward && !main_held && !w.ours[idx(p)] {
                     self.fail(w, format!("{a:?} reaches {p}, not a child of pidone"));
                 }
                 if own {

@@ -317,7 +317,7 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
         hup,
         vec![Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)]
     );
-    // Only a listed child in the group lets the group's id be used.
+    // Each child of pidone, in the group or not; never the group (not `-g`).
     assert_eq!(
         listed(&mut m, 2, Sweep::Forward(libc::SIGHUP), &[(600, false)]),
         vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
@@ -330,8 +330,8 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
             &[(600, false), (601, true)]
         ),
         vec![
-            Action::Forward(Who::Group, libc::SIGHUP),
-            Action::Forward(Who::Pid(600), libc::SIGHUP)
+            Action::Forward(Who::Pid(600), libc::SIGHUP),
+            Action::Forward(Who::Pid(601), libc::SIGHUP)
         ]
     );
     step(
@@ -592,23 +592,32 @@ fn wait_all_drains_with_the_configured_stop_signal() {
 }
 
 #[test]
-fn a_forwarded_signal_reaches_only_leftovers_outside_the_group() {
-    let cfg = pidone();
-    let mut m = Machine::new(&cfg, false, MAIN);
-    main_exits(&mut m, 0, 0);
-    assert!(
-        matches!(m.phase(), Phase::Draining { .. }),
-        "{:?}",
-        m.phase()
-    );
-    let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
-    assert_eq!(
-        inside,
-        vec![Action::Forward(Who::Group, libc::SIGHUP)],
-        "the group, held by the listed child, gets it once"
-    );
-    let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
-    assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
+fn a_forwarded_signal_reaches_each_child_of_pidone_and_the_group_only_with_g() {
+    for target in [Target::Child, Target::Group] {
+        let mut cfg = pidone();
+        cfg.target = target;
+        let mut m = Machine::new(&cfg, true, MAIN);
+        main_exits(&mut m, 0, 0);
+        assert!(
+            matches!(m.phase(), Phase::Draining { .. }),
+            "{:?}",
+            m.phase()
+        );
+        // Even as PID 1: no kill(-1); a master's workers are the master's to signal.
+        assert_eq!(
+            step(&mut m, MS, sig(libc::SIGHUP)),
+            vec![Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)]
+        );
+        let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
+        let want = match target {
+            // The group, held by the listed child, gets it once, and the child no more.
+            Target::Group => Action::Forward(Who::Group, libc::SIGHUP),
+            Target::Child => Action::Forward(Who::Pid(300), libc::SIGHUP),
+        };
+        assert_eq!(inside, vec![want]);
+        let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
+        assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
+    }
 }
 
 #[test]
