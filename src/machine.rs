@@ -178,11 +178,11 @@ impl<'c> Machine<'c> {
                         reached,
                     };
                 }
-                "forwarded to the leftovers (the main child is gone)"
+                "the main child is gone: forwarded to each child of pidone (their children are theirs)"
             }
             Phase::Waiting => {
                 self.reach_leftovers(to, out);
-                "forwarded to the leftovers (the main child is gone)"
+                "the main child is gone: forwarded to each child of pidone (their children are theirs)"
             }
         }
     }
