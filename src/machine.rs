@@ -194,12 +194,11 @@ impl<'c> Machine<'c> {
         }
     }
 
-    /// The stop signal goes out (as `to`): continue a stopped app so it can act on it, and
-    /// start the grace period if one is set.
+    /// The stop signal goes out (as `to`), and the grace period starts if one is set. The
+    /// listing of the group continues a stopped app (or worker) so it can act on it.
     fn forward_stop(&mut self, now: u64, to: Option<i32>, out: &mut Actions) {
         let stop = self.cfg.shutdown.stop_signal;
         self.forward_main(stop, to, out);
-        out.push(Action::ContIfStopped(self.main));
         self.list(Sweep::Stop, out);
         let kill_at = self.cfg.shutdown.grace_ms.map(|ms| {
             out.push(Action::Log(Note::GraceStarted(ms)));

@@ -158,6 +158,9 @@ impl Machine<'_> {
         if list.kids().iter().any(|k| k.in_group) {
             self.signal_held_group(sweep, out);
         }
+        if sweep == Sweep::Stop && matches!(self.phase, Phase::Stopping { .. }) {
+            self.continue_stopped(list, out);
+        }
         for kid in list.kids_mut() {
             self.on_kid(kid, sweep, out);
         }
@@ -211,14 +214,26 @@ impl Machine<'_> {
         }
     }
 
+    /// The stop signal went out while the main child is unreaped, so it holds its group:
+    /// a stopped worker (which its master waits for) continues with one SIGCONT to the
+    /// group, since a worker's pid alone is not pidone's to signal (its master reaps it);
+    /// otherwise the main child alone, if stopped (without /proc, `waitid` still tells).
+    fn continue_stopped(&self, list: &Listing, out: &mut Actions) {
+        let worker_stopped = list
+            .kids()
+            .iter()
+            .any(|k| k.in_group && k.stopped && k.pid != self.main);
+        out.push(if worker_stopped {
+            Action::Signal(Who::Group, libc::SIGCONT)
+        } else {
+            Action::ContIfStopped(self.main)
+        });
+    }
+
     /// One listed child: what it gets, written into `kid`.
     fn on_kid(&mut self, kid: &mut Kid, sweep: Sweep, out: &mut Actions) {
         let pid = kid.pid;
         match (sweep, self.phase) {
-            // A stopped member of the group (the main child has its own SIGCONT).
-            (Sweep::Stop, Phase::Stopping { .. }) if kid.in_group && pid != self.main => {
-                kid.cont = kid.stopped;
-            }
             // A leftover outside the group: forwarded to it too.
             (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
                 kid.send = Sent::Forward(sig);

@@ -67,8 +67,8 @@ pub enum Sweep {
     DrainFirst,
     /// After a reap during a drain: signal newcomers (re-parented late) once.
     DrainLate,
-    /// The stop signal went out: continue the stopped members of the main child's group
-    /// (workers its master waits for cannot act on anything while stopped).
+    /// The stop signal went out: continue the main child, or its group when a member is
+    /// stopped (workers its master waits for cannot act on anything while stopped).
     Stop,
     /// At the deadline: SIGKILL each child outside the group.
     KillFirst,
