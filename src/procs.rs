@@ -8,9 +8,11 @@ use core::ffi::CStr;
 use crate::machine::{Kid, Listing, Scope};
 use crate::sys;
 
-/// The processes `scope` names, now; `main` is the main child, whose process group is the
-/// one `Kid::in_group` means (0 in pause mode: none is).
-pub fn list(main: sys::Pid, scope: Scope) -> Listing {
+/// The processes `scope` names, now, handed to `page` in listings of at most `LIST_CAP`,
+/// so that every one is seen however many there are, in a fixed buffer; `main` is the
+/// main child, whose process group is the one `Kid::in_group` means (0 in pause mode: none
+/// is). `page` is called at least once; its last listing says whether /proc could be read.
+pub fn list(main: sys::Pid, scope: Scope, mut page: impl FnMut(&mut Listing)) {
     let mut list = Listing::new();
     let me = sys::getpid();
     let mut add = |pid: sys::Pid| {
@@ -26,13 +28,19 @@ pub fn list(main: sys::Pid, scope: Scope) -> Listing {
             kid.stopped = status.stopped;
             kid.ignored = status.ignored;
         }
+        if list.is_full() {
+            list.last = false;
+            page(&mut list);
+            list = Listing::new();
+        }
         list.push(kid);
     };
-    list.complete = match scope {
+    let complete = match scope {
         Scope::Children => for_each_child(&mut add),
         Scope::Everyone | Scope::Group => for_each_process(&mut add),
     };
-    list
+    list.complete = complete;
+    page(&mut list);
 }
 
 /// Calls `each` with each current child of pidone (/proc/self/task/PID/children). Returns
@@ -215,5 +223,40 @@ mod tests {
         let mut seen = false;
         super::for_each_process(|pid| seen |= pid == me);
         assert!(seen, "/proc lists this process");
+    }
+
+    /// `n` sleeping processes in one new process group; the first leads it.
+    fn group_of(n: usize) -> std::vec::Vec<std::process::Child> {
+        use std::os::unix::process::CommandExt;
+        let mut kids: std::vec::Vec<std::process::Child> = std::vec::Vec::new();
+        for _ in 0..n {
+            let leader = kids.first().map_or(0, |k| k.id() as i32);
+            let kid = std::process::Command::new("sleep")
+                .arg("60")
+                .process_group(leader)
+                .spawn()
+                .unwrap();
+            kids.push(kid);
+        }
+        kids
+    }
+
+    #[test]
+    fn a_listing_shows_every_process_past_the_cap() {
+        let n = crate::machine::LIST_CAP + 2;
+        let mut kids = group_of(n);
+        let leader = kids[0].id() as i32;
+        let (mut seen, mut pages, mut last) = (0, 0, std::vec::Vec::new());
+        super::list(leader, crate::machine::Scope::Group, |list| {
+            seen += list.kids().len();
+            pages += 1;
+            last.push(list.last);
+        });
+        for k in &mut kids {
+            let _ = k.kill();
+            let _ = k.wait();
+        }
+        assert_eq!(seen, n, "processes past the listing's cap were not shown");
+        assert_eq!(last, [false, true], "{pages} listings");
     }
 }

@@ -217,17 +217,18 @@ impl Machine<'_> {
     /// The stop signal went out while the main child is unreaped, so it holds its group:
     /// a stopped worker (which its master waits for) continues with one SIGCONT to the
     /// group, since a worker's pid alone is not pidone's to signal (its master reaps it);
-    /// otherwise the main child alone, if stopped (without /proc, `waitid` still tells).
+    /// otherwise, once the last listing is in, the main child alone if it is still stopped
+    /// (without /proc, `waitid` still tells).
     fn continue_stopped(&self, list: &Listing, out: &mut Actions) {
         let worker_stopped = list
             .kids()
             .iter()
             .any(|k| k.in_group && k.stopped && k.pid != self.main);
-        out.push(if worker_stopped {
-            Action::Signal(Who::Group, libc::SIGCONT)
-        } else {
-            Action::ContIfStopped(self.main)
-        });
+        if worker_stopped {
+            out.push(Action::Signal(Who::Group, libc::SIGCONT));
+        } else if list.last {
+            out.push(Action::ContIfStopped(self.main));
+        }
     }
 
     /// One listed child: what it gets, written into `kid`.

@@ -94,8 +94,8 @@ pub enum Event<'a> {
     Listed { sweep: Sweep, list: &'a mut Listing },
 }
 
-/// How many children one listing holds. Past it, `Listing::more` says some were left out:
-/// they are found by the listing after the next reaping pass, or left to the deadline.
+/// How many children one listing holds: more come in further listings, each fed to the
+/// machine in turn, all before anything else happens.
 pub const LIST_CAP: usize = 128;
 
 /// One child of pidone in a listing, with what the machine decided for it.
@@ -151,8 +151,8 @@ pub struct Listing {
     len: usize,
     /// False when the children could not be read at all (no /proc).
     pub complete: bool,
-    /// More children than `LIST_CAP`: the rest are not in this listing.
-    pub more: bool,
+    /// The last listing of its sweep: no more follow in this event.
+    pub last: bool,
 }
 
 impl Listing {
@@ -161,19 +161,21 @@ impl Listing {
             kids: [Kid::new(0, false); LIST_CAP],
             len: 0,
             complete: true,
-            more: false,
+            last: true,
         }
     }
 
-    /// Adds a child; past `LIST_CAP` it is left out and `more` says so.
+    /// Adds a child, unless the listing is full (see `is_full`).
     pub fn push(&mut self, kid: Kid) {
-        match self.kids.get_mut(self.len) {
-            Some(slot) => {
-                *slot = kid;
-                self.len = self.len.saturating_add(1);
-            }
-            None => self.more = true,
+        if let Some(slot) = self.kids.get_mut(self.len) {
+            *slot = kid;
+            self.len = self.len.saturating_add(1);
         }
+    }
+
+    /// It holds `LIST_CAP` children: the next go in another listing.
+    pub fn is_full(&self) -> bool {
+        self.len >= LIST_CAP
     }
 
     pub fn kids(&self) -> &[Kid] {
