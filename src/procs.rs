@@ -139,7 +139,10 @@ fn status(pid: sys::Pid) -> Option<Status> {
     // The fields needed come before the long lists at the end (capabilities, cpus).
     let mut buf = [0u8; 4096];
     let n = fd.read_full(&mut buf);
-    let text = buf.get(..n).unwrap_or(&[]);
+    Some(parse_status(buf.get(..n).unwrap_or(&[])))
+}
+
+fn parse_status(text: &[u8]) -> Status {
     let (mut stopped, mut blocked, mut ignored) = (false, 0u64, 0u64);
     for line in text.split(|b| *b == b'\n') {
         let Some(colon) = line.iter().position(|b| *b == b':') else {
@@ -156,10 +159,10 @@ fn status(pid: sys::Pid) -> Option<Status> {
             _ => {}
         }
     }
-    Some(Status {
+    Status {
         stopped,
         ignored: ignored & !blocked,
-    })
+    }
 }
 
 fn hex(text: &[u8]) -> u64 {
