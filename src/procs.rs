@@ -144,7 +144,11 @@ fn status(pid: sys::Pid) -> Option<Status> {
 
 fn parse_status(text: &[u8]) -> Status {
     let (mut stopped, mut blocked, mut ignored) = (false, 0u64, 0u64);
-    for line in text.split(|b| *b == b'\n') {
+    // Only whole lines: the read may have ended inside one, whose value would be cut.
+    for line in text.split_inclusive(|b| *b == b'\n') {
+        let Some(line) = line.strip_suffix(b"\n") else {
+            continue;
+        };
         let Some(colon) = line.iter().position(|b| *b == b':') else {
             continue;
         };
@@ -215,6 +219,20 @@ mod tests {
         assert_eq!(super::hex(b"0000000000004000"), 1 << 14);
         assert_eq!(super::hex(b"ffffffffffffffff"), u64::MAX);
         assert_eq!(super::hex(b""), 0);
+    }
+
+    #[test]
+    fn a_status_cut_inside_a_line_is_not_read_as_its_value() {
+        // A long Groups line (hundreds of groups) pushes the signal masks toward the end
+        // of the 4 KiB read: SigIgn 0000000000400000 (SIGURG) cut two digits short would
+        // read as SIGTERM ignored, and the process would be SIGKILLed at once.
+        let cut = b"State:\tS (sleeping)\nSigBlk:\t0000000000000000\nSigIgn:\t00000000004000";
+        let got = super::parse_status(cut);
+        assert_eq!(got.ignored, 0, "a cut line gave {:#x}", got.ignored);
+        let whole = b"State:\tT (stopped)\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000004000\n";
+        let got = super::parse_status(whole);
+        assert!(got.stopped);
+        assert_eq!(got.ignored, 1 << 14);
     }
 
     #[test]
