@@ -1,7 +1,7 @@
 //! What /proc says about pidone's processes (not `child`, which starts the application):
-//! the listings the machine is fed whole, each process with what the machine needs to
-//! decide (its group, whether it is stopped, which signals it ignores), and whether one
-//! process is stopped. Read in fixed buffers.
+//! the listings the machine is fed (in parts past `LIST_CAP`), each process with what the
+//! machine needs to decide (its group, whether it is stopped, which signals it ignores),
+//! and whether one process is stopped. Read in fixed buffers.
 
 use core::ffi::CStr;
 

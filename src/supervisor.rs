@@ -109,9 +109,9 @@ impl<'c> Supervisor<'c> {
     }
 
     /// One event into the machine, and its actions out. A listing it asks for is read
-    /// after the actions and fed back whole, a page of up to `LIST_CAP` processes at a
-    /// time; the answer to a listing never asks for another (the exhaustive test checks
-    /// it), and were it to, that request would be dropped: the loop cannot spin here.
+    /// after the actions and fed back, a part of up to `LIST_CAP` processes at a time; the
+    /// answer to a listing never asks for another (the exhaustive test checks it), and
+    /// were it to, that request would be dropped: the loop cannot spin here.
     fn feed(&mut self, event: Event<'_>) {
         let Some((sweep, scope)) = self.step(event) else {
             return;

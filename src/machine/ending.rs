@@ -145,8 +145,8 @@ impl Machine<'_> {
         };
     }
 
-    /// The children, listed whole: a decision for each, then what the listing as a whole
-    /// means. The answer never asks for another listing.
+    /// A listing (or one part of it, past `LIST_CAP`): a decision for each child, then
+    /// what the listing means. The answer never asks for another listing.
     pub(super) fn on_listed(
         &mut self,
         sweep: Sweep,

@@ -88,9 +88,10 @@ pub enum Event<'a> {
     Reaped { pid: Pid, status: i32 },
     /// The reaping pass is over: `none_left` when pidone has no child at all (ECHILD).
     ReapDone { none_left: bool },
-    /// pidone's children, whole, in answer to `Action::List`. The machine writes its
-    /// decision for each into the list (`Kid::send`, `Kid::cont`); the executor performs
-    /// them after the step's actions, before anything else can be reaped.
+    /// pidone's children, in answer to `Action::List`: all of them, in parts of up to
+    /// `LIST_CAP` one after the other (`Listing::last` marks the last). The machine writes
+    /// its decision for each into the list (`Kid::send`, `Kid::cont`); the executor
+    /// performs them after the step's actions, before anything else can be reaped.
     Listed { sweep: Sweep, list: &'a mut Listing },
 }
 
