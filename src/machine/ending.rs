@@ -71,7 +71,6 @@ impl Machine<'_> {
     /// The main child has just been reaped and other processes remain (under dumb-init's
     /// TermGroup, also when none of pidone's children do).
     pub(super) fn main_exited(&mut self, now: u64, code: i32, out: &mut Actions) -> &'static str {
-        let stop = self.cfg.shutdown.stop_signal;
         match (self.cfg.shutdown.leftovers, self.phase) {
             (Leftovers::Leave, _) => {
                 self.exit(code, out);
@@ -85,22 +84,16 @@ impl Machine<'_> {
                 self.exit(code, out);
                 "dumb-init: SIGTERM to the child's group, then exit at once"
             }
-            (
-                _,
-                Phase::Stopping {
-                    kill_at,
-                    group_reached,
-                },
-            ) => {
+            (_, Phase::Stopping { kill_at }) => {
                 let sig = match self.cfg.shutdown.leftovers {
-                    Leftovers::WaitAll => self.cfg.forward_as(stop).unwrap_or(libc::SIGTERM),
+                    Leftovers::WaitAll => self.stop_as_forwarded(),
                     _ => libc::SIGTERM,
                 };
-                self.begin_end(kill_at, sig, group_reached, out);
+                self.begin_end(kill_at, sig, self.stop_reached_group(), out);
                 "stopped from outside: what the stop signal missed gets one; the deadline stays"
             }
-            (Leftovers::WaitAll, Phase::Delaying { held, .. }) => {
-                let sig = self.cfg.forward_as(held).unwrap_or(libc::SIGTERM);
+            (Leftovers::WaitAll, Phase::Delaying { .. }) => {
+                let sig = self.stop_as_forwarded();
                 let kill_at = self.cfg.shutdown.grace_ms.map(|g| after_ms(now, g));
                 self.begin_end(kill_at, sig, false, out);
                 "--wait-all, a stop was held: it ends the leftovers"

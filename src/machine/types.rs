@@ -9,15 +9,11 @@ pub enum Phase {
     Paused,
     /// The application runs; nobody has asked it to stop.
     Running,
-    /// The stop signal `held` is kept back for the stop delay, until `forward_at`.
-    Delaying { held: i32, forward_at: u64 },
+    /// The stop signal is kept back for the stop delay, until `forward_at`.
+    Delaying { forward_at: u64 },
     /// The stop signal was forwarded. With a grace period, everything is SIGKILLed at
-    /// `kill_at`; without one the runtime owns the deadline. `group_reached`: it went to the
-    /// child's whole process group, not only the child.
-    Stopping {
-        kill_at: Option<u64>,
-        group_reached: bool,
-    },
+    /// `kill_at`; without one the runtime owns the deadline.
+    Stopping { kill_at: Option<u64> },
     /// The main child is gone; the leftovers got `sig` once each (see `Reached`), and those
     /// re-parented to pidone later get it when they appear. SIGKILL at `kill_at`, if any.
     Draining {
