@@ -9,6 +9,7 @@ use super::{
 impl Machine<'_> {
     pub(super) fn kill_all(&mut self, out: &mut Actions) {
         out.push(Action::Log(Note::GraceExpired));
+        self.expired = true;
         self.record.clear();
         let group_reached = if self.pid1 {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
@@ -84,12 +85,18 @@ impl Machine<'_> {
                 self.exit(code, out);
                 "dumb-init: SIGTERM to the child's group, then exit at once"
             }
-            (_, Phase::Stopping { kill_at }) => {
+            (
+                _,
+                Phase::Stopping {
+                    kill_at,
+                    group_reached,
+                },
+            ) => {
                 let sig = match self.cfg.shutdown.leftovers {
                     Leftovers::WaitAll => self.stop_as_forwarded(),
                     _ => libc::SIGTERM,
                 };
-                self.begin_end(kill_at, sig, self.stop_reached_group(), out);
+                self.begin_end(kill_at, sig, group_reached, out);
                 "stopped from outside: what the stop signal missed gets one; the deadline stays"
             }
             (Leftovers::WaitAll, Phase::Delaying { .. }) => {
@@ -276,6 +283,11 @@ impl Machine<'_> {
     }
 
     pub(super) fn exit(&mut self, code: i32, out: &mut Actions) {
+        // pidone stopped a failing container: its status, whatever the application's.
+        let code = match self.cause {
+            super::Cause::Failed(failure) => failure.exit_code(),
+            _ => code,
+        };
         out.push(Action::Exit(code));
         self.phase = Phase::Done;
     }

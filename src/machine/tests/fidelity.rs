@@ -21,7 +21,13 @@ fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
         let acts = step(&mut m, now, Event::Deadline);
         assert!(!has_kill(&acts), "{acts:?}");
     }
-    assert_eq!(m.phase(), Phase::Stopping { kill_at: None });
+    assert_eq!(
+        m.phase(),
+        Phase::Stopping {
+            kill_at: None,
+            group_reached: false
+        }
+    );
 }
 
 #[test]
