@@ -50,6 +50,8 @@ struct World {
     grace_from: Option<u64>,
     drain_from: Option<u64>,
     main_status: Option<i32>,
+    /// pidone stopped the application itself (`Event::Failed` while it ran).
+    failed: bool,
     exited: bool,
     /// The events so far, to name a failing sequence.
     trail: [Option<Ev>; DEPTH],
@@ -62,15 +64,18 @@ enum Ev {
     Quit,
     OwnPipe,
     Deadline,
+    /// A process of the container was OOM-killed (`--on-oom exit`).
+    Oom,
     Exit(Pid),
 }
 
-const EVENTS: [Ev; 9] = [
+const EVENTS: [Ev; 10] = [
     Ev::Stop,
     Ev::Int,
     Ev::Quit,
     Ev::OwnPipe,
     Ev::Deadline,
+    Ev::Oom,
     Ev::Exit(MAIN),
     Ev::Exit(A),
     Ev::Exit(B),
@@ -131,6 +136,15 @@ impl<'c> Checker<'c> {
         for ev in EVENTS {
             let applicable = match ev {
                 Ev::Deadline => m.deadline().is_some(),
+                // Once per sequence (a second changes nothing), under pidone's name (its
+                // configurations cover every target and leftovers mode but dumb-init's),
+                // and not again with listings in parts: seconds, not minutes.
+                Ev::Oom => {
+                    !self.paused
+                        && !self.paged
+                        && self.cfg.personality == Personality::Pidone
+                        && !w.trail.contains(&Some(Ev::Oom))
+                }
                 Ev::Exit(p) => !self.paused && w.alive[idx(p)],
                 _ => true,
             };
@@ -167,6 +181,10 @@ impl<'c> Checker<'c> {
                 from_self: true,
             }],
             Ev::Deadline => std::vec![Event::Deadline],
+            Ev::Oom => {
+                w.failed |= before == Phase::Running;
+                std::vec![Event::Failed(Failure::Oom)]
+            }
             Ev::Exit(MAIN) => {
                 w.alive[0] = false;
                 w.main_status = Some(3 << 8);
@@ -447,6 +465,10 @@ impl<'c> Checker<'c> {
         {
             w.drain_from = Some(w.now);
         }
+        // A stop pidone starts itself is bounded as a drain is: pidone owns its deadline.
+        if ev == Ev::Oom && before == Phase::Running {
+            w.drain_from = Some(w.now);
+        }
         // At most one of pidone's signals per process per event, an ignored one aside.
         let mut count: HashMap<Pid, Vec<i32>> = HashMap::new();
         for &(p, s) in &sent.to {
@@ -473,6 +495,7 @@ impl<'c> Checker<'c> {
         if let Some(&code) = sent.exits.first() {
             let want = match (self.paused, w.main_status) {
                 (true, _) => 0,
+                _ if w.failed => Failure::Oom.exit_code(),
                 (false, Some(status)) => self.cfg.status_code(status),
                 (false, None) => 1,
             };
@@ -565,6 +588,7 @@ pub fn run() -> (usize, u64, u64, Vec<String>) {
                     grace_from: None,
                     drain_from: None,
                     main_status: None,
+                    failed: false,
                     exited: false,
                     trail: [None; DEPTH],
                 };
