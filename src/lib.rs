@@ -24,20 +24,87 @@
 #[cfg(test)]
 extern crate std;
 
-pub mod args;
-pub mod child;
-pub mod children;
+pub(crate) mod args;
+pub(crate) mod child;
+pub(crate) mod children;
 pub mod cli;
 pub mod config;
-pub mod decimal;
+pub(crate) mod decimal;
 pub mod duration;
-pub mod health;
-pub mod init;
+pub(crate) mod health;
+pub(crate) mod init;
 pub mod log;
-pub mod machine;
+pub(crate) mod machine;
 pub mod signals;
-pub mod spawn;
-pub mod supervisor;
-pub mod sys;
-pub mod terminal;
+pub(crate) mod spawn;
+pub(crate) mod supervisor;
+pub(crate) mod sys;
+pub(crate) mod terminal;
 pub mod user;
+
+pub use args::Args;
+
+use cli::Action;
+use config::Personality;
+use log::Line;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The whole program, on pidone's own argv: parse, then run. Returns the exit status.
+pub fn main(args: Args) -> i32 {
+    // `pidone health URL` only under the pidone name: as tini or dumb-init, `health` would
+    // be the command to run, as it is for those tools.
+    let personality = Personality::from_argv0(args.get(0).unwrap_or(b""));
+    if personality == Personality::Pidone && args.get(1) == Some(b"health") {
+        return health::main(|i| args.get(i.saturating_add(2)));
+    }
+    match cli::parse(|i| args.get(i), sys::getenv) {
+        Ok(Action::Run(cfg)) => init::run(&cfg, args),
+        Ok(Action::Help) => {
+            sys::write_all(1, cli::HELP.as_bytes());
+            0
+        }
+        Ok(Action::License) => {
+            sys::write_all(1, cli::LICENSE.as_bytes());
+            0
+        }
+        Ok(Action::Version) => {
+            version(personality);
+            0
+        }
+        Err(err) => {
+            let mut line = Line::new();
+            line.str("pidone: ");
+            if !err.option.is_empty() {
+                line.escaped(err.option).str(": ");
+            }
+            line.str(err.problem);
+            if !err.value.is_empty() || !err.option.is_empty() {
+                line.str(" '").escaped(err.value).str("'");
+            }
+            line.str(" (see 'pidone --help')").emit();
+            personality.usage_exit()
+        }
+    }
+}
+
+/// The version line, in the form each replaced tool's callers parse.
+fn version(personality: Personality) {
+    let mut line = Line::new();
+    match personality {
+        // Docker's `docker info` parses `tini version X - git.Y` from its init binary;
+        // catatonit prints the same form for the same reason.
+        Personality::Tini | Personality::Catatonit => {
+            line.str("tini version ")
+                .str(VERSION)
+                .str("+pidone - git.pidone");
+        }
+        Personality::DumbInit => {
+            line.str("dumb-init v").str(VERSION).str("+pidone");
+        }
+        Personality::Pidone => {
+            line.str("pidone ").str(VERSION);
+        }
+    }
+    line.write_to(1);
+}

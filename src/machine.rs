@@ -16,6 +16,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
 pub use record::RECORD_CAP;
 pub use types::*;
 
@@ -66,6 +67,7 @@ impl<'c> Machine<'c> {
         }
     }
 
+    #[cfg(test)]
     pub fn phase(&self) -> Phase {
         self.phase
     }

@@ -16,8 +16,6 @@ use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Output, Who};
 use crate::signals::SignalSet;
 use crate::sys::{self, Mask, Pid, Reaped};
 
-pub use crate::config::exit_status;
-
 pub struct Supervisor<'c> {
     cfg: &'c Config<'c>,
     machine: Machine<'c>,

@@ -28,11 +28,6 @@ pub fn errno() -> i32 {
     nix::errno::Errno::last_raw()
 }
 
-/// Sets errno, for a failure pidone detects itself on the way to a system call.
-pub fn set_errno(err: i32) {
-    nix::errno::Errno::set_raw(err);
-}
-
 /// The C library's text for an errno value, e.g. "No such file or directory".
 pub fn strerror(err: i32) -> &'static str {
     nix::errno::Errno::from_raw(err).desc()
