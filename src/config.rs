@@ -2,7 +2,7 @@
 //! `cli`), read-only after. The supervisor and the spawn code read only this, never the CLI.
 
 use crate::log::{Level, Log};
-use crate::signals::SignalSet;
+use crate::sys::SignalSet;
 
 /// Whose behaviour pidone follows: the tool it is installed as (argv[0]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -252,7 +252,7 @@ impl<'a> Config<'a> {
 
     /// The exit status pidone reports for a wait `status` of the child.
     pub fn status_code(&self, status: i32) -> i32 {
-        self.exit_code(exit_status(status))
+        self.exit_code(wait_status_code(status))
     }
 
     /// The exit status pidone reports for the child's `code` (after tini's `-e`).
@@ -273,7 +273,7 @@ pub const TTY_STOPS: SignalSet = SignalSet::EMPTY
     .with(libc::SIGTTOU);
 
 /// A wait status as a shell reports it: the exit code, or 128+N for death by signal N.
-pub fn exit_status(status: i32) -> i32 {
+pub fn wait_status_code(status: i32) -> i32 {
     if libc::WIFSIGNALED(status) {
         128i32.saturating_add(libc::WTERMSIG(status))
     } else {

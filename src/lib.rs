@@ -3,29 +3,31 @@
 //! Where to look:
 //! - `cli`: the command line and environment, read once into a `config::Config`;
 //! - `init`: start-up: block signals, subreaper, spawn, hand over to the loop;
-//! - `spawn`: fork and exec; `child`: what the child does in between (`--user` included);
+//! - `spawn`: fork, what the child does before exec (`--user` included), and exec;
 //! - `user`: resolving `--user` from /etc/passwd and /etc/group;
 //! - `machine`: every decision about a signal or a child, as a pure state machine;
 //! - `supervisor`: the loop that feeds it events and performs its actions;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
-//! - `sys`, `log`: system calls (all FFI) and output, with no heap and no panics;
+//! - `sys`, `log`: system calls (all FFI, the only `unsafe`) and output, with no heap and
+//!   no panics; `bytes`: the panic-free slice helpers they and the parsers use;
 //! - `health`: `pidone health URL`, the HEALTHCHECK for images with no shell or curl.
 //!
 //! The library is `no_std` so nothing on pidone's runtime path can reach for the heap,
 //! `std::io` or `format!`: the release binary has no panic runtime and stays tiny.
 #![no_std]
 // One unsafe operation per block, so each has its own SAFETY comment.
+// All FFI and raw memory is in `sys`, the only module allowed `unsafe` (see sys/mod.rs).
+#![deny(unsafe_code)]
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 // No arithmetic that can overflow, in any profile: outside input (argv, the environment,
 // /etc/passwd, /proc, signal numbers and pids) reaches most of it. Where wrapping or
-// saturation is meant, `wrapping_*`, `saturating_*` or `checked_*` say so (issue 18).
+// saturation is meant, `wrapping_*`, `saturating_*` or `checked_*` say so.
 #![deny(clippy::arithmetic_side_effects)]
 
 #[cfg(test)]
 extern crate std;
 
-pub(crate) mod args;
-pub(crate) mod child;
+pub(crate) mod bytes;
 pub(crate) mod children;
 pub mod cli;
 pub mod config;
@@ -38,11 +40,12 @@ pub(crate) mod machine;
 pub mod signals;
 pub(crate) mod spawn;
 pub(crate) mod supervisor;
+#[allow(unsafe_code)]
 pub(crate) mod sys;
 pub(crate) mod terminal;
 pub mod user;
 
-pub use args::Args;
+pub use sys::Args;
 
 use cli::Action;
 use config::Personality;
