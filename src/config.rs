@@ -15,26 +15,108 @@ pub enum Personality {
     Catatonit,
 }
 
+/// What one name means: every way pidone's behaviour depends on the name it runs as.
+/// The options and environment variables of all four tools are read under every name; only
+/// what is here differs.
+#[derive(Clone, Copy, Debug)]
+pub struct Meaning {
+    /// argv[0]'s last path component.
+    pub names: &'static [&'static [u8]],
+    /// The exit status of a usage error: the originals all exit 1; pidone's own is 2, the
+    /// shell's convention for a misused builtin, so it differs from a failed application.
+    pub usage_exit: i32,
+    /// `--version`: this, the version, then `version_suffix`, in the form the original's
+    /// callers parse.
+    pub version_prefix: &'static str,
+    pub version_suffix: &'static str,
+    /// `NAME health URL` is the HEALTHCHECK; under the originals' names `health` is the
+    /// command to run, as it is for those tools.
+    pub health: bool,
+    /// Where signals go by default.
+    pub target: Target,
+    /// What happens to leftovers by default.
+    pub leftovers: Leftovers,
+    pub not_pid1: NotPid1,
+    /// dumb-init's setsid mode: the child gets a new session unless signals go to it
+    /// alone (`-c`), SIGTSTP/TTIN/TTOU are forwarded as SIGSTOP, and pidone stops itself
+    /// after forwarding them.
+    pub setsid_mode: bool,
+}
+
+/// The names pidone answers to, in the order `from_argv0` tries them.
+pub const PERSONALITIES: [Personality; 4] = [
+    Personality::Pidone,
+    Personality::Tini,
+    Personality::DumbInit,
+    Personality::Catatonit,
+];
+
 impl Personality {
-    /// From argv[0]'s last path component.
+    /// From argv[0]'s last path component; any other name is pidone.
     pub fn from_argv0(argv0: &[u8]) -> Personality {
         let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or(argv0);
-        match base {
-            b"docker-init" | b"tini" | b"tini-static" => Personality::Tini,
-            b"dumb-init" => Personality::DumbInit,
-            // podman runs its init (catatonit by default) as /run/podman-init.
-            b"catatonit" | b"podman-init" => Personality::Catatonit,
-            _ => Personality::Pidone,
+        PERSONALITIES
+            .into_iter()
+            .find(|p| p.meaning().names.contains(&base))
+            .unwrap_or(Personality::Pidone)
+    }
+
+    /// What the name means: the one table of per-name behaviour (docs/dropin.md says why
+    /// each original behaves as it does).
+    pub const fn meaning(self) -> Meaning {
+        match self {
+            Personality::Pidone => Meaning {
+                names: &[],
+                usage_exit: 2,
+                version_prefix: "pidone ",
+                version_suffix: "",
+                health: true,
+                target: Target::Group,
+                leftovers: Leftovers::Drain,
+                not_pid1: NotPid1::Subreaper,
+                setsid_mode: false,
+            },
+            Personality::Tini => Meaning {
+                names: &[b"docker-init", b"tini", b"tini-static"],
+                usage_exit: 1,
+                // Docker's `docker info` parses `tini version X - git.Y` from its init binary.
+                version_prefix: "tini version ",
+                version_suffix: "+pidone - git.pidone",
+                health: false,
+                target: Target::Child,
+                leftovers: Leftovers::Leave,
+                not_pid1: NotPid1::Warn,
+                setsid_mode: false,
+            },
+            Personality::DumbInit => Meaning {
+                names: &[b"dumb-init"],
+                usage_exit: 1,
+                version_prefix: "dumb-init v",
+                version_suffix: "+pidone",
+                health: false,
+                target: Target::Group,
+                leftovers: Leftovers::TermGroup,
+                not_pid1: NotPid1::Quiet,
+                setsid_mode: true,
+            },
+            Personality::Catatonit => Meaning {
+                // podman runs its init (catatonit by default) as /run/podman-init.
+                names: &[b"catatonit", b"podman-init"],
+                usage_exit: 1,
+                // catatonit prints tini's form, for the same reason.
+                version_prefix: "tini version ",
+                version_suffix: "+pidone - git.pidone",
+                health: false,
+                target: Target::Child,
+                leftovers: Leftovers::Leave,
+                not_pid1: NotPid1::Subreaper,
+                setsid_mode: false,
+            },
         }
     }
 
-    /// The exit status of a usage error: the originals all exit 1; pidone's own is 2, the
-    /// shell's convention for a misused builtin, so it differs from a failed application.
     pub fn usage_exit(self) -> i32 {
-        match self {
-            Personality::Pidone => 2,
-            Personality::Tini | Personality::DumbInit | Personality::Catatonit => 1,
-        }
+        self.meaning().usage_exit
     }
 }
 
@@ -202,35 +284,24 @@ pub struct Config<'a> {
 impl<'a> Config<'a> {
     /// The defaults under each name: the original's behaviour, and pidone's own.
     pub fn defaults(personality: Personality) -> Config<'a> {
-        use Personality::*;
+        let meaning = personality.meaning();
         Config {
             personality,
             mode: Mode::Pause,
-            start: if personality == DumbInit {
+            start: if meaning.setsid_mode {
                 Start::Session
             } else {
                 Start::Group
             },
-            target: match personality {
-                Pidone | DumbInit => Target::Group,
-                Tini | Catatonit => Target::Child,
-            },
+            target: meaning.target,
             shutdown: Shutdown {
                 stop_signal: libc::SIGTERM,
                 grace_ms: None,
                 stop_delay_ms: 0,
-                leftovers: match personality {
-                    Pidone => Leftovers::Drain,
-                    DumbInit => Leftovers::TermGroup,
-                    Tini | Catatonit => Leftovers::Leave,
-                },
+                leftovers: meaning.leftovers,
             },
-            not_pid1: match personality {
-                Pidone | Catatonit => NotPid1::Subreaper,
-                Tini => NotPid1::Warn,
-                DumbInit => NotPid1::Quiet,
-            },
-            job_control: if personality == DumbInit {
+            not_pid1: meaning.not_pid1,
+            job_control: if meaning.setsid_mode {
                 JobControl::StopSelf
             } else {
                 JobControl::KeepRunning

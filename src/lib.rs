@@ -15,9 +15,9 @@
 //! The library is `no_std` so nothing on pidone's runtime path can reach for the heap,
 //! `std::io` or `format!`: the release binary has no panic runtime and stays tiny.
 #![no_std]
-// One unsafe operation per block, so each has its own SAFETY comment.
 // All FFI and raw memory is in `sys`, the only module allowed `unsafe` (see sys/mod.rs).
 #![deny(unsafe_code)]
+// One unsafe operation per block, so each has its own SAFETY comment.
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 // No arithmetic that can overflow, in any profile: outside input (argv, the environment,
 // /etc/passwd, /proc, signal numbers and pids) reaches most of it. Where wrapping or
@@ -55,10 +55,8 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The whole program, on pidone's own argv: parse, then run. Returns the exit status.
 pub fn main(args: Args) -> i32 {
-    // `pidone health URL` only under the pidone name: as tini or dumb-init, `health` would
-    // be the command to run, as it is for those tools.
     let personality = Personality::from_argv0(args.get(0).unwrap_or(b""));
-    if personality == Personality::Pidone && args.get(1) == Some(b"health") {
+    if personality.meaning().health && args.get(1) == Some(b"health") {
         return health::main(|i| args.get(i.saturating_add(2)));
     }
     match cli::parse(|i| args.get(i), sys::getenv) {
@@ -93,21 +91,10 @@ pub fn main(args: Args) -> i32 {
 
 /// The version line, in the form each replaced tool's callers parse.
 fn version(personality: Personality) {
-    let mut line = Line::new();
-    match personality {
-        // Docker's `docker info` parses `tini version X - git.Y` from its init binary;
-        // catatonit prints the same form for the same reason.
-        Personality::Tini | Personality::Catatonit => {
-            line.str("tini version ")
-                .str(VERSION)
-                .str("+pidone - git.pidone");
-        }
-        Personality::DumbInit => {
-            line.str("dumb-init v").str(VERSION).str("+pidone");
-        }
-        Personality::Pidone => {
-            line.str("pidone ").str(VERSION);
-        }
-    }
-    line.write_to(1);
+    let meaning = personality.meaning();
+    Line::new()
+        .str(meaning.version_prefix)
+        .str(VERSION)
+        .str(meaning.version_suffix)
+        .write_to(1);
 }

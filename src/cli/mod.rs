@@ -171,7 +171,7 @@ fn finish(mut draft: Draft<'_>, command: usize, has_command: bool) -> Parsed<'_,
         (false, true) => Mode::Command(command),
         (false, false) => return bad("no command given", b""),
     };
-    if cfg.personality == Personality::DumbInit {
+    if cfg.personality.meaning().setsid_mode {
         if cfg.target == Target::Child {
             // dumb-init's single-child mode (-c, DUMB_INIT_SETSID=0): no new session, and
             // leftovers are left alone.
