@@ -159,9 +159,9 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `<target>/x86_64-unknown-linux-musl/release/pidone`: the binary cargo built for us.
+/// `<target>/x86_64-unknown-linux-musl/release/pidone`: the binary the tests run.
 fn pidone_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
+    PathBuf::from(common::pidone())
 }
 
 /// The target directory: three levels above the binary.
@@ -291,7 +291,11 @@ fn setup() -> Setup {
 
 fn build_images(engine: &str) -> Result<Suite, String> {
     let pidone = pidone_binary();
-    let examples = pidone.parent().expect("release dir").join("examples");
+    // The fixtures cargo built with the tests (in their profile's directory).
+    let examples = Path::new(env!("CARGO_BIN_EXE_pidone"))
+        .parent()
+        .expect("build dir")
+        .join("examples");
     for fixture in FIXTURES {
         let built = examples.join(fixture);
         let dir = if fixture == "graceful" {

@@ -43,8 +43,25 @@ pub fn release_only(what: &str) -> bool {
     true
 }
 
+/// The pidone binary the tests run. A suite built in the `suite` profile (scripts/test.sh)
+/// runs the shipped release binary beside it, which `cargo build --release` made first;
+/// any other build runs the binary built with it.
 pub fn pidone() -> &'static str {
-    env!("CARGO_BIN_EXE_pidone")
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let built = std::path::Path::new(env!("CARGO_BIN_EXE_pidone"));
+        let dir = built.parent().unwrap();
+        if dir.file_name() != Some(std::ffi::OsStr::new("suite")) {
+            return built.to_string_lossy().into_owned();
+        }
+        let shipped = dir.with_file_name("release").join("pidone");
+        assert!(
+            shipped.exists(),
+            "{} is missing: the suite profile runs the release binary; `cargo build --release` first",
+            shipped.display()
+        );
+        shipped.to_string_lossy().into_owned()
+    })
 }
 
 /// The signals the `tally` fixture recorded in `file`, in order (none if it never started).
@@ -59,7 +76,7 @@ pub fn tally_signals(file: &str) -> Vec<i32> {
 /// A program cargo builds as an example, next to the binary: a test fixture from
 /// tests/fixtures/ or a user example from examples/ (both declared in Cargo.toml).
 pub fn example(name: &str) -> String {
-    let path = PathBuf::from(pidone())
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
         .parent()
         .unwrap()
         .join("examples")
