@@ -27,13 +27,13 @@
 
 mod common;
 
-use common::{ContainerLog, parse_init_version};
+use common::{ContainerLog, parse_init_version, wait_bounded};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -61,25 +61,6 @@ struct Output {
 impl Output {
     fn ok(&self) -> bool {
         self.code == Some(0)
-    }
-}
-
-/// Waits for `child` until `timeout`; past it the child is killed and None returned.
-fn wait_bounded(child: Child, timeout: Duration) -> Option<(std::process::Output, Duration)> {
-    let start = Instant::now();
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(out) => Some((out.expect("wait for command"), start.elapsed())),
-        Err(_) => {
-            // SAFETY: kill has no memory effects; the child is not reaped until the
-            // waiting thread sees it die, so the pid cannot have been reused.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            None
-        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! build), its pinned images and its explanations, and examples/kubernetes.yaml. Static
 //! checks of text: no engine, no process.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
@@ -11,24 +13,9 @@ fn read(path: &str) -> String {
     fs::read_to_string(repo.join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
-/// The instructions of a Dockerfile's last stage (comments and blank lines dropped,
-/// continuation lines joined), FROM line first.
+/// The instructions of a Dockerfile's last stage, FROM line first.
 fn final_stage(text: &str) -> Vec<String> {
-    let mut instructions: Vec<String> = Vec::new();
-    let mut pending = String::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(head) = line.strip_suffix('\\') {
-            pending.push_str(head.trim_end());
-            pending.push(' ');
-            continue;
-        }
-        pending.push_str(line);
-        instructions.push(std::mem::take(&mut pending));
-    }
+    let mut instructions = common::dockerfile_instructions(text);
     let from = instructions
         .iter()
         .rposition(|i| i.starts_with("FROM "))

@@ -431,6 +431,51 @@ pub fn children(pid: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Waits for `child` until `timeout`, with its output and how long it ran; past the
+/// timeout the child is killed and None returned (None too if waiting failed).
+pub fn wait_bounded(
+    child: std::process::Child,
+    timeout: Duration,
+) -> Option<(std::process::Output, Duration)> {
+    let start = Instant::now();
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(out)) => Some((out, start.elapsed())),
+        Ok(Err(_)) => None,
+        Err(_) => {
+            // SAFETY: kill has no memory effects; the child is not reaped until the
+            // waiting thread sees it die, so the pid cannot have been reused.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            None
+        }
+    }
+}
+
+/// A Dockerfile's instructions: comments and blank lines dropped, continuation lines
+/// joined.
+pub fn dockerfile_instructions(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(head) = line.strip_suffix('\\') {
+            pending.push_str(head.trim_end());
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(line);
+        out.push(std::mem::take(&mut pending));
+    }
+    out
+}
+
 /// Whether `pid` is blocked in its signal wait (or a read, for signalfd-based inits):
 /// /proc/PID/syscall names the system call a sleeping process is in. x86_64: 0 read,
 /// 128 rt_sigtimedwait.

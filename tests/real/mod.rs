@@ -149,25 +149,7 @@ impl Output {
     }
 }
 
-/// Waits for `child` until `timeout`; past it the child is killed and None returned.
-pub fn wait_bounded(child: Child, timeout: Duration) -> Option<(std::process::Output, Duration)> {
-    let start = Instant::now();
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(out)) => Some((out, start.elapsed())),
-        Ok(Err(_)) => None,
-        Err(_) => {
-            // SAFETY: kill has no memory effects; the child is not reaped until the
-            // waiting thread sees it die, so the pid cannot have been reused.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            None
-        }
-    }
-}
+pub use crate::common::wait_bounded;
 
 /// Runs `cmd` (stdin closed, output captured), failing the test past `timeout`.
 pub fn run(cmd: Command, timeout: Duration) -> Output {
