@@ -79,7 +79,7 @@ impl Personality {
             Personality::Tini => Meaning {
                 names: &[b"docker-init", b"tini", b"tini-static"],
                 usage_exit: 1,
-                // Docker's `docker info` parses `tini version X - git.Y` from its init binary.
+                // Docker's `docker info` parses `tini version X - git.Y` from its init.
                 version_prefix: "tini version ",
                 version_suffix: "+pidone - git.pidone",
                 health: false,
@@ -99,18 +99,13 @@ impl Personality {
                 not_pid1: NotPid1::Quiet,
                 setsid_mode: true,
             },
+            // catatonit is tini but for its names and a subreaper; it prints tini's version
+            // line, for the same reason.
             Personality::Catatonit => Meaning {
                 // podman runs its init (catatonit by default) as /run/podman-init.
                 names: &[b"catatonit", b"podman-init"],
-                usage_exit: 1,
-                // catatonit prints tini's form, for the same reason.
-                version_prefix: "tini version ",
-                version_suffix: "+pidone - git.pidone",
-                health: false,
-                target: Target::Child,
-                leftovers: Leftovers::Leave,
                 not_pid1: NotPid1::Subreaper,
-                setsid_mode: false,
+                ..Personality::Tini.meaning()
             },
         }
     }
