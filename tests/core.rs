@@ -1,4 +1,5 @@
-//! The core semantics of issue 2, against the real binary, as PID 1 of a fresh PID
+//! The core semantics (signals forwarded once, zombies reaped, the runtime's deadline,
+//! the application's status), against the real binary, as PID 1 of a fresh PID
 //! namespace and as a plain process.
 
 mod common;

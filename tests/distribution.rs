@@ -1,4 +1,4 @@
-//! How users get pidone (issue 14), checked the way they would use it:
+//! How users get pidone (a release tarball, an image to COPY from), checked the way they would use it:
 //!
 //! - `scripts/release.sh`, run in two fresh clones of HEAD, writes byte-identical dist/
 //!   files. The clones differ in directory (and its length), in CARGO_HOME, in time (one

@@ -1211,7 +1211,8 @@ fn ctrl_c_in_docker_run_it_reaches_the_foreground_job() {
 }
 
 /// `--user` in a scratch image: no /etc/passwd, no /etc/group, numeric ids only. Docker
-/// starts pidone as root; pidone drops to 65532 for the app (issue 8).
+/// starts pidone as root; pidone drops to 65532 for the app, as a distroless image
+/// expects.
 #[test]
 fn user_drop_with_numeric_ids_in_a_scratch_image() {
     let Some(s) = suite("user_drop_with_numeric_ids_in_a_scratch_image") else {

@@ -1,4 +1,4 @@
-//! What tini and dumb-init never had (issue 8): stop delay, privilege drop, structured
+//! What tini and dumb-init never had: stop delay, privilege drop, structured
 //! logs, the exit report, and socket activation's LISTEN_PID.
 
 mod common;

@@ -11,7 +11,8 @@ mod common;
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The size budget (issue 6): a static binary of at most 100 KiB. Only a binary with no
+/// The size budget: pidone is copied into every image, so a static binary of at most
+/// 100 KiB. Only a binary with no
 /// reachable panic, no heap on the runtime path and no std formatting fits.
 const BUDGET: usize = 100 * 1024;
 
@@ -172,7 +173,7 @@ fn release_binary_links_no_allocator() {
 /// Stack pages, once touched, stay resident for PID 1's whole life. An idle pidone with
 /// no `--user` touches a few pages of stack (argv, the environment, the loop's frames);
 /// `--user`'s 50 KB of ids and passwd buffers live in a frame only that path enters. The
-/// bound is 32 KiB: before that split, main's frame alone was 72 KiB.
+/// bound is 32 KiB.
 #[test]
 fn an_idle_pidone_keeps_a_small_stack() {
     use common::*;

@@ -186,7 +186,7 @@ fn a_leftover_re_parented_late_gets_one_sigterm() {
     }
 }
 
-/// Issue 11 item 3: not PID 1, what is re-parented after the SIGKILL is killed too, and
+/// A grace that runs out when pidone is not PID 1: what is re-parented after the SIGKILL is killed too, and
 /// pidone exits within the grace plus a little, holding nothing.
 #[test]
 fn not_pid1_the_shutdown_is_bounded_and_complete() {
@@ -324,7 +324,7 @@ fn wait_all_the_stop_signal_still_ends_the_worker() {
     }
 }
 
-/// Issue 11 item 2, the loop's side: with stderr a broken pipe, pidone's own log write
+/// A signal pidone caused must not be forwarded, the loop's side: with stderr a broken pipe, pidone's own log write
 /// raises SIGPIPE on itself. It is dropped (not forwarded, not logged, no spin) and the
 /// application's status comes through.
 #[test]
