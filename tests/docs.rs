@@ -379,3 +379,63 @@ fn the_per_name_table_matches_the_code() {
         );
     }
 }
+
+/// docs/design.md's module table names every file of src/, and only files that exist.
+#[test]
+fn the_module_table_matches_src() {
+    let design = read("docs/design.md");
+    let section = design
+        .split("## Modules")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Modules section");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![repo.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                // A directory of tests is named as one (`tests/`).
+                if path.file_name().unwrap() != "tests" {
+                    dirs.push(path);
+                }
+            } else {
+                files.push(
+                    path.strip_prefix(repo)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    for row in section.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = row.split('|').collect();
+        let Some(named) = cells.get(2) else { continue };
+        // `src/log/mod.rs` (...), `line.rs`: later names are in the first one's directory.
+        let mut dir = String::new();
+        for name in named.split('`').skip(1).step_by(2) {
+            if name.starts_with("src/") {
+                let named_dir = name.trim_end_matches('/');
+                assert!(
+                    repo.join(named_dir).exists(),
+                    "design.md names {name}, which does not exist"
+                );
+                dir = name.rsplit_once('/').unwrap().0.to_string();
+                files.retain(|f| f != name);
+            } else if !dir.is_empty() {
+                let path = format!("{dir}/{name}");
+                assert!(
+                    repo.join(&path).exists(),
+                    "design.md names {path}, which does not exist"
+                );
+                files.retain(|f| *f != path);
+            }
+        }
+    }
+    assert!(
+        files.is_empty(),
+        "docs/design.md's module table does not name {files:?}"
+    );
+}
