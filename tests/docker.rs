@@ -21,7 +21,7 @@
 //! (`engine VERSION run ID`, then `ran NAME` for each test that passed), so CI can tell a
 //! skipped suite from a run one. The files users copy are checked in tests/docs.rs.
 //!
-//! Needs: `cargo build --release --examples` first (the static fixtures: the graceful
+//! Needs: `cargo build --profile suite --examples` first (the static fixtures: the graceful
 //! server from examples/, the others from tests/fixtures/) and busybox-static
 //! (`/bin/busybox`).
 
@@ -289,13 +289,13 @@ fn build_images(engine: &str) -> Result<Suite, String> {
         match (mtime(&built), mtime(&source)) {
             (None, _) => {
                 return Err(format!(
-                    "{} is missing: run `cargo build --release --examples` before the Docker tests",
+                    "{} is missing: run `cargo build --profile suite --examples` before the Docker tests",
                     built.display()
                 ));
             }
             (Some(b), Some(s)) if s > b => {
                 return Err(format!(
-                    "{} is older than its source: run `cargo build --release --examples`",
+                    "{} is older than its source: run `cargo build --profile suite --examples`",
                     built.display()
                 ));
             }

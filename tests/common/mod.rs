@@ -36,7 +36,7 @@ pub const HANG: Duration = Duration::from_secs(30);
 pub fn release_only(what: &str) -> bool {
     if cfg!(debug_assertions) {
         eprintln!(
-            "NOT CHECKED: {what}: a property of the release binary; run `cargo test --release`"
+            "NOT CHECKED: {what}: a property of the release binary; run `cargo test --profile suite`"
         );
         return false;
     }
@@ -83,8 +83,8 @@ pub fn example(name: &str) -> String {
         .join(name);
     assert!(
         path.exists(),
-        "{} is missing: run the whole suite (`cargo test --release`), which builds the examples, \
-         or `cargo build --release --examples` first",
+        "{} is missing: run the whole suite (`cargo test --profile suite`), which builds the examples, \
+         or `cargo build --profile suite --examples` first",
         path.display()
     );
     path.to_string_lossy().into_owned()
