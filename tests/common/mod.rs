@@ -43,10 +43,15 @@ pub fn release_only(what: &str) -> bool {
     true
 }
 
-/// The pidone binary the tests run. A suite built in the `suite` profile (scripts/test.sh)
-/// runs the shipped release binary beside it, which `cargo build --release` made first;
-/// any other build runs the binary built with it.
+/// The pidone binary the tests run.
 pub fn pidone() -> &'static str {
+    host_pidone()
+}
+
+/// This machine's pidone as it ships. A suite built in the `suite` profile (scripts/test.sh)
+/// runs the release binary beside it, which `cargo build --release` made first; any other
+/// build runs the binary built with it.
+pub fn host_pidone() -> &'static str {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
         let built = std::path::Path::new(env!("CARGO_BIN_EXE_pidone"));
