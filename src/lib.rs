@@ -6,7 +6,8 @@
 //! - `spawn`: fork, what the child does before exec (`--user` included), and exec;
 //! - `user`: resolving `--user` from /etc/passwd and /etc/group;
 //! - `machine`: every decision about a signal or a child, as a pure state machine;
-//! - `supervisor`: the loop that feeds it events and performs its actions;
+//! - `supervisor`: the loop that feeds it events and performs its actions; `children`:
+//!   pidone's children from /proc, for when it is not PID 1;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
 //! - `sys`, `log`: system calls (all FFI, the only `unsafe`) and output, with no heap and
 //!   no panics; `bytes`: the panic-free slice helpers they and the parsers use;
@@ -27,6 +28,8 @@
 #[cfg(test)]
 extern crate std;
 
+// `pub` only what fuzz/ and tests/ use (the parsers, the config and their types): rustc
+// reports an unused item only in a module the crate keeps to itself.
 pub(crate) mod bytes;
 pub(crate) mod children;
 pub mod cli;
