@@ -60,11 +60,30 @@ pub fn host_pidone() -> &'static str {
             return built.to_string_lossy().into_owned();
         }
         let shipped = dir.with_file_name("release").join("pidone");
+        let mtime = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let built = mtime(&shipped);
         assert!(
-            shipped.exists(),
+            built.is_some(),
             "{} is missing: the suite profile runs the release binary; `cargo build --release` first",
             shipped.display()
         );
+        // A release binary older than the source would test yesterday's pidone.
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    assert!(
+                        mtime(&path) <= built,
+                        "{} is older than {}: `cargo build --release` first",
+                        shipped.display(),
+                        path.display()
+                    );
+                }
+            }
+        }
         shipped.to_string_lossy().into_owned()
     })
 }
