@@ -71,7 +71,11 @@ impl Personality {
                 version_prefix: "pidone ",
                 version_suffix: "",
                 health: true,
-                target: Target::Group,
+                // The main process owns the application's protocol (a gunicorn, celery or
+                // uwsgi master, a Node cluster primary): its workers must not hear its
+                // signals. A wrapper that does not pass them on still stops its app: the
+                // drain after the wrapper's death sends what it left one SIGTERM.
+                target: Target::Child,
                 leftovers: Leftovers::Drain,
                 not_pid1: NotPid1::Subreaper,
                 setsid_mode: false,
@@ -135,9 +139,9 @@ pub enum Start {
 /// Where forwarded signals go.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Target {
-    /// The main child only (tini, catatonit, dumb-init `-c`).
+    /// The main child only (pidone, tini, catatonit, dumb-init `-c`).
     Child,
-    /// The child's whole process group (pidone, dumb-init, tini `-g`).
+    /// The child's whole process group (dumb-init, `-g`).
     Group,
 }
 

@@ -39,7 +39,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                 .emit();
         }
     }
-    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain && !crate::children::listable() {
+    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain && !crate::procs::listable() {
         log.message(Level::Warn)
             .str("no /proc: leftovers that leave the process group cannot be signalled")
             .emit();

@@ -6,9 +6,9 @@
 //! - `spawn`: fork, what the child does before exec (`--user` included), and exec;
 //! - `user`: resolving `--user` from /etc/passwd and /etc/group;
 //! - `machine`: every decision about a signal or a child, as a pure state machine;
-//! - `supervisor`: the loop that feeds it events and performs its actions; `children`:
-//!   pidone's children from /proc, for when it is not PID 1;
+//! - `supervisor`: the loop that feeds it events and performs its actions;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
+//! - `procs`: the /proc listing of pidone's children the machine is fed;
 //! - `sys`, `log`: system calls (all FFI, the only `unsafe`) and output, with no heap and
 //!   no panics; `bytes`: the panic-free slice helpers they and the parsers use;
 //! - `health`: `pidone health URL`, the HEALTHCHECK for images with no shell or curl.
@@ -31,7 +31,6 @@ extern crate std;
 // `pub` only what fuzz/ and tests/ use (the parsers, the config and their types): rustc
 // reports an unused item only in a module the crate keeps to itself.
 pub(crate) mod bytes;
-pub(crate) mod children;
 pub mod cli;
 pub mod config;
 pub(crate) mod decimal;
@@ -40,6 +39,7 @@ pub(crate) mod health;
 pub(crate) mod init;
 pub mod log;
 pub(crate) mod machine;
+pub(crate) mod procs;
 pub mod signals;
 pub(crate) mod spawn;
 pub(crate) mod supervisor;
