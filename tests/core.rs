@@ -174,7 +174,7 @@ fn single_child_reaches_only_the_child() {
     }
 }
 
-/// Issue 21: a pre-fork server (gunicorn, celery, uwsgi, a Node cluster) is a master that
+/// A pre-fork server (gunicorn, celery, uwsgi, a Node cluster) is a master that
 /// owns the signal protocol, with workers in its process group. Under the name pidone the
 /// master alone gets each signal, once; the workers hear nothing from pidone (the master
 /// tells them, here with SIGUSR1).

@@ -665,7 +665,7 @@ fn stubborn_app_is_killed_after_pidones_grace() {
     s.ran("stubborn_app_is_killed_after_pidones_grace");
 }
 
-/// Issue 21: the app traps SIGTERM and exits 0, and a `setsid` child it started ignores
+/// The app traps SIGTERM and exits 0, and a `setsid` child it started ignores
 /// SIGTERM. That leftover would never act on the drain's SIGTERM: pidone SIGKILLs it at
 /// once, and `docker stop` ends well within its timeout with the app's 0, not the
 /// runtime's SIGKILL and 137 (nor pidone's grace: the image sets PIDONE_GRACE=8s).
