@@ -67,22 +67,17 @@ pub fn host_pidone() -> &'static str {
             "{} is missing: the suite profile runs the release binary; `cargo build --release` first",
             shipped.display()
         );
-        // A release binary older than the source would test yesterday's pidone.
-        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else {
-                    assert!(
-                        mtime(&path) <= built,
-                        "{} is older than {}: `cargo build --release` first",
-                        shipped.display(),
-                        path.display()
-                    );
-                }
-            }
+        // A release binary older than its sources (cargo lists them beside it, in
+        // pidone.d) would test yesterday's pidone.
+        let deps = std::fs::read_to_string(dir.with_file_name("release").join("pidone.d"))
+            .unwrap_or_default();
+        let sources = deps.split_once(": ").map_or("", |(_, s)| s);
+        for source in sources.split_whitespace() {
+            assert!(
+                mtime(std::path::Path::new(source)) <= built,
+                "{} is older than {source}: `cargo build --release` first",
+                shipped.display()
+            );
         }
         shipped.to_string_lossy().into_owned()
     })
