@@ -51,6 +51,24 @@ step "cli_input (debug)" cargo test --test cli_input
 # tests/common runs the release binary.
 step "release build" cargo build --release
 step tests cargo test --profile suite --no-fail-fast
+# Other architectures (docs/testing.md, "Other architectures"): tests/arm64.rs ran the
+# aarch64 binary above; here the same tests run against each further target's release
+# build. A target this machine cannot build says so and is skipped.
+other_architectures() {
+    local buildable target failed=0
+    buildable=$(scripts/release.sh --targets 2>/dev/null)
+    for target in i686-unknown-linux-musl; do
+        if grep -qx "$target" <<<"$buildable"; then
+            CARGO_TARGET_DIR=target/cross cargo build --release --quiet --bin pidone --target "$target" &&
+                PIDONE_BIN=$PWD/target/cross/$target/release/pidone cargo test --profile suite --test arm64 ||
+                failed=1
+        else
+            echo "SKIP: tests/arm64.rs on $target: not built here (scripts/release.sh --targets says why)"
+        fi
+    done
+    return $failed
+}
+step "other architectures" other_architectures
 # The fuzzers: each target replays its corpus and fuzzes briefly (docs/fuzzing.md).
 step fuzz scripts/fuzz-smoke.sh
 step "docker tests ran" ci_docker_ran

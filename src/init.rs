@@ -59,6 +59,11 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
         let Some(argv) = args.command(command) else {
             return cfg.personality.usage_exit();
         };
+        // Issue 24: secrets read before the fork, unmapped when this block ends.
+        let secrets = match cfg.env_from_files.then(|| crate::secrets::load(cfg)) {
+            Some(Err(code)) => return code,
+            loaded => loaded.and_then(Result::ok),
+        };
         let plan = Plan {
             argv,
             path: sys::getenv(c"PATH"),
@@ -69,6 +74,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             no_new_privs: cfg.no_new_privs,
             creds: None,
             listen_pid: listen_pid_is_ours(),
+            secrets: secrets.as_ref(),
         };
         let started = match cfg.user {
             None => spawn::spawn(&plan),
@@ -142,5 +148,13 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
     }
     msg.str(sys::strerror(errno)).emit();
     // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
-    cfg.exit_code(spawn::not_started_status(stage, errno))
+    let code = cfg.exit_code(spawn::not_started_status(stage, errno));
+    let what = if stage == Stage::Exec {
+        ""
+    } else {
+        stage.what()
+    };
+    let line = crate::termlog::not_started(command, what, sys::strerror(errno), code);
+    crate::termlog::write(cfg.termination_log, line);
+    code
 }

@@ -39,14 +39,18 @@ pub(crate) mod health;
 pub(crate) mod init;
 pub mod log;
 pub(crate) mod machine;
+pub(crate) mod oom;
 pub(crate) mod procs;
+pub(crate) mod secrets;
 pub mod signals;
 pub(crate) mod spawn;
 pub(crate) mod supervisor;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
 pub(crate) mod terminal;
+pub(crate) mod termlog;
 pub mod user;
+pub(crate) mod watchdog;
 
 pub use sys::Args;
 

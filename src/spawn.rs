@@ -66,6 +66,8 @@ pub struct Plan<'a> {
     pub creds: Option<&'a Credentials>,
     /// Rewrite `LISTEN_PID` to the child's own pid (socket activation).
     pub listen_pid: bool,
+    /// `--env-from-files`: `NAME=secret` entries in, `NAME_FILE` entries out.
+    pub secrets: Option<&'a crate::secrets::Secrets>,
 }
 
 /// The step of the child's set-up that failed, reported with its errno.
@@ -179,21 +181,26 @@ fn exec(plan: &Plan<'_>) -> (Stage, Errno) {
             .chain(crate::decimal::format(pid, &mut digits)),
     );
     let home = plan.creds.map(|c| c.home());
-    let envp = if home.is_none() && !plan.listen_pid {
+    let envp = if home.is_none() && !plan.listen_pid && plan.secrets.is_none() {
         Envp::inherited()
     } else {
-        // HOME replaced by the user's, LISTEN_PID by the child's own pid.
+        // HOME replaced by the user's, LISTEN_PID by the child's own pid, each NAME_FILE
+        // by its NAME=secret.
+        let secrets = plan.secrets;
         let edited = Envp::edited(
             |entry| {
                 if plan.listen_pid && bytes::after(entry, b"LISTEN_PID=").is_some() {
                     Entry::Replace(&listen)
-                } else if home.is_some() && bytes::after(entry, b"HOME=").is_some() {
+                } else if (home.is_some() && bytes::after(entry, b"HOME=").is_some())
+                    || secrets.is_some_and(|s| s.drops(entry.as_ptr().cast()))
+                {
                     Entry::Drop
                 } else {
                     Entry::Keep
                 }
             },
-            home,
+            home.into_iter()
+                .chain(secrets.into_iter().flat_map(|s| s.entries())),
         );
         match edited {
             Some(envp) => envp,

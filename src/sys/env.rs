@@ -17,6 +17,27 @@ pub fn getenv(name: &CStr) -> Option<&'static [u8]> {
     Some(unsafe { CStr::from_ptr(p) }.to_bytes())
 }
 
+/// Each `NAME=value` entry of pidone's environment, in order.
+pub fn each_env(mut f: impl FnMut(&'static CStr)) {
+    let mut entry = environ_start();
+    if entry.is_null() {
+        return;
+    }
+    loop {
+        // SAFETY: `entry` points into the NULL-terminated array, at most at its NULL,
+        // which ends the loop before `entry` moves past it.
+        let text = unsafe { *entry };
+        if text.is_null() {
+            return;
+        }
+        // SAFETY: every entry before the NULL is a NUL-terminated string that lives, and
+        // stays unchanged, for the whole process.
+        f(unsafe { CStr::from_ptr(text) });
+        // SAFETY: `entry` was not the terminating NULL, so the next slot is in the array.
+        entry = unsafe { entry.add(1) };
+    }
+}
+
 /// Most entries an edited environment holds (the rest is E2BIG).
 pub const ENV_MAX: usize = 4096;
 
@@ -46,11 +67,11 @@ impl<'a> Envp<'a> {
     }
 
     /// pidone's environment with each entry kept, dropped or replaced as `edit` says, and
-    /// `extra` (`NAME=value`, NUL-terminated) added at the end. `None` when it does not fit
-    /// or `extra` has no NUL.
+    /// the `extra` entries (`NAME=value`, NUL-terminated) added at the end. `None` when it
+    /// does not fit; an entry with no NUL is left out.
     pub fn edited(
         mut edit: impl FnMut(&[u8]) -> Entry<'a>,
-        extra: Option<&'a [u8]>,
+        extra: impl IntoIterator<Item = &'a [u8]>,
     ) -> Option<Envp<'a>> {
         let mut envp = [core::ptr::null(); ENV_MAX];
         let mut n = 0usize;
@@ -64,26 +85,15 @@ impl<'a> Envp<'a> {
             }
             n = n.saturating_add(1);
         };
-        let mut entry = environ_start();
-        loop {
-            // SAFETY: `entry` points into the NULL-terminated environ array: at most at its
-            // terminating NULL, which ends the loop before `entry` moves past it.
-            let text = unsafe { *entry };
-            if text.is_null() {
-                break;
-            }
-            // SAFETY: every entry before the NULL is a NUL-terminated string, unchanged
-            // for the life of the process (pidone never modifies its environment).
-            let bytes = unsafe { CStr::from_ptr(text) }.to_bytes_with_nul();
+        each_env(|entry| {
+            let bytes = entry.to_bytes_with_nul();
             match edit(bytes) {
                 Entry::Keep => push(bytes),
                 Entry::Drop => {}
                 Entry::Replace(with) => push(with),
             }
-            // SAFETY: `entry` was not the terminating NULL, so the next slot is in the array.
-            entry = unsafe { entry.add(1) };
-        }
-        if let Some(extra) = extra {
+        });
+        for extra in extra {
             push(extra);
         }
         // The rest of `envp` is NULL: it ends the array if one slot is left.

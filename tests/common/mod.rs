@@ -5,6 +5,7 @@
 //! hang fails instead of blocking CI; no assertion depends on the machine's speed.
 #![allow(dead_code)]
 
+mod cross;
 mod follow;
 mod holder;
 mod pidfd;
@@ -18,7 +19,8 @@ mod trace;
 // Each test file uses some of these; the rest are unused there, not dead.
 #[allow(unused_imports)]
 pub use {
-    follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*,
+    cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*,
+    trace::*,
 };
 
 use std::io::{BufRead, BufReader, Read};
@@ -43,9 +45,37 @@ pub fn release_only(what: &str) -> bool {
     true
 }
 
-/// The pidone binary the tests run.
+/// The pidone binary the tests run: `PIDONE_BIN` when set (a build for another
+/// architecture, which binfmt_misc runs under qemu-user: tests/arm64.rs), else this
+/// machine's release binary (`host_pidone`). A test file may choose it once with
+/// `use_pidone` before any test starts it.
 pub fn pidone() -> &'static str {
-    host_pidone()
+    PIDONE.get_or_init(|| match std::env::var("PIDONE_BIN") {
+        Ok(path) if !path.is_empty() => path,
+        _ => host_pidone().to_string(),
+    })
+}
+
+static PIDONE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes `pidone()` return `path` in this test process. Fails the test if another binary
+/// was already in use: every test of a process must run the same one.
+pub fn use_pidone(path: &str) {
+    let chosen = PIDONE.get_or_init(|| path.to_string());
+    assert_eq!(
+        chosen, path,
+        "this test process already runs another pidone"
+    );
+}
+
+/// Where cargo put the fixture programs: beside the binary it built with the tests,
+/// whatever binary the tests run (fixtures are always the host's; binfmt_misc runs each
+/// program with its own architecture).
+fn host_build_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// This machine's pidone as it ships. A suite built in the `suite` profile (scripts/test.sh)
@@ -95,11 +125,7 @@ pub fn tally_signals(file: &str) -> Vec<i32> {
 /// A program cargo builds as an example, next to the binary: a test fixture from
 /// tests/fixtures/ or a user example from examples/ (both declared in Cargo.toml).
 pub fn example(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
+    let path = host_build_dir().join("examples").join(name);
     assert!(
         path.exists(),
         "{} is missing: run the whole suite (`cargo test --profile suite`), which builds the examples, \
@@ -521,4 +547,51 @@ pub fn init_ready(p: &Proc, program: &str) -> i32 {
 pub fn started(p: &Proc) -> i32 {
     wait_until("the init to start", || !children(p.pid).is_empty());
     p.pidone_pid()
+}
+
+/// `PROGRAM ARGS` with stdin closed: exit code, stdout and stderr (trimmed). Fails the test
+/// if it takes longer than `timeout` (the command is killed first).
+pub fn run_bounded(
+    program: &str,
+    args: &[&str],
+    timeout: std::time::Duration,
+) -> (Option<i32>, String, String) {
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {program}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let Ok(out) = rx.recv_timeout(timeout) else {
+        // SAFETY: kill has no memory effects; the child is not reaped until the waiting
+        // thread sees it die, so the pid cannot have been reused.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        panic!("`{program} {}` hung: killed", args.join(" "));
+    };
+    let out = out.expect("wait");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+/// `docker ARGS`: exit code, stdout and stderr, killed after two minutes.
+pub fn docker_try(args: &[&str]) -> (Option<i32>, String, String) {
+    run_bounded("docker", args, std::time::Duration::from_secs(120))
+}
+
+/// A docker command that must succeed; returns its stdout.
+pub fn docker(args: &[&str]) -> String {
+    let (code, stdout, stderr) = docker_try(args);
+    assert_eq!(
+        code,
+        Some(0),
+        "`docker {}`: {stdout}{stderr}",
+        args.join(" ")
+    );
+    stdout
 }
