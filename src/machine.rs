@@ -4,7 +4,7 @@
 //! each with its one-line reason; docs/state-machine.md is rendered from the table in
 //! `tests/table.rs`, which the unit tests check against this code.
 //!
-//! The rules (issue 11): only the configured stop signal starts the stop delay and the
+//! The rules: only the configured stop signal starts the stop delay and the
 //! grace period, and without a grace pidone never SIGKILLs what a signal from outside left
 //! running. Each process gets each of pidone's signals at most once per event. Nothing
 //! pidone caused itself is forwarded.
@@ -16,6 +16,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
 pub use record::RECORD_CAP;
 pub use types::*;
 

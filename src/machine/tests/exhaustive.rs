@@ -1,4 +1,4 @@
-//! The decisions, checked exhaustively (issue 22): every sequence of events up to `DEPTH`,
+//! The decisions, checked exhaustively: every sequence of events up to `DEPTH`,
 //! in every configuration, against a small world of processes, with the invariants checked
 //! after every event. The world: the main child (100, leader of its group), A (201, in
 //! the group), B (202, setsid'd away) and C (203, setsid'd away, ignoring SIGTERM); all
