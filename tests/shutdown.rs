@@ -621,3 +621,26 @@ fn a_stopped_leftover_re_parented_during_the_drain_is_continued() {
         );
     }
 }
+
+/// A listing holds 128 processes; past that the executor feeds the rest in further parts.
+/// 130 leftovers that catch SIGTERM and stay, then a stopped one (the 131st, last in /proc
+/// and in the children list): it is continued at the drain's start, so it acts on its
+/// SIGTERM, instead of sitting stopped until the bound's SIGKILL.
+#[test]
+fn a_stopped_leftover_past_the_listing_cap_is_continued() {
+    let tally = example("tally");
+    for mode in MODES {
+        let d = dir(&format!("past-cap-{mode:?}"));
+        let script = format!(
+            "i=0; while [ $i -lt 130 ]; do {tally} {d}/t$i & i=$((i+1)); done; {}; exit 3",
+            stopped_tally(&tally, &format!("{d}/b"), "b", "'")
+        );
+        let out = run(mode, &sh_args(&["--grace", "2s"], &script));
+        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+        assert_eq!(
+            tally_signals(&format!("{d}/b")).first(),
+            Some(&libc::SIGTERM),
+            "{mode:?}: the 131st leftover was never continued"
+        );
+    }
+}
