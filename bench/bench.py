@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pidone side by side with tini, dumb-init and catatonit (issue 6). Run through bench/run.sh,
+"""pidone side by side with tini, dumb-init and catatonit. Run through bench/run.sh,
 which installs the peers and builds the helpers first.
 
 Every init runs as PID 1 of a fresh PID namespace (`unshare --pid --fork --mount-proc`), in
@@ -7,7 +7,7 @@ one run, so the ratios are fair. The "bare app" column is the application alone 
 Timing-sensitive parts are done by the static helpers in bench/helpers/bench_*.rs (see their
 header comments); this script starts things, collects samples and writes:
   bench/results/latest.json  every raw sample, the machine and the configuration;
-  bench/results/latest.md    the Markdown table (also printed), and the targets of issue 6.
+  bench/results/latest.md    the Markdown table (also printed), and pidone's targets.
 Standard library only (Python 3.9+).
 """
 
@@ -649,7 +649,7 @@ def build_table(data):
 
 
 def targets(data):
-    """The targets of issue 6, checked against this run."""
+    """pidone's targets (size, stop time, signal latency, memory), checked against this run."""
     out = []
 
     def verdict(ok):
@@ -783,7 +783,7 @@ def render(data):
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if k != "hyperfine")
         + f"; pidone {m['pidone_commit']} ({m['rustc']}).",
         "",
-        "Targets (issue 6):",
+        "Targets:",
         "",
         targets(data),
     ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# pidone's benchmark against tini, dumb-init and catatonit (issue 6).
+# pidone's benchmark against tini, dumb-init and catatonit: speed, size and memory,
+# measured on demand, never asserted in the tests.
 #
 #   bench/run.sh [--quick] [--no-docker]
 #

@@ -2,7 +2,7 @@
 //! `cli`), read-only after. The supervisor and the spawn code read only this, never the CLI.
 
 use crate::log::{Level, Log};
-use crate::signals::SignalSet;
+use crate::sys::SignalSet;
 
 /// Whose behaviour pidone follows: the tool it is installed as (argv[0]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -15,26 +15,107 @@ pub enum Personality {
     Catatonit,
 }
 
+/// What one name means: every way pidone's behaviour depends on the name it runs as.
+/// The options and environment variables of all four tools are read under every name; only
+/// what is here differs.
+#[derive(Clone, Copy, Debug)]
+pub struct Meaning {
+    /// argv[0]'s last path component.
+    pub names: &'static [&'static [u8]],
+    /// The exit status of a usage error: the originals all exit 1; pidone's own is 2, the
+    /// shell's convention for a misused builtin, so it differs from a failed application.
+    pub usage_exit: i32,
+    /// `--version`: this, the version, then `version_suffix`, in the form the original's
+    /// callers parse.
+    pub version_prefix: &'static str,
+    pub version_suffix: &'static str,
+    /// `NAME health URL` is the HEALTHCHECK; under the originals' names `health` is the
+    /// command to run, as it is for those tools.
+    pub health: bool,
+    /// Where signals go by default.
+    pub target: Target,
+    /// What happens to leftovers by default.
+    pub leftovers: Leftovers,
+    pub not_pid1: NotPid1,
+    /// dumb-init's setsid mode: the child gets a new session unless signals go to it
+    /// alone (`-c`), SIGTSTP/TTIN/TTOU are forwarded as SIGSTOP, and pidone stops itself
+    /// after forwarding them.
+    pub setsid_mode: bool,
+}
+
+/// The names pidone answers to, in the order `from_argv0` tries them.
+pub const PERSONALITIES: [Personality; 4] = [
+    Personality::Pidone,
+    Personality::Tini,
+    Personality::DumbInit,
+    Personality::Catatonit,
+];
+
 impl Personality {
-    /// From argv[0]'s last path component.
+    /// From argv[0]'s last path component; any other name is pidone.
     pub fn from_argv0(argv0: &[u8]) -> Personality {
         let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or(argv0);
-        match base {
-            b"docker-init" | b"tini" | b"tini-static" => Personality::Tini,
-            b"dumb-init" => Personality::DumbInit,
-            // podman runs its init (catatonit by default) as /run/podman-init.
-            b"catatonit" | b"podman-init" => Personality::Catatonit,
-            _ => Personality::Pidone,
+        PERSONALITIES
+            .into_iter()
+            .find(|p| p.meaning().names.contains(&base))
+            .unwrap_or(Personality::Pidone)
+    }
+
+    /// What the name means: the one table of per-name behaviour (docs/dropin.md says why
+    /// each original behaves as it does).
+    pub const fn meaning(self) -> Meaning {
+        match self {
+            Personality::Pidone => Meaning {
+                names: &[],
+                usage_exit: 2,
+                version_prefix: "pidone ",
+                version_suffix: "",
+                health: true,
+                // The main process owns the application's protocol (a gunicorn, celery or
+                // uwsgi master, a Node cluster primary): its workers must not hear its
+                // signals. A wrapper that does not pass them on still stops its app: the
+                // drain after the wrapper's death sends what it left one SIGTERM.
+                target: Target::Child,
+                leftovers: Leftovers::Drain,
+                not_pid1: NotPid1::Subreaper,
+                setsid_mode: false,
+            },
+            Personality::Tini => Meaning {
+                names: &[b"docker-init", b"tini", b"tini-static"],
+                usage_exit: 1,
+                // Docker's `docker info` parses `tini version X - git.Y` from its init.
+                version_prefix: "tini version ",
+                version_suffix: "+pidone - git.pidone",
+                health: false,
+                target: Target::Child,
+                leftovers: Leftovers::Leave,
+                not_pid1: NotPid1::Warn,
+                setsid_mode: false,
+            },
+            Personality::DumbInit => Meaning {
+                names: &[b"dumb-init"],
+                usage_exit: 1,
+                version_prefix: "dumb-init v",
+                version_suffix: "+pidone",
+                health: false,
+                target: Target::Group,
+                leftovers: Leftovers::TermGroup,
+                not_pid1: NotPid1::Quiet,
+                setsid_mode: true,
+            },
+            // catatonit is tini but for its names and a subreaper; it prints tini's version
+            // line, for the same reason.
+            Personality::Catatonit => Meaning {
+                // podman runs its init (catatonit by default) as /run/podman-init.
+                names: &[b"catatonit", b"podman-init"],
+                not_pid1: NotPid1::Subreaper,
+                ..Personality::Tini.meaning()
+            },
         }
     }
 
-    /// The exit status of a usage error: the originals all exit 1; pidone's own is 2, the
-    /// shell's convention for a misused builtin, so it differs from a failed application.
     pub fn usage_exit(self) -> i32 {
-        match self {
-            Personality::Pidone => 2,
-            Personality::Tini | Personality::DumbInit | Personality::Catatonit => 1,
-        }
+        self.meaning().usage_exit
     }
 }
 
@@ -211,39 +292,24 @@ pub struct Config<'a> {
 impl<'a> Config<'a> {
     /// The defaults under each name: the original's behaviour, and pidone's own.
     pub fn defaults(personality: Personality) -> Config<'a> {
-        use Personality::*;
+        let meaning = personality.meaning();
         Config {
             personality,
             mode: Mode::Pause,
-            start: if personality == DumbInit {
+            start: if meaning.setsid_mode {
                 Start::Session
             } else {
                 Start::Group
             },
-            // The main process owns the application's protocol (a gunicorn, celery or uwsgi
-            // master, a Node cluster primary): its workers must not hear its signals. A
-            // wrapper that does not pass them on still stops its app: the drain after the
-            // wrapper's death sends what it left one SIGTERM. dumb-init signals the group.
-            target: match personality {
-                DumbInit => Target::Group,
-                Pidone | Tini | Catatonit => Target::Child,
-            },
+            target: meaning.target,
             shutdown: Shutdown {
                 stop_signal: libc::SIGTERM,
                 grace_ms: None,
                 stop_delay_ms: 0,
-                leftovers: match personality {
-                    Pidone => Leftovers::Drain,
-                    DumbInit => Leftovers::TermGroup,
-                    Tini | Catatonit => Leftovers::Leave,
-                },
+                leftovers: meaning.leftovers,
             },
-            not_pid1: match personality {
-                Pidone | Catatonit => NotPid1::Subreaper,
-                Tini => NotPid1::Warn,
-                DumbInit => NotPid1::Quiet,
-            },
-            job_control: if personality == DumbInit {
+            not_pid1: meaning.not_pid1,
+            job_control: if meaning.setsid_mode {
                 JobControl::StopSelf
             } else {
                 JobControl::KeepRunning
@@ -269,7 +335,7 @@ impl<'a> Config<'a> {
 
     /// The exit status pidone reports for a wait `status` of the child.
     pub fn status_code(&self, status: i32) -> i32 {
-        self.exit_code(exit_status(status))
+        self.exit_code(wait_status_code(status))
     }
 
     /// The exit status pidone reports for the child's `code` (after tini's `-e`).
@@ -290,7 +356,7 @@ pub const TTY_STOPS: SignalSet = SignalSet::EMPTY
     .with(libc::SIGTTOU);
 
 /// A wait status as a shell reports it: the exit code, or 128+N for death by signal N.
-pub fn exit_status(status: i32) -> i32 {
+pub fn wait_status_code(status: i32) -> i32 {
     if libc::WIFSIGNALED(status) {
         128i32.saturating_add(libc::WTERMSIG(status))
     } else {

@@ -1,12 +1,11 @@
 //! pidone's start: take every signal, arrange reaping, start the application, then hand
 //! over to the supervisor loop and exit with the application's status.
 
-use crate::args::Args;
 use crate::config::{Config, Leftovers, Mode, NotPid1, Start};
 use crate::log::Level;
-use crate::spawn::{self, Plan, SpawnError};
+use crate::spawn::{self, Plan, SpawnError, Stage};
 use crate::supervisor::Supervisor;
-use crate::sys;
+use crate::sys::{self, Args};
 use crate::terminal::Terminal;
 
 /// Runs the configured command (in pidone's own `args`) and returns pidone's status.
@@ -14,7 +13,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     let log = cfg.log;
     // Block everything first, so no signal sent from here on is lost or acted on by
     // default: each one waits in the pending set for the loop to take it.
-    let inherited_mask = sys::set_mask(libc::SIG_SETMASK, sys::ALL_SIGNALS);
+    let inherited_mask = sys::set_mask(libc::SIG_SETMASK, sys::SignalSet::ALL);
     // An inherited SIG_IGN for SIGCHLD would make the kernel reap our children for us and
     // hide the application's exit status.
     let sigchld_ignored = sys::reset_sigchld();
@@ -144,13 +143,13 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
         SpawnError::Child(stage, errno) => (stage, errno),
     };
     let mut msg = cfg.log.message(Level::Error).bytes(command).str(": ");
-    if stage != spawn::Stage::Exec {
+    if stage != Stage::Exec {
         msg = msg.str(stage.what()).str(": ");
     }
     msg.str(sys::strerror(errno)).emit();
     // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
-    let code = cfg.exit_code(spawn::exit_status(stage, errno));
-    let what = if stage == spawn::Stage::Exec {
+    let code = cfg.exit_code(spawn::not_started_status(stage, errno));
+    let what = if stage == Stage::Exec {
         ""
     } else {
         stage.what()

@@ -31,7 +31,7 @@ const COUNTERS: [&core::ffi::CStr; 2] = [
 /// The `oom_kill` count in a v1 `memory.oom_control` or a v2 `memory.events` file.
 pub fn parse_count(text: &[u8]) -> Option<u64> {
     text.split(|b| *b == b'\n').find_map(|line| {
-        let value = crate::signals::after(line, b"oom_kill ")?;
+        let value = crate::bytes::after(line, b"oom_kill ")?;
         crate::decimal::parse(value, u64::MAX)
     })
 }

@@ -25,16 +25,22 @@ const TOTAL: usize = MAX_FILES * (FILE_CAP + 4096);
 /// The application's new entries, and the `_FILE` entries it does not get.
 pub struct Secrets {
     /// Holds the `NAME=value` strings; unmapped when the Secrets are dropped.
-    _region: Option<Region>,
-    entries: [*const c_char; MAX_FILES],
+    region: Option<Region>,
+    /// Where each `NAME=value` string is in `region`, its NUL included.
+    entries: [(usize, usize); MAX_FILES],
     drops: [*const c_char; MAX_FILES],
     n: usize,
 }
 
 impl Secrets {
     /// The `NAME=value` strings, NUL-terminated, for the child's environment.
-    pub fn entries(&self) -> &[*const c_char] {
-        self.entries.get(..self.n).unwrap_or(&[])
+    pub fn entries(&self) -> impl Iterator<Item = &[u8]> {
+        let bytes = self.region.as_ref().map_or(&[][..], Region::as_bytes);
+        self.entries
+            .get(..self.n)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |(from, to)| bytes.get(*from..*to).unwrap_or(&[]))
     }
 
     /// Whether `entry` of pidone's environment is a `NAME_FILE` the child must not get.
@@ -56,8 +62,8 @@ pub fn file_var(entry: &[u8]) -> Option<&[u8]> {
 pub fn load(cfg: &Config) -> Result<Secrets, i32> {
     let mut region = Region::new(TOTAL).map_err(|_| 1)?;
     let mut secrets = Secrets {
-        _region: None,
-        entries: [core::ptr::null(); MAX_FILES],
+        region: None,
+        entries: [(0, 0); MAX_FILES],
         drops: [core::ptr::null(); MAX_FILES],
         n: 0,
     };
@@ -73,7 +79,7 @@ pub fn load(cfg: &Config) -> Result<Secrets, i32> {
         result = read_one(cfg, &mut region, &mut used, &mut secrets, entry, name, var);
     });
     result?;
-    secrets._region = Some(region);
+    secrets.region = Some(region);
     Ok(secrets)
 }
 
@@ -113,13 +119,13 @@ fn read_one(
     let value = room
         .get_mut(name.len().saturating_add(1)..)
         .unwrap_or(&mut []);
-    let fd = sys::open(path, libc::O_RDONLY).map_err(|e| fail("cannot read", e))?;
+    let fd = sys::open(path, libc::O_RDONLY).map_err(|e| fail("cannot read", e.raw()))?;
     let mut n = 0usize;
     while let Some(rest) = value.get_mut(n..).filter(|r| !r.is_empty()) {
         match fd.read(rest) {
             Ok(0) => break,
             Ok(got) => n = n.saturating_add(got),
-            Err(e) => return Err(fail("cannot read", e)),
+            Err(e) => return Err(fail("cannot read", e.raw())),
         }
     }
     let text = value.get(..n).unwrap_or(&[]);
@@ -133,7 +139,7 @@ fn read_one(
     if let Some(end) = value.get_mut(n) {
         *end = 0;
     }
-    *slot = room.as_ptr().cast();
+    *slot = (start, value_at.saturating_add(n).saturating_add(1));
     if let Some(drop) = secrets.drops.get_mut(secrets.n) {
         *drop = entry.as_ptr();
     }
@@ -157,7 +163,7 @@ fn fail(cfg: &Config, var: &[u8], path: &CStr, problem: &str, errno: i32) -> i32
             .str(" '")
             .bytes(path.to_bytes())
             .str("': ")
-            .str(sys::strerror(errno));
+            .str(sys::strerror(sys::Errno::from_raw(errno)));
     }
     msg.emit();
     if errno < 0 {

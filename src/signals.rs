@@ -73,16 +73,6 @@ fn after_ignoring_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     }
 }
 
-/// `text` without `prefix`, if it starts with it. (`<[u8]>::strip_prefix` keeps a panic
-/// branch at opt-level "z"; this cannot panic.)
-pub fn after<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    if text.get(..prefix.len())? == prefix {
-        text.get(prefix.len()..)
-    } else {
-        None
-    }
-}
-
 /// A signal number or offset: small, so anything over 64 is no signal.
 fn parse_number(text: &[u8]) -> Option<i32> {
     crate::decimal::parse(text, 64).and_then(|n| i32::try_from(n).ok())
@@ -92,43 +82,6 @@ fn parse_number(text: &[u8]) -> Option<i32> {
 pub fn rt_offset(sig: i32) -> Option<i32> {
     sig.checked_sub(RTMIN)
         .filter(|_| (RTMIN..=MAX).contains(&sig))
-}
-
-/// A set of signals 1..=64: bit `n - 1` for signal `n`, the kernel's own sigset layout, so
-/// `bits()` goes straight to the `rt_sig*` system calls.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct SignalSet(u64);
-
-impl SignalSet {
-    pub const EMPTY: SignalSet = SignalSet(0);
-    pub const ALL: SignalSet = SignalSet(!0);
-
-    const fn bit(sig: i32) -> u64 {
-        // 1..=64 shifts by 0..=63; anything else is no signal.
-        match sig.checked_sub(1) {
-            Some(shift @ 0..=63) => match 1u64.checked_shl(shift.unsigned_abs()) {
-                Some(bit) => bit,
-                None => 0,
-            },
-            _ => 0,
-        }
-    }
-
-    pub const fn of(sig: i32) -> SignalSet {
-        SignalSet(Self::bit(sig))
-    }
-
-    pub const fn with(self, sig: i32) -> SignalSet {
-        SignalSet(self.0 | Self::bit(sig))
-    }
-
-    pub const fn contains(self, sig: i32) -> bool {
-        Self::bit(sig) != 0 && self.0 & Self::bit(sig) != 0
-    }
-
-    pub const fn bits(self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(test)]
@@ -158,17 +111,6 @@ mod tests {
         // Found by the fuzzer: a 16-byte buffer made longer spellings unknown.
         assert_eq!(parse(b"SIGRTMIN+00000001"), Some(35));
         assert_eq!(parse(b"sigRtMax-000000000000001"), Some(63));
-    }
-
-    #[test]
-    fn sets() {
-        let s = SignalSet::EMPTY.with(1).with(64).with(0).with(65);
-        assert!(s.contains(1) && s.contains(64) && !s.contains(63));
-        assert!(!s.contains(0) && !s.contains(65) && !s.contains(-1));
-        assert_eq!(s.bits(), 1 | 1 << 63);
-        assert!(SignalSet::ALL.contains(33));
-        // Adding a signal twice keeps it.
-        assert!(SignalSet::EMPTY.with(5).with(5).contains(5));
     }
 
     #[test]

@@ -1,15 +1,18 @@
-//! Starting the application: fork, let `child` set it up and exec. Everything the child
-//! needs is computed before `fork`; the child reports any failure to the parent over a
-//! close-on-exec pipe, so the parent knows for certain whether exec succeeded.
+//! Starting the application: fork; in the child, set up (session or group, terminal,
+//! credentials, signal mask) and exec, searching PATH itself. Everything the child needs is
+//! computed before `fork`, and between fork and exec it makes only async-signal-safe calls
+//! (no allocation, no locks, no stdio). Any failure goes to the parent over a close-on-exec
+//! pipe, then `_exit`, so the parent knows for certain whether exec succeeded.
 
-pub use crate::child::{Plan, Stage};
-use crate::sys::{self, Pid};
+use crate::bytes;
+use crate::sys::{self, CommandArgv, Entry, Envp, Errno, Fd, Pid, SignalSet};
+use crate::user::Credentials;
 
 pub enum SpawnError {
     /// pidone could not create the pipe or the process.
-    Fork(i32),
+    Fork(Errno),
     /// The child could not become the command; it has been reaped.
-    Child(Stage, i32),
+    Child(Stage, Errno),
 }
 
 /// Starts the command. Returns the child's pid once it has exec'd.
@@ -18,7 +21,7 @@ pub fn spawn(plan: &Plan<'_>) -> Result<Pid, SpawnError> {
     let pid = sys::fork().map_err(SpawnError::Fork)?;
     if pid == 0 {
         drop(read_end);
-        crate::child::run(plan, &write_end);
+        run(plan, &write_end);
     }
     drop(write_end);
     let mut report = [0u8; 8];
@@ -31,14 +34,225 @@ pub fn spawn(plan: &Plan<'_>) -> Result<Pid, SpawnError> {
     sys::wait_for(pid);
     let [a, b, c, d, e, f, g, h] = report;
     let stage = Stage::from_raw(i32::from_ne_bytes([a, b, c, d]));
-    Err(SpawnError::Child(stage, i32::from_ne_bytes([e, f, g, h])))
+    let err = Errno::from_raw(i32::from_ne_bytes([e, f, g, h]));
+    Err(SpawnError::Child(stage, err))
 }
 
-/// Exit status for a child that could not be started: 127 not found, 126 found but not
-/// runnable (the shell's convention, and tini's).
-pub fn exit_status(stage: Stage, err: i32) -> i32 {
+/// The exit status for a command that could not be started: 127 not found, 126 found but
+/// not runnable (the shell's convention, and tini's).
+pub fn not_started_status(stage: Stage, err: Errno) -> i32 {
     match (stage, err) {
-        (Stage::Exec, libc::ENOENT | libc::ENOTDIR) => 127,
+        (Stage::Exec, Errno::ENOENT | Errno::ENOTDIR) => 127,
         _ => 126,
+    }
+}
+
+/// What the child does before exec, decided by the parent.
+pub struct Plan<'a> {
+    /// The command's argv, as execve takes it, with the spare slot before it.
+    pub argv: CommandArgv,
+    /// `PATH` to search for the command (`None`: unset, the C library's default).
+    pub path: Option<&'static [u8]>,
+    /// New session (dumb-init) instead of a new process group.
+    pub session: bool,
+    /// Make the child's group the terminal's foreground group (stdin is pidone's terminal).
+    pub foreground: bool,
+    /// The signal mask pidone inherited, restored in the child.
+    pub mask: SignalSet,
+    /// SIGCHLD was ignored when pidone started; the child gets it back that way.
+    pub sigchld_ignored: bool,
+    pub no_new_privs: bool,
+    /// `--user`: resolved in the parent (`init::spawn_as_user`).
+    pub creds: Option<&'a Credentials>,
+    /// Rewrite `LISTEN_PID` to the child's own pid (socket activation).
+    pub listen_pid: bool,
+    /// `--env-from-files`: `NAME=secret` entries in, `NAME_FILE` entries out.
+    pub secrets: Option<&'a crate::secrets::Secrets>,
+}
+
+/// The step of the child's set-up that failed, reported with its errno.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Stage {
+    Exec = 1,
+    Session = 2,
+    Groups = 3,
+    Gid = 4,
+    Uid = 5,
+    NoNewPrivs = 6,
+    /// The command has no `#!` line (ENOEXEC) and /bin/sh could not be run for it.
+    Shell = 7,
+}
+
+impl Stage {
+    pub fn from_raw(raw: i32) -> Stage {
+        match raw {
+            2 => Stage::Session,
+            3 => Stage::Groups,
+            4 => Stage::Gid,
+            5 => Stage::Uid,
+            6 => Stage::NoNewPrivs,
+            7 => Stage::Shell,
+            _ => Stage::Exec,
+        }
+    }
+
+    pub fn what(self) -> &'static str {
+        match self {
+            Stage::Exec => "exec",
+            Stage::Session => "setsid",
+            Stage::Groups => "setgroups",
+            Stage::Gid => "setgid",
+            Stage::Uid => "setuid",
+            Stage::NoNewPrivs => "no_new_privs",
+            Stage::Shell => "no #! line, and /bin/sh cannot run it",
+        }
+    }
+}
+
+/// The child's whole life: set up, exec, or report the failed step and exit 127.
+pub fn run(plan: &Plan<'_>, report: &Fd) -> ! {
+    let (stage, err) = match set_up(plan) {
+        Ok(()) => exec(plan),
+        Err(failed) => failed,
+    };
+    let [a, b, c, d] = (stage as i32).to_ne_bytes();
+    let [e, f, g, h] = err.raw().to_ne_bytes();
+    sys::write_all(report.raw(), &[a, b, c, d, e, f, g, h]);
+    sys::exit_now(127)
+}
+
+fn set_up(plan: &Plan<'_>) -> Result<(), (Stage, Errno)> {
+    if plan.session {
+        sys::setsid().map_err(|e| (Stage::Session, e))?;
+        // Take stdin's terminal as the new session's controlling terminal, as dumb-init
+        // does; without a terminal this fails harmlessly.
+        sys::take_controlling_terminal();
+    } else {
+        // Its own group, so a signal to the group reaches a whole pipeline and the
+        // terminal can make it the foreground job. Cannot fail for a fresh child.
+        sys::new_process_group();
+        if plan.foreground {
+            // SIGTTOU is still blocked here, so a background group may take the terminal.
+            sys::tcsetpgrp(sys::getpid());
+        }
+    }
+    if let Some(creds) = plan.creds {
+        apply(creds)?;
+    }
+    if plan.no_new_privs {
+        sys::set_no_new_privs().map_err(|e| (Stage::NoNewPrivs, e))?;
+    }
+    if plan.sigchld_ignored {
+        sys::ignore_sigchld();
+    }
+    sys::set_mask(libc::SIG_SETMASK, plan.mask);
+    Ok(())
+}
+
+/// setgroups, setgid, setuid, in that order (after setuid the others are not allowed).
+/// Fails closed: the caller must not exec on error.
+fn apply(creds: &Credentials) -> Result<(), (Stage, Errno)> {
+    let (uid, gid, euid) = sys::ids();
+    if euid != 0 && uid == creds.uid && gid == creds.gid {
+        // Already this user (a non-root container started with --user): nothing to
+        // drop, and setgroups would fail without CAP_SETGID.
+        return Ok(());
+    }
+    sys::setgroups(creds.groups()).map_err(|e| (Stage::Groups, e))?;
+    sys::setgid(creds.gid).map_err(|e| (Stage::Gid, e))?;
+    sys::setuid(creds.uid).map_err(|e| (Stage::Uid, e))
+}
+
+/// Longest path tried for one PATH entry, NUL included (PATH_MAX).
+const PATH_MAX: usize = 4096;
+/// musl's search path when PATH is unset, as its execvp uses.
+const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
+
+/// Execs the command, searching PATH as execvp does; returns only on failure.
+fn exec(plan: &Plan<'_>) -> (Stage, Errno) {
+    // "LISTEN_PID=" and the pid in decimal, NUL-terminated.
+    let mut listen = [0u8; 32];
+    let mut digits = [0u8; 20];
+    let pid = u64::try_from(sys::getpid()).unwrap_or(0);
+    bytes::copy(
+        &mut listen,
+        b"LISTEN_PID="
+            .iter()
+            .chain(crate::decimal::format(pid, &mut digits)),
+    );
+    let home = plan.creds.map(|c| c.home());
+    let envp = if home.is_none() && !plan.listen_pid && plan.secrets.is_none() {
+        Envp::inherited()
+    } else {
+        // HOME replaced by the user's, LISTEN_PID by the child's own pid, each NAME_FILE
+        // by its NAME=secret.
+        let secrets = plan.secrets;
+        let edited = Envp::edited(
+            |entry| {
+                if plan.listen_pid && bytes::after(entry, b"LISTEN_PID=").is_some() {
+                    Entry::Replace(&listen)
+                } else if (home.is_some() && bytes::after(entry, b"HOME=").is_some())
+                    || secrets.is_some_and(|s| s.drops(entry.as_ptr().cast()))
+                {
+                    Entry::Drop
+                } else {
+                    Entry::Keep
+                }
+            },
+            home.into_iter()
+                .chain(secrets.into_iter().flat_map(|s| s.entries())),
+        );
+        match edited {
+            Some(envp) => envp,
+            None => return (Stage::Exec, Errno::E2BIG),
+        }
+    };
+
+    let Some(file) = plan.argv.file() else {
+        return (Stage::Exec, Errno::ENOENT);
+    };
+    let name = file.get(..file.len().saturating_sub(1)).unwrap_or(&[]);
+    if name.is_empty() {
+        return (Stage::Exec, Errno::ENOENT);
+    }
+    if name.contains(&b'/') {
+        return match try_exec(plan, file, &envp) {
+            Ok(err) => (Stage::Exec, err),
+            Err(failed) => failed,
+        };
+    }
+    let mut path = [0u8; PATH_MAX];
+    let mut seen_eacces = false;
+    for dir in plan.path.unwrap_or(DEFAULT_PATH).split(|b| *b == b':') {
+        // An empty entry is the current directory, as POSIX and glibc say.
+        let slash: &[u8] = if dir.is_empty() { b"" } else { b"/" };
+        let Some(full) = bytes::join(&mut path, &[dir, slash, file]) else {
+            continue; // too long to be a path: no file there
+        };
+        match try_exec(plan, full, &envp) {
+            Err(failed) => return failed,
+            Ok(Errno::EACCES) => seen_eacces = true,
+            // Not here (or not a directory, a stale mount): try the next entry.
+            Ok(
+                Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT,
+            ) => {}
+            Ok(other) => return (Stage::Exec, other),
+        }
+    }
+    let err = if seen_eacces {
+        Errno::EACCES
+    } else {
+        Errno::ENOENT
+    };
+    (Stage::Exec, err)
+}
+
+/// execve of `path` (NUL-terminated); on ENOEXEC, a file with no `#!` line, runs it with
+/// /bin/sh as glibc's execvp does. Returns (only on failure) exec's errno, or `Err` for a
+/// failure that ends the search.
+fn try_exec(plan: &Plan<'_>, path: &[u8], envp: &Envp<'_>) -> Result<Errno, (Stage, Errno)> {
+    match plan.argv.exec(path, envp) {
+        Errno::ENOEXEC => Err((Stage::Shell, plan.argv.exec_shell(path, envp))),
+        err => Ok(err),
     }
 }

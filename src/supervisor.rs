@@ -13,8 +13,7 @@
 use crate::config::Config;
 use crate::log::{Level, Log};
 use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Scope, Sent, Sweep, Who};
-use crate::signals::SignalSet;
-use crate::sys::{self, Mask, Pid, Reaped};
+use crate::sys::{self, Errno, Pid, Reaped, SignalSet};
 
 pub struct Supervisor<'c> {
     cfg: &'c Config<'c>,
@@ -94,7 +93,7 @@ impl<'c> Supervisor<'c> {
     /// when none is pending, waits (until the deadline, or forever).
     fn next_signal(&mut self) -> Option<sys::Received> {
         let pending = sys::pending();
-        if pending == 0 {
+        if pending.is_empty() {
             // Nothing pending: the turn starts over, so signals that arrive together are
             // taken lowest first, in the kernel's order, as a marker-ordered test expects.
             let at = match (self.machine.deadline(), self.dog.deadline()) {
@@ -102,34 +101,33 @@ impl<'c> Supervisor<'c> {
                 (a, b) => a.or(b),
             };
             let timeout = at.map(|at| at.saturating_sub(sys::now_ns()));
-            let got = sys::wait_signal(sys::ALL_SIGNALS, timeout);
+            let got = sys::wait_signal(SignalSet::ALL, timeout);
             self.cursor = got.map_or(0, |g| g.signo);
             return got;
         }
         let stop = self.cfg.shutdown.stop_signal;
-        let pick = if pending & sys::mask_of(libc::SIGCHLD) != 0 {
+        let pick = if pending.contains(libc::SIGCHLD) {
             libc::SIGCHLD
-        } else if pending & sys::mask_of(stop) != 0 {
+        } else if pending.contains(stop) {
             stop
         } else {
-            let next = round_robin(pending, self.cursor);
+            let next = round_robin(pending.bits(), self.cursor);
             self.cursor = next;
             next
         };
-        sys::wait_signal(sys::mask_of(pick), Some(0))
+        sys::wait_signal(SignalSet::of(pick), Some(0))
     }
 
     /// One event into the machine, and its actions out. A listing it asks for is read
-    /// after the actions and fed back whole; the answer to a listing never asks for another
-    /// (the exhaustive test checks it), and were it to, that request would be dropped: the
-    /// loop cannot spin here.
+    /// after the actions and fed back, a part of up to `LIST_CAP` processes at a time; the
+    /// answer to a listing never asks for another (the exhaustive test checks it), and
+    /// were it to, that request would be dropped: the loop cannot spin here.
     fn feed(&mut self, event: Event<'_>) {
-        if let Some((sweep, scope)) = self.step(event) {
-            let mut list = crate::procs::list(self.main, scope);
-            let _ = self.step(Event::Listed {
-                sweep,
-                list: &mut list,
-            });
+        let Some((sweep, scope)) = self.step(event) else {
+            return;
+        };
+        crate::procs::list(self.main, scope, |list| {
+            let _ = self.step(Event::Listed { sweep, list });
             for kid in list.kids() {
                 match kid.send {
                     Sent::Nothing => {}
@@ -141,7 +139,7 @@ impl<'c> Supervisor<'c> {
                     self.send(Who::Pid(kid.pid), libc::SIGCONT, "continued");
                 }
             }
-        }
+        });
     }
 
     /// Steps the machine and performs the actions; returns the listing asked for, if any.
@@ -201,7 +199,7 @@ impl<'c> Supervisor<'c> {
                 .num("pid", i64::from(target))
                 .emit(),
             Err(err) => {
-                let level = if err == libc::ESRCH {
+                let level = if err == Errno::ESRCH {
                     Level::Debug
                 } else {
                     Level::Warn
@@ -342,7 +340,7 @@ fn clamp(n: u64) -> i64 {
 }
 
 /// The first pending signal after `after`, wrapping around (`pending` is not empty).
-fn round_robin(pending: Mask, after: i32) -> i32 {
+fn round_robin(pending: u64, after: i32) -> i32 {
     let after = u32::try_from(after).unwrap_or(0).min(64);
     // Bits above `after` (signal n is bit n-1: bits at index >= after are signals > after).
     let above = pending

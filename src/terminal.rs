@@ -7,8 +7,7 @@
 //! in the same session, so the kernel honours it. When stdin is not a terminal nothing here
 //! does anything; ENOTTY and ENXIO are the normal answers.
 
-use crate::signals::SignalSet;
-use crate::sys::{self, Mask};
+use crate::sys::{self, SignalSet};
 
 pub struct Terminal {
     /// pidone's group holds stdin's terminal in the foreground, so the child may take it.
@@ -86,7 +85,7 @@ fn release_controlling_terminal() -> SignalSet {
         return real;
     }
     let me = sys::getpid();
-    let hangup: Mask = sys::mask_of(libc::SIGHUP) | sys::mask_of(libc::SIGCONT);
+    let hangup = SignalSet::of(libc::SIGHUP).with(libc::SIGCONT);
     // At most one of each is pending (standard signals do not queue): two rounds suffice.
     for _ in 0..2 {
         let Some(got) = sys::wait_signal(hangup, Some(0)) else {

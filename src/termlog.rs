@@ -120,7 +120,7 @@ mod tests {
 
     fn summary(status: Option<i32>, cause: Cause, expired: bool) -> Summary<'static> {
         Summary {
-            code: status.map_or(1, crate::config::exit_status),
+            code: status.map_or(1, crate::config::wait_status_code),
             status,
             cause,
             expired,

@@ -82,26 +82,6 @@ impl Recipe {
     }
 }
 
-/// A Dockerfile's instructions: comments and blank lines dropped, continuations joined.
-fn instructions(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(head) = line.strip_suffix('\\') {
-            pending.push_str(head.trim_end());
-            pending.push(' ');
-            continue;
-        }
-        pending.push_str(line);
-        out.push(std::mem::take(&mut pending));
-    }
-    out
-}
-
 /// The base image every recipe names, and what the tests build FROM instead.
 const RECIPE_BASE: &str = "FROM debian:bookworm-slim";
 const RECIPE_APT: &str = "RUN apt-get update && apt-get install -y --no-install-recommends ";
@@ -128,7 +108,7 @@ fn transform(
         serde_json::from_str(rest).map_err(|e| format!("not in exec form: {rest}: {e}"))
     };
     let (mut from, mut apt, mut copy) = (false, false, false);
-    for i in instructions(text) {
+    for i in common::dockerfile_instructions(text) {
         if i == RECIPE_BASE {
             from = true;
             out.push(format!("FROM {base}"));
@@ -1733,7 +1713,7 @@ fn recipes_doc_shows_the_tested_lines() {
         let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         transform(&text, "base", "pidone-image", &packages)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for i in instructions(&text) {
+        for i in common::dockerfile_instructions(&text) {
             if ["ENTRYPOINT ", "CMD ", "STOPSIGNAL ", "USER "]
                 .iter()
                 .any(|k| i.starts_with(k))

@@ -1,4 +1,4 @@
-//! Hostile command lines and environments (issue 7): every option and variable with every
+//! Hostile command lines and environments: every option and variable with every
 //! value it must reject, control bytes, huge values, and property tests of the parser
 //! (pure: no process is started for those). pidone runs as a plain process.
 

@@ -1,4 +1,5 @@
-//! The core semantics of issue 2, against the real binary, as PID 1 of a fresh PID
+//! The core semantics (signals forwarded once, zombies reaped, the runtime's deadline,
+//! the application's status), against the real binary, as PID 1 of a fresh PID
 //! namespace and as a plain process.
 
 mod common;
@@ -173,7 +174,7 @@ fn single_child_reaches_only_the_child() {
     }
 }
 
-/// Issue 21: a pre-fork server (gunicorn, celery, uwsgi, a Node cluster) is a master that
+/// A pre-fork server (gunicorn, celery, uwsgi, a Node cluster) is a master that
 /// owns the signal protocol, with workers in its process group. Under the name pidone the
 /// master alone gets each signal, once; the workers hear nothing from pidone (the master
 /// tells them, here with SIGUSR1).

@@ -1,4 +1,4 @@
-//! How users get pidone (issue 14), checked the way they would use it:
+//! How users get pidone (a release tarball, an image to COPY from), checked the way they would use it:
 //!
 //! - `scripts/release.sh`, run in two fresh clones of HEAD, writes byte-identical dist/
 //!   files. The clones differ in directory (and its length), in CARGO_HOME, in time (one
@@ -24,8 +24,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -63,23 +62,6 @@ struct Output {
     stderr: String,
 }
 
-fn wait_bounded(child: Child, timeout: Duration) -> Option<std::process::Output> {
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(out) => Some(out.expect("wait for command")),
-        Err(_) => {
-            // SAFETY: kill has no memory effects; the child is not reaped until the
-            // waiting thread sees it die, so the pid cannot have been reused.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            None
-        }
-    }
-}
-
 /// Runs `cmd` to its end, failing the test if it takes longer than `timeout`.
 fn run(cmd: &mut Command, timeout: Duration) -> Output {
     let shown = format!("{cmd:?}");
@@ -89,7 +71,8 @@ fn run(cmd: &mut Command, timeout: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
-    let out = wait_bounded(child, timeout)
+    let out = common::wait_bounded(child, timeout)
+        .map(|(out, _)| out)
         .unwrap_or_else(|| panic!("{shown} still running after {timeout:?}: killed"));
     Output {
         ok: out.status.success(),

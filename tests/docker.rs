@@ -21,19 +21,19 @@
 //! (`engine VERSION run ID`, then `ran NAME` for each test that passed), so CI can tell a
 //! skipped suite from a run one. The files users copy are checked in tests/docs.rs.
 //!
-//! Needs: `cargo build --release --examples` first (the static fixtures: the graceful
+//! Needs: `cargo build --profile suite --examples` first (the static fixtures: the graceful
 //! server from examples/, the others from tests/fixtures/) and busybox-static
 //! (`/bin/busybox`).
 
 mod common;
 
-use common::{ContainerLog, parse_init_version};
+use common::{ContainerLog, parse_init_version, wait_bounded};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -61,25 +61,6 @@ struct Output {
 impl Output {
     fn ok(&self) -> bool {
         self.code == Some(0)
-    }
-}
-
-/// Waits for `child` until `timeout`; past it the child is killed and None returned.
-fn wait_bounded(child: Child, timeout: Duration) -> Option<(std::process::Output, Duration)> {
-    let start = Instant::now();
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(out) => Some((out.expect("wait for command"), start.elapsed())),
-        Err(_) => {
-            // SAFETY: kill has no memory effects; the child is not reaped until the
-            // waiting thread sees it die, so the pid cannot have been reused.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            None
-        }
     }
 }
 
@@ -159,9 +140,9 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `<target>/x86_64-unknown-linux-musl/release/pidone`: the binary cargo built for us.
+/// `<target>/x86_64-unknown-linux-musl/release/pidone`: the binary the tests run.
 fn pidone_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
+    PathBuf::from(common::pidone())
 }
 
 /// The target directory: three levels above the binary.
@@ -291,7 +272,11 @@ fn setup() -> Setup {
 
 fn build_images(engine: &str) -> Result<Suite, String> {
     let pidone = pidone_binary();
-    let examples = pidone.parent().expect("release dir").join("examples");
+    // The fixtures cargo built with the tests (in their profile's directory).
+    let examples = Path::new(env!("CARGO_BIN_EXE_pidone"))
+        .parent()
+        .expect("build dir")
+        .join("examples");
     for fixture in FIXTURES {
         let built = examples.join(fixture);
         let dir = if fixture == "graceful" {
@@ -304,13 +289,13 @@ fn build_images(engine: &str) -> Result<Suite, String> {
         match (mtime(&built), mtime(&source)) {
             (None, _) => {
                 return Err(format!(
-                    "{} is missing: run `cargo build --release --examples` before the Docker tests",
+                    "{} is missing: run `cargo build --profile suite --examples` before the Docker tests",
                     built.display()
                 ));
             }
             (Some(b), Some(s)) if s > b => {
                 return Err(format!(
-                    "{} is older than its source: run `cargo build --release --examples`",
+                    "{} is older than its source: run `cargo build --profile suite --examples`",
                     built.display()
                 ));
             }
@@ -680,7 +665,7 @@ fn stubborn_app_is_killed_after_pidones_grace() {
     s.ran("stubborn_app_is_killed_after_pidones_grace");
 }
 
-/// Issue 21: the app traps SIGTERM and exits 0, and a `setsid` child it started ignores
+/// The app traps SIGTERM and exits 0, and a `setsid` child it started ignores
 /// SIGTERM. That leftover would never act on the drain's SIGTERM: pidone SIGKILLs it at
 /// once, and `docker stop` ends well within its timeout with the app's 0, not the
 /// runtime's SIGKILL and 137 (nor pidone's grace: the image sets PIDONE_GRACE=8s).
@@ -1254,7 +1239,8 @@ fn ctrl_c_in_docker_run_it_reaches_the_foreground_job() {
 }
 
 /// `--user` in a scratch image: no /etc/passwd, no /etc/group, numeric ids only. Docker
-/// starts pidone as root; pidone drops to 65532 for the app (issue 8).
+/// starts pidone as root; pidone drops to 65532 for the app, as a distroless image
+/// expects.
 #[test]
 fn user_drop_with_numeric_ids_in_a_scratch_image() {
     let Some(s) = suite("user_drop_with_numeric_ids_in_a_scratch_image") else {

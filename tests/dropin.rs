@@ -1,4 +1,4 @@
-//! Issue 3: pidone as a drop-in for tini (docker-init), dumb-init and catatonit.
+//! pidone as a drop-in for tini (docker-init), dumb-init and catatonit.
 //!
 //! Differential tests: every scenario runs against Debian's original tool and against pidone
 //! behind a symlink named like it, both as PID 1 of a fresh PID namespace (or as a plain

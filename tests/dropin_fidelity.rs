@@ -1,4 +1,4 @@
-//! dumb-init's behaviours under its name (issue 11 item 6), each run side by side with
+//! dumb-init's behaviours under its name, which scripts written for it rely on, each run side by side with
 //! Debian's /usr/bin/dumb-init where it is installed: the group SIGTERM when the child
 //! exits in setsid mode (after `-r`), and stopping itself after forwarding SIGTSTP, SIGTTIN
 //! or SIGTTOU, in `-c` mode and in setsid mode with those signals rewritten.

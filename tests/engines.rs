@@ -20,7 +20,7 @@
 //! shows.
 //!
 //! A missing docker, dockerd, podman or docker-compose is a loud SKIP, and a FAIL in CI.
-//! Needs root, iproute2, busybox-static, tini and `cargo build --release --examples`.
+//! Needs root, iproute2, busybox-static, tini and `cargo build --profile suite --examples`.
 
 mod common;
 mod real;

@@ -1,4 +1,4 @@
-//! What tini and dumb-init never had (issue 8): stop delay, privilege drop, structured
+//! What tini and dumb-init never had: stop delay, privilege drop, structured
 //! logs, the exit report, and socket activation's LISTEN_PID.
 
 mod common;
@@ -28,7 +28,7 @@ fn stop_delay_holds_the_first_termination_signal() {
     assert_eq!(p.wait().code(), 0);
 }
 
-/// Issue 21: only the stop signal ends the stop delay. SIGINT and SIGQUIT during it are
+/// Only the stop signal ends the stop delay. SIGINT and SIGQUIT during it are
 /// forwarded at once and end nothing; a second SIGTERM ends it, and the app hears one.
 #[test]
 fn only_a_second_stop_signal_cuts_the_delay_short() {

@@ -1,4 +1,4 @@
-//! Hostile environments and commands that cannot run, against the real binary (issue 7):
+//! Hostile environments and commands that cannot run, against the real binary:
 //! resource limits (descriptors, address space, argument size), no /proc, no /dev, a
 //! read-only root, no privileges, and every way exec can fail. Unless a test says
 //! otherwise pidone runs as PID 1 of a fresh PID namespace. Needs root (namespaces,

@@ -22,7 +22,7 @@
 //!
 //! Every engine command names its runtime (`--runtime runc` for podman, see real/podman.rs).
 //! A missing docker or podman is a loud SKIP, and a FAIL in CI. Needs root, busybox-static,
-//! catatonit and `cargo build --release --examples`.
+//! catatonit and `cargo build --profile suite --examples`.
 
 mod common;
 mod real;

@@ -12,7 +12,8 @@ mod common;
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The size budget (issue 6): a static binary of at most 100 KiB. Only a binary with no
+/// The size budget: pidone is copied into every image, so a static binary of at most
+/// 100 KiB. Only a binary with no
 /// reachable panic, no heap on the runtime path and no std formatting fits.
 const BUDGET: usize = 100 * 1024;
 
@@ -39,12 +40,12 @@ fn unstripped() -> &'static str {
     })
 }
 
-/// The binaries a test checks, by architecture: the host's as cargo built it, and each
+/// The binaries a test checks, by architecture: the host's release binary, and each
 /// cross target's (`stripped`: as released; otherwise for its symbols). A cross target
 /// that cannot be built here says why (SKIP, or a failure in CI for a missing tool).
 fn binaries(test: &str, stripped: bool) -> Vec<(&'static str, String)> {
     let host = if stripped {
-        env!("CARGO_BIN_EXE_pidone").to_string()
+        common::host_pidone().to_string()
     } else {
         unstripped().to_string()
     };
@@ -255,8 +256,7 @@ fn guest_stack_kib(pid: i32, marker: &str) -> u64 {
 /// Stack pages, once touched, stay resident for PID 1's whole life. An idle pidone with
 /// no `--user` touches a few pages of stack (argv, the environment, the loop's frames);
 /// `--user`'s 50 KB of ids and passwd buffers live in a frame only that path enters. The
-/// bound is 32 KiB: before that split, main's frame alone was 72 KiB. Checked for each
-/// architecture: aarch64's frames are its own compiler's.
+/// bound is 32 KiB. Checked for each architecture: aarch64's frames are its own compiler's.
 #[test]
 fn an_idle_pidone_keeps_a_small_stack() {
     const TEST: &str = "an_idle_pidone_keeps_a_small_stack";

@@ -22,7 +22,7 @@
 //! (the fixture watches /proc until each orphan is reaped). Everything runs at once.
 //!
 //! A missing runc, crun, containerd or ctr is a loud SKIP, and a FAIL in CI (scripts/setup.sh
-//! installs them). Needs root, busybox-static, tini and `cargo build --release --examples`.
+//! installs them). Needs root, busybox-static, tini and `cargo build --profile suite --examples`.
 
 mod common;
 mod real;

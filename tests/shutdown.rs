@@ -195,7 +195,7 @@ fn a_leftover_re_parented_late_gets_one_sigterm() {
     }
 }
 
-/// Issue 11 item 3: not PID 1, what is re-parented after the SIGKILL is killed too, and
+/// A grace that runs out when pidone is not PID 1: what is re-parented after the SIGKILL is killed too, and
 /// pidone exits within the grace plus a little, holding nothing.
 #[test]
 fn not_pid1_the_shutdown_is_bounded_and_complete() {
@@ -245,7 +245,7 @@ fn a_second_stop_signal_ends_the_delay_and_the_app_gets_one() {
     );
 }
 
-/// Issue 21: SIGQUIT and SIGINT during the stop delay are forwarded and end nothing: with
+/// SIGQUIT and SIGINT during the stop delay are forwarded and end nothing: with
 /// `--stop-delay 1500ms --grace 1s`, an app that ignores them all is SIGKILLed no earlier
 /// than delay plus grace after the SIGTERM.
 #[test]
@@ -284,7 +284,7 @@ fn sigquit_and_sigint_do_not_cut_the_stop_delay() {
     }
 }
 
-/// Issue 21: the application traps TERM and exits 0; a `setsid` child it started ignores
+/// The application traps TERM and exits 0; a `setsid` child it started ignores
 /// TERM (and so does the `sleep` that child runs). It will never act on the drain's
 /// SIGTERM, so waiting for it only turns the stop into the runtime's SIGKILL and loses the
 /// application's 0: pidone SIGKILLs it at once and exits 0, as PID 1 (where kill(-1)
@@ -293,10 +293,18 @@ fn sigquit_and_sigint_do_not_cut_the_stop_delay() {
 fn a_leftover_that_ignores_the_stop_is_killed_at_once_and_the_status_survives() {
     for mode in MODES {
         let d = dir(&format!("ignorer-{mode:?}"));
+        // Ready only once the ignoring shell has its `sleep` running and blocks no signal:
+        // dash blocks every signal around the fork of a command, and a leftover caught in
+        // that window is one that may yet act on the signal, so it keeps the runtime's
+        // window (docs/options.md); the test is about the settled case.
         let script = format!(
             "setsid sh -c 'trap \"\" TERM; echo $$ > {d}/pid; sleep 3000' >/dev/null 2>&1 & \
-             trap 'exit 0' TERM; until [ -s {d}/pid ]; do sleep 0.01; done; echo ready; \
-             while :; do sleep 0.1; done"
+             trap 'exit 0' TERM; \
+             until [ -s {d}/pid ] && p=$(cat {d}/pid) \
+                 && k=$(cat /proc/$p/task/$p/children 2>/dev/null) \
+                 && [ \"$(cat /proc/${{k% }}/comm 2>/dev/null)\" = sleep ] \
+                 && grep -q '^SigBlk:[[:space:]]*0*$' /proc/$p/status; do sleep 0.01; done; \
+             echo ready; while :; do sleep 0.1; done"
         );
         let p = start(mode, &sh_args(&[], &script));
         p.until("ready");
@@ -341,7 +349,7 @@ fn stop_and_count(mode: Mode, args: &[&str], marker: bool, d: &str, files: &[&st
     out.code()
 }
 
-/// Issue 21: an application behind a wrapper that does not pass signals on hears the stop
+/// An application behind a wrapper that does not pass signals on hears the stop
 /// exactly once and stops gracefully: the wrapper (`sh -c` without exec, a pipeline) dies
 /// of the stop signal, and the drain sends what it left one SIGTERM.
 #[test]
@@ -361,7 +369,7 @@ fn an_app_behind_a_wrapper_that_does_not_exec_hears_the_stop_once() {
     }
 }
 
-/// Issue 21: a pre-fork master behind `sh -c` without exec. The wrapper dies of the stop
+/// A pre-fork master behind `sh -c` without exec. The wrapper dies of the stop
 /// signal; the drain then gives the master (re-parented to pidone) exactly one SIGTERM and
 /// its workers nothing: they hear only their master's SIGUSR1 and finish their work, as
 /// under tini. A kill(-1) or a group SIGTERM in the drain would cut them mid-request.
@@ -394,7 +402,7 @@ fn a_prefork_master_behind_a_wrapper_gets_one_term_and_its_workers_none() {
     }
 }
 
-/// Issue 21: a bash entrypoint that traps TERM and passes it on to the app it started in
+/// A bash entrypoint that traps TERM and passes it on to the app it started in
 /// the background: the app gets exactly one SIGTERM (bash's), not pidone's too.
 #[test]
 fn a_bash_entrypoint_that_forwards_term_gives_the_app_one() {
@@ -497,7 +505,7 @@ fn wait_all_the_stop_signal_still_ends_the_worker() {
     }
 }
 
-/// Issue 11 item 2, the loop's side: with stderr a broken pipe, pidone's own log write
+/// A signal pidone caused must not be forwarded, the loop's side: with stderr a broken pipe, pidone's own log write
 /// raises SIGPIPE on itself. It is dropped (not forwarded, not logged, no spin) and the
 /// application's status comes through.
 #[test]
@@ -529,7 +537,7 @@ fn a_signal_pidone_caused_is_never_forwarded() {
     }
 }
 
-/// Issue 22 finding 1: once the main child is reaped, its number is free, and the kernel may
+/// Once the main child is reaped, its number is free, and the kernel may
 /// give it to a stranger that leads a group of its own (any `setsid` daemon). pidone must
 /// never signal `-MAINPID` then. Here pidone is not PID 1, in a fresh PID namespace whose
 /// `pid_max` is small (per namespace since Linux 6.14), under `--wait-all`: a `setsid`
@@ -598,7 +606,7 @@ fn stopped_tally(tally: &str, file: &str, var: &str, q: &str) -> String {
     )
 }
 
-/// Issue 22 finding 8: on the stop signal, a stopped worker the application waits for is
+/// On the stop signal, a stopped worker the application waits for is
 /// continued too, not only the main child, so the stop does not hang on it.
 #[test]
 fn a_stopped_worker_is_continued_on_the_stop_signal() {
@@ -625,7 +633,7 @@ fn a_stopped_worker_is_continued_on_the_stop_signal() {
     }
 }
 
-/// Issue 22 finding 8: a stopped grandchild that is re-parented to pidone during the drain
+/// A stopped grandchild that is re-parented to pidone during the drain
 /// (its parent ends on the drain's SIGTERM) is continued, so it acts on the SIGTERM at once
 /// instead of waiting out the drain's bound (10 s) for a SIGKILL; as PID 1 too.
 #[test]
@@ -651,6 +659,29 @@ fn a_stopped_leftover_re_parented_during_the_drain_is_continued() {
             tally_signals(&format!("{d}/b")).first(),
             Some(&libc::SIGTERM),
             "{mode:?}"
+        );
+    }
+}
+
+/// A listing holds 128 processes; past that the executor feeds the rest in further parts.
+/// 130 leftovers that catch SIGTERM and stay, then a stopped one (the 131st, last in /proc
+/// and in the children list): it is continued at the drain's start, so it acts on its
+/// SIGTERM, instead of sitting stopped until the bound's SIGKILL.
+#[test]
+fn a_stopped_leftover_past_the_listing_cap_is_continued() {
+    let tally = example("tally");
+    for mode in MODES {
+        let d = dir(&format!("past-cap-{mode:?}"));
+        let script = format!(
+            "i=0; while [ $i -lt 130 ]; do {tally} {d}/t$i & i=$((i+1)); done; {}; exit 3",
+            stopped_tally(&tally, &format!("{d}/b"), "b", "'")
+        );
+        let out = run(mode, &sh_args(&["--grace", "2s"], &script));
+        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+        assert_eq!(
+            tally_signals(&format!("{d}/b")).first(),
+            Some(&libc::SIGTERM),
+            "{mode:?}: the 131st leftover was never continued"
         );
     }
 }

@@ -1,4 +1,4 @@
-//! Storms, against the real binary as PID 1 of a fresh PID namespace (issue 7): orphans by
+//! Storms, against the real binary as PID 1 of a fresh PID namespace: orphans by
 //! the hundred thousand, a million signals, a fork bomb, and hundreds of processes exiting
 //! at the same moment as the main child. Every test asserts the effect it is about (all
 //! reaped, by /proc or the fixture's own record; every signal counted by the application;

@@ -16,8 +16,9 @@ mod tests;
 
 use core::ffi::CStr;
 
+use crate::bytes;
 use crate::config::{Config, Leftovers, Mode, Personality, Start, Target};
-use crate::signals::{self, SignalSet};
+use crate::sys::SignalSet;
 
 pub use options::HELP;
 
@@ -99,12 +100,9 @@ pub fn parse<'a>(
         if word == b"--" {
             break;
         }
-        if let Some(long) = signals::after(word, b"--") {
-            let (name, inline) = match long.iter().position(|b| *b == b'=') {
-                Some(eq) => (
-                    long.get(..eq).unwrap_or(long),
-                    long.get(eq.saturating_add(1)..),
-                ),
+        if let Some(long) = bytes::after(word, b"--") {
+            let (name, inline) = match bytes::split_once(long, b'=') {
+                Some((name, value)) => (name, Some(value)),
                 None => (long, None),
             };
             let opt = options::find_long(name).map_err(|problem| UsageError {
@@ -175,7 +173,7 @@ fn finish(mut draft: Draft<'_>, command: usize, has_command: bool) -> Parsed<'_,
         (false, true) => Mode::Command(command),
         (false, false) => return bad("no command given", b""),
     };
-    if cfg.personality == Personality::DumbInit {
+    if cfg.personality.meaning().setsid_mode {
         if cfg.target == Target::Child {
             // dumb-init's single-child mode (-c, DUMB_INIT_SETSID=0): no new session, and
             // leftovers are left alone.

@@ -23,11 +23,9 @@ pub(super) fn exit_code(value: &[u8]) -> Parsed<'_, u8> {
 
 /// `FROM:TO` with signal names or numbers; a `TO` of 0 drops FROM (`None`).
 pub(super) fn rewrite(spec: &[u8]) -> Parsed<'_, (i32, Option<i32>)> {
-    let Some(colon) = spec.iter().position(|b| *b == b':') else {
+    let Some((from, to)) = crate::bytes::split_once(spec, b':') else {
         return bad("rewrite must be FROM:TO, not", spec);
     };
-    let from = spec.get(..colon).unwrap_or(b"");
-    let to = spec.get(colon.saturating_add(1)..).unwrap_or(b"");
     let Some(from) = signals::parse(from) else {
         return bad("rewrite: unknown signal in", spec);
     };

@@ -32,11 +32,8 @@ impl<'a> Accept<'a> {
     pub fn parse(text: &'a [u8]) -> Result<Accept<'a>, Usage<'a>> {
         let mut accept = Accept { bits: [0; 8], text };
         for item in text.split(|b| *b == b',') {
-            let (low, high) = match item.iter().position(|b| *b == b'-') {
-                Some(dash) => (item.get(..dash), item.get(dash.saturating_add(1)..)),
-                None => (Some(item), Some(item)),
-            };
-            match (low.and_then(code), high.and_then(code)) {
+            let (low, high) = crate::bytes::split_once(item, b'-').unwrap_or((item, item));
+            match (code(low), code(high)) {
                 (Some(low), Some(high)) if low <= high => accept.add(low, high),
                 _ => return bad("bad status list (codes 100-599, as in 200-299,404):", text),
             }

@@ -5,7 +5,8 @@
 use super::net::{self, Addr, Failure, Socket};
 use super::status::{self, Malformed, Progress, StatusParser};
 use super::url::{Endpoint, Host, MAX_URL, Probe, Target};
-use crate::sys;
+use crate::bytes;
+use crate::sys::{self, Errno};
 
 const LOOPBACK_V4: [u8; 4] = [127, 0, 0, 1];
 const LOOPBACK_V6: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -29,7 +30,7 @@ pub enum Answer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
     Timeout(Phase),
-    Os(Phase, i32),
+    Os(Phase, Errno),
     /// A Unix socket whose listen queue is full: a server that no longer accepts.
     QueueFull,
     /// The server closed the connection without sending a byte.
@@ -51,10 +52,7 @@ impl Prefix {
             bytes: [0; status::PREFIX],
             len: 0,
         };
-        for (slot, byte) in prefix.bytes.iter_mut().zip(parser.prefix()) {
-            *slot = *byte;
-            prefix.len = prefix.len.saturating_add(1);
-        }
+        prefix.len = bytes::copy(&mut prefix.bytes, parser.prefix());
         prefix
     }
 
@@ -103,12 +101,12 @@ fn connect(endpoint: Endpoint, deadline: u64) -> Result<Socket, Reason> {
         Endpoint::Ip(Host::Localhost, port) => port,
         // A Unix socket's connect() fails with EAGAIN, instead of waiting, when the
         // server's queue of connections it has not accepted is full.
-        Endpoint::Unix(_) if failed == Failure::Os(libc::EAGAIN) => return Err(Reason::QueueFull),
+        Endpoint::Unix(_) if failed == Failure::Os(Errno::EAGAIN) => return Err(Reason::QueueFull),
         _ => return Err(reason(Phase::Connect, failed)),
     };
     let not_there = matches!(
         failed,
-        Failure::Os(libc::ECONNREFUSED | libc::ENETUNREACH | libc::EADDRNOTAVAIL)
+        Failure::Os(Errno::ECONNREFUSED | Errno::ENETUNREACH | Errno::EADDRNOTAVAIL)
     );
     if !not_there {
         return Err(reason(Phase::Connect, failed));
@@ -175,10 +173,7 @@ impl Request {
 
     fn put(&mut self, bytes: &[u8]) {
         let room = self.buf.get_mut(self.len..).unwrap_or(&mut []);
-        for (slot, byte) in room.iter_mut().zip(bytes) {
-            *slot = *byte;
-            self.len = self.len.saturating_add(1);
-        }
+        self.len = self.len.saturating_add(crate::bytes::copy(room, bytes));
     }
 
     fn as_bytes(&self) -> &[u8] {

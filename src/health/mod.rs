@@ -27,7 +27,7 @@ use status::Malformed;
 use usage::Usage;
 
 use crate::log::Line;
-use crate::sys;
+use crate::sys::{self, Errno};
 
 /// The exit status, as Docker and Kubernetes read it: 0 healthy, 1 unhealthy. (Docker
 /// reserves 2; it too counts as a failed check, and only a wrong HEALTHCHECK line gives it.)
@@ -90,7 +90,7 @@ fn describe(line: &mut Line, reason: Reason, timeout_ms: u64) {
                 Phase::Receive => " waiting for the status line",
             });
         }
-        Reason::Os(Phase::Connect, libc::ECONNREFUSED) => {
+        Reason::Os(Phase::Connect, Errno::ECONNREFUSED) => {
             line.str("connection refused");
         }
         Reason::QueueFull => {
@@ -147,14 +147,11 @@ fn lowercase_first(line: &mut Line, text: &str) {
 /// Bytes from the network made safe for one log line that Docker stores as text: anything
 /// but printable ASCII becomes `\xNN`.
 fn visible<'l>(line: &'l mut Line, bytes: &[u8]) -> &'l mut Line {
-    let hex = b"0123456789abcdef";
     for &b in bytes {
         if (b' '..0x7f).contains(&b) && b != b'\\' && b != b'\'' {
             line.bytes(&[b]);
         } else {
-            let hi = hex.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            let lo = hex.get(usize::from(b & 15)).copied().unwrap_or(b'0');
-            line.bytes(&[b'\\', b'x', hi, lo]);
+            line.bytes(&crate::bytes::hex_escape(b));
         }
     }
     line

@@ -79,11 +79,8 @@ pub fn parse<'a>(arg: impl Fn(usize) -> Option<&'a [u8]>) -> Result<Command<'a>,
         if word == b"-h" || word == b"--help" {
             return Ok(Command::Help);
         }
-        let (name, inline) = match word.iter().position(|b| *b == b'=') {
-            Some(eq) => (
-                word.get(..eq).unwrap_or(word),
-                word.get(eq.saturating_add(1)..),
-            ),
+        let (name, inline) = match crate::bytes::split_once(word, b'=') {
+            Some((name, value)) => (name, Some(value)),
             None => (word, None),
         };
         if !matches!(name, b"--timeout" | b"--status" | b"--unix-socket") {

@@ -7,6 +7,7 @@
 
 use super::addr;
 use super::usage::{Usage, bad};
+use crate::bytes;
 
 /// Longest authority plus path: the request must fit pidone's fixed buffer.
 pub const MAX_URL: usize = 1024;
@@ -56,15 +57,10 @@ enum Scheme {
 
 /// The scheme, case-insensitive, and what follows `://`; `None` for no `://`.
 fn scheme(url: &[u8]) -> Option<(Scheme, &[u8])> {
-    let colon = url.iter().position(|b| *b == b':')?;
-    let [b':', b'/', b'/', rest @ ..] = url.get(colon..)? else {
-        return None;
-    };
+    let (name, after) = bytes::split_once(url, b':')?;
+    let rest = bytes::after(after, b"//")?;
     let mut lower = [0u8; 5];
-    let name = url
-        .get(..colon)
-        .filter(|n| n.len() <= lower.len())
-        .unwrap_or(b"");
+    let name = Some(name).filter(|n| n.len() <= lower.len()).unwrap_or(b"");
     for (slot, b) in lower.iter_mut().zip(name) {
         *slot = b.to_ascii_lowercase();
     }
@@ -177,14 +173,13 @@ fn ip_endpoint(authority: &[u8], default: Option<u16>) -> Result<Endpoint<'_>, U
         );
     }
     let (host, port) = if let [b'[', inner @ ..] = authority {
-        let Some(close) = inner.iter().position(|b| *b == b']') else {
+        let Some((literal, after)) = bytes::split_once(inner, b']') else {
             return bad("missing ']' after the IPv6 address in", authority);
         };
-        let literal = inner.get(..close).unwrap_or(b"");
         let Some(ip) = addr::ipv6(literal) else {
             return bad("not an IPv6 address:", literal);
         };
-        let port = match inner.get(close.saturating_add(1)..).unwrap_or(b"") {
+        let port = match after {
             [] => None,
             [b':', port @ ..] => Some(port),
             _ => return bad("only :PORT may follow ']' in", authority),
@@ -198,11 +193,8 @@ fn ip_endpoint(authority: &[u8], default: Option<u16>) -> Result<Endpoint<'_>, U
                 authority,
             );
         }
-        let (name, port) = match authority.iter().position(|b| *b == b':') {
-            Some(at) => (
-                authority.get(..at).unwrap_or(b""),
-                authority.get(at.saturating_add(1)..),
-            ),
+        let (name, port) = match bytes::split_once(authority, b':') {
+            Some((name, port)) => (name, Some(port)),
             None => (authority, None),
         };
         (host(name)?, port)

@@ -2,7 +2,7 @@
 //! out and ends the line there, so a line is cut only between characters or escapes, never
 //! inside one, and room reserved for a closing `"}` is always there.
 
-use crate::signals;
+use crate::{bytes, signals};
 
 /// Longest line pidone writes, newline included: well under PIPE_BUF (4096), so a line is
 /// written to a pipe whole or not at all.
@@ -22,15 +22,6 @@ impl Default for Line {
     fn default() -> Self {
         Self::new()
     }
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// `\xNN` for one byte.
-fn hex_escape(b: u8) -> [u8; 4] {
-    let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-    let lo = HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0');
-    [b'\\', b'x', hi, lo]
 }
 
 /// Splits `text` into characters: valid UTF-8 sequences (`Ok`), and single bytes of
@@ -104,11 +95,7 @@ impl Line {
             .filter(|_| !self.cut && end <= self.limit)
         {
             Some(room) => {
-                // A zip, not copy_from_slice: that one keeps a panic path for unequal
-                // lengths.
-                for (slot, b) in room.iter_mut().zip(piece) {
-                    *slot = *b;
-                }
+                bytes::copy(room, piece);
                 self.len = end;
             }
             None => self.cut = true,
@@ -161,9 +148,7 @@ impl Line {
         let digits = crate::decimal::format(n.unsigned_abs(), &mut digits);
         let mut piece = [0u8; 21];
         let sign: &[u8] = if n < 0 { b"-" } else { b"" };
-        for (slot, b) in piece.iter_mut().zip(sign.iter().chain(digits)) {
-            *slot = *b;
-        }
+        bytes::copy(&mut piece, sign.iter().chain(digits));
         self.put(
             piece
                 .get(..sign.len().saturating_add(digits.len()))
@@ -206,11 +191,11 @@ impl Line {
             }
             Ok(unit) => {
                 for &b in unit {
-                    self.put(&hex_escape(b));
+                    self.put(&bytes::hex_escape(b));
                 }
             }
             Err(b) => {
-                self.put(&hex_escape(b));
+                self.put(&bytes::hex_escape(b));
             }
         });
         self
@@ -238,7 +223,7 @@ impl Line {
     }
 
     fn json_hex(&mut self, b: u8) {
-        let [_, x, hi, lo] = hex_escape(b);
+        let [_, x, hi, lo] = bytes::hex_escape(b);
         self.put(&[b'\\', b'\\', x, hi, lo]);
     }
 

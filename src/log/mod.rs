@@ -12,7 +12,7 @@ mod line;
 pub mod sink;
 mod time;
 
-pub use line::{CAPACITY, Line};
+pub use line::Line;
 pub use sink::dropped;
 
 /// How loud pidone is. `-v` raises the verbosity by one.

@@ -95,7 +95,7 @@ pub fn write(line: &[u8]) {
 }
 
 /// Writes while each write makes progress; false if the line did not go out whole.
-fn write_fully(mut write: impl FnMut(&[u8]) -> Result<usize, i32>, mut line: &[u8]) -> bool {
+fn write_fully(mut write: impl FnMut(&[u8]) -> Result<usize, sys::Errno>, mut line: &[u8]) -> bool {
     while !line.is_empty() {
         match write(line) {
             Ok(n) if n > 0 => line = line.get(n..).unwrap_or(&[]),

@@ -1,6 +1,7 @@
 //! Who got pidone's drain or kill signal, so nobody gets it twice when a later listing
-//! shows them again. Fixed size, no heap: only children of pidone are recorded, and each
-//! is forgotten when reaped, so a recorded pid cannot be reused by a stranger.
+//! shows them again. Fixed size, no heap. Only children of pidone are recorded (a drain
+//! signals nobody else, as PID 1 too), and each is forgotten when pidone reaps it, so a
+//! recorded pid cannot be reused by a stranger.
 
 use crate::sys::Pid;
 

@@ -2,7 +2,7 @@
 
 use core::ffi::CStr;
 
-use super::errno;
+use super::{Errno, retrying};
 
 /// A descriptor pidone opened and owns: closed exactly once, when dropped.
 #[derive(Debug)]
@@ -15,6 +15,11 @@ impl Drop for Fd {
 }
 
 impl Fd {
+    /// Takes ownership of `fd`, which the caller just opened.
+    pub(super) fn own(fd: i32) -> Fd {
+        Fd(fd)
+    }
+
     pub fn raw(&self) -> i32 {
         self.0
     }
@@ -27,25 +32,19 @@ impl Fd {
     }
 
     /// One `read(2)`, retrying EINTR. `Ok(0)` is the end of the file.
-    pub fn read(&self, buf: &mut [u8]) -> Result<usize, i32> {
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         read(self.0, buf)
     }
 
     /// One `getdents64(2)` on a directory opened with O_DIRECTORY, retrying EINTR: the next
     /// `linux_dirent64` records into `buf`. `Ok(0)` is the end of the directory.
-    pub fn read_dir(&self, buf: &mut [u8]) -> Result<usize, i32> {
-        loop {
-            // SAFETY: `buf` is live and writable for its whole length, which is passed as
-            // the count; the kernel writes at most that many bytes of records into it.
-            let n =
-                unsafe { libc::syscall(libc::SYS_getdents64, self.0, buf.as_mut_ptr(), buf.len()) };
-            if let Ok(n) = usize::try_from(n) {
-                return Ok(n);
-            }
-            if errno() != libc::EINTR {
-                return Err(errno());
-            }
-        }
+    pub fn read_dir(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        // SAFETY: `buf` is live and writable for its whole length, which is passed as the
+        // count; the kernel writes at most that many bytes of records into it.
+        let n = retrying(|| unsafe {
+            libc::syscall(libc::SYS_getdents64, self.0, buf.as_mut_ptr(), buf.len())
+        })?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
     /// Reads until `buf` is full or the file ends; returns how much was read.
@@ -62,57 +61,33 @@ impl Fd {
 }
 
 /// `open(2)` with O_CLOEXEC added: no descriptor of pidone's leaks into the application.
-pub fn open(path: &CStr, flags: i32) -> Result<Fd, i32> {
-    loop {
-        // SAFETY: `path` is NUL-terminated and lives across the call; no mode is passed,
-        // and none is read without O_CREAT.
-        let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) };
-        if fd >= 0 {
-            return Ok(Fd(fd));
-        }
-        if errno() != libc::EINTR {
-            return Err(errno());
-        }
-    }
+pub fn open(path: &CStr, flags: i32) -> Result<Fd, Errno> {
+    // SAFETY: `path` is NUL-terminated and lives across the call; no mode is passed, and
+    // none is read without O_CREAT.
+    retrying(|| unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) }).map(Fd)
 }
 
 /// A close-on-exec pipe: (read end, write end).
-pub fn pipe() -> Result<(Fd, Fd), i32> {
+pub fn pipe() -> Result<(Fd, Fd), Errno> {
     let mut fds = [0i32; 2];
     // SAFETY: `fds` is a live [c_int; 2] that pipe2 fills.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(errno());
-    }
+    super::check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
     let [read_end, write_end] = fds;
     Ok((Fd(read_end), Fd(write_end)))
 }
 
 /// `read(2)` on a descriptor pidone does not own, retrying EINTR.
-fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
-    loop {
-        // SAFETY: the pointer and length describe the live, writable slice `buf`.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-        if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
-        }
-        if errno() != libc::EINTR {
-            return Err(errno());
-        }
-    }
+fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the pointer and length describe the live, writable slice `buf`.
+    let n = retrying(|| unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) })?;
+    Ok(n.unsigned_abs())
 }
 
 /// One `write(2)`, retrying EINTR: how much was written, or the errno.
-pub fn write(fd: i32, buf: &[u8]) -> Result<usize, i32> {
-    loop {
-        // SAFETY: the pointer and length describe the live slice `buf`.
-        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
-        }
-        if errno() != libc::EINTR {
-            return Err(errno());
-        }
-    }
+pub fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: the pointer and length describe the live slice `buf`.
+    let n = retrying(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })?;
+    Ok(n.unsigned_abs())
 }
 
 /// Writes all of `buf`, retrying EINTR and short writes; stops at the first error or a
@@ -129,36 +104,32 @@ pub fn write_all(fd: i32, mut buf: &[u8]) {
 
 /// `send(2)` with MSG_DONTWAIT and MSG_NOSIGNAL: never blocks, never raises SIGPIPE, and
 /// leaves the socket's own flags (shared with the application) alone.
-pub fn send_nonblocking(fd: i32, buf: &[u8]) -> Result<usize, i32> {
-    loop {
-        // SAFETY: the pointer and length describe the live slice `buf`.
-        let n = unsafe {
-            libc::send(
-                fd,
-                buf.as_ptr().cast(),
-                buf.len(),
-                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-            )
-        };
-        if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
-        }
-        if errno() != libc::EINTR {
-            return Err(errno());
-        }
-    }
+pub fn send_nonblocking(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+    // SAFETY: the pointer and length describe the live slice `buf`.
+    let n = retrying(|| unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), flags) })?;
+    Ok(n.unsigned_abs())
 }
 
 /// Whether a write to `fd` would not block right now (`poll` with a zero timeout).
 pub fn writable(fd: i32) -> bool {
+    poll(fd, libc::POLLOUT, 0).is_ok_and(|revents| revents & libc::POLLOUT != 0)
+}
+
+/// One `poll(2)` of `fd` for `events`, for at most `timeout_ms`: the events that happened
+/// (0 when the time ran out). EINTR is returned, for the caller to re-check its deadline.
+pub fn poll(fd: i32, events: libc::c_short, timeout_ms: i32) -> Result<libc::c_short, Errno> {
     let mut p = libc::pollfd {
         fd,
-        events: libc::POLLOUT,
+        events,
         revents: 0,
     };
     // SAFETY: `p` is one live pollfd, and the count passed is 1.
-    let n = unsafe { libc::poll(&mut p, 1, 0) };
-    n == 1 && p.revents & libc::POLLOUT != 0
+    let n = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    if n < 0 {
+        return Err(super::errno());
+    }
+    Ok(if n == 0 { 0 } else { p.revents })
 }
 
 /// What kind of file a descriptor is, as far as blocking writes go.

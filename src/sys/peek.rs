@@ -9,13 +9,8 @@ pub fn peek_exited() -> Option<(Pid, bool)> {
     // SAFETY: siginfo_t is plain data; all-zero is a valid value.
     let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
     let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
-    loop {
-        // SAFETY: `info` is a live siginfo_t that waitid writes; P_ALL takes no id.
-        let got = unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) };
-        if got == 0 || super::errno() != libc::EINTR {
-            break;
-        }
-    }
+    // SAFETY: `info` is a live siginfo_t that waitid writes; P_ALL takes no id.
+    let _ = super::retrying(|| unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) });
     // SAFETY: waitid filled `info` for a child, or left it zeroed (si_pid 0): both valid.
     let pid = unsafe { info.si_pid() };
     // SAFETY: as above; for CLD_KILLED si_status is the signal.

@@ -1,9 +1,7 @@
 //! Processes: reaping, prctl, ids, and the calls the child makes between fork and exec
 //! (each marked async-signal-safe; nothing here allocates).
 
-use core::ffi::c_char;
-
-use super::{Pid, errno};
+use super::{Errno, Pid, check, errno, retrying};
 
 /// One result of a non-blocking `waitpid(-1)`.
 pub enum Reaped {
@@ -14,36 +12,20 @@ pub enum Reaped {
 
 pub fn reap_one() -> Reaped {
     let mut status = 0;
-    loop {
-        // SAFETY: `status` is a live c_int the kernel writes the wait status into.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid > 0 {
-            return Reaped::Child(pid, status);
-        }
-        if pid == 0 {
-            return Reaped::NoneExited;
-        }
-        match errno() {
-            libc::EINTR => continue,
-            _ => return Reaped::NoChildren,
-        }
+    // SAFETY: `status` is a live c_int the kernel writes the wait status into.
+    match retrying(|| unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) }) {
+        Ok(0) => Reaped::NoneExited,
+        Ok(pid) => Reaped::Child(pid, status),
+        Err(_) => Reaped::NoChildren,
     }
 }
 
 /// Waits for one specific child, retrying EINTR. Returns its wait status.
 pub fn wait_for(pid: Pid) -> Option<i32> {
     let mut status = 0;
-    loop {
-        // SAFETY: as in `reap_one`.
-        let got = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if got == pid {
-            return Some(status);
-        }
-        if got < 0 && errno() == libc::EINTR {
-            continue;
-        }
-        return None;
-    }
+    // SAFETY: as in `reap_one`.
+    let got = retrying(|| unsafe { libc::waitpid(pid, &mut status, 0) });
+    (got == Ok(pid)).then_some(status)
 }
 
 /// Whether `pid`, a child of ours, is stopped (SIGSTOP, SIGTSTP). WNOWAIT leaves the stop
@@ -78,7 +60,7 @@ pub fn getpid() -> Pid {
 ///
 /// Only for a single-threaded process (pidone is one): the child is a full copy with no
 /// lock held by another thread, so it may go on to its async-signal-safe set-up.
-pub fn fork() -> Result<Pid, i32> {
+pub fn fork() -> Result<Pid, Errno> {
     // SAFETY: pidone is single-threaded (see above); the caller's child branch makes only
     // async-signal-safe calls and ends in exec or _exit.
     let pid = unsafe { libc::fork() };
@@ -91,18 +73,8 @@ pub fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// `execve(2)`; returns only on failure, with errno set. Async-signal-safe.
-///
-/// # Safety
-/// `path` must be a NUL-terminated string, `argv` and `envp` NULL-terminated arrays of
-/// NUL-terminated strings, all alive across the call.
-pub unsafe fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char) {
-    // SAFETY: the caller's contract is exactly execve's.
-    unsafe { libc::execve(path, argv, envp) };
-}
-
 /// `setsid(2)`. Async-signal-safe.
-pub fn setsid() -> Result<(), i32> {
+pub fn setsid() -> Result<(), Errno> {
     // SAFETY: setsid has no memory effects.
     if unsafe { libc::setsid() } < 0 {
         Err(errno())
@@ -129,38 +101,26 @@ pub fn ids() -> (u32, u32, u32) {
 }
 
 /// `setgroups(2)`. Async-signal-safe.
-pub fn setgroups(groups: &[u32]) -> Result<(), i32> {
+pub fn setgroups(groups: &[u32]) -> Result<(), Errno> {
     // SAFETY: the pointer and count describe the live slice `groups`, which the kernel
     // only reads.
-    if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } == 0 {
-        Ok(())
-    } else {
-        Err(errno())
-    }
+    check(unsafe { libc::setgroups(groups.len(), groups.as_ptr()) })
 }
 
 /// `setgid(2)`. Async-signal-safe.
-pub fn setgid(gid: u32) -> Result<(), i32> {
+pub fn setgid(gid: u32) -> Result<(), Errno> {
     // SAFETY: setgid takes a plain integer and touches no memory.
-    if unsafe { libc::setgid(gid) } == 0 {
-        Ok(())
-    } else {
-        Err(errno())
-    }
+    check(unsafe { libc::setgid(gid) })
 }
 
 /// `setuid(2)`. Async-signal-safe.
-pub fn setuid(uid: u32) -> Result<(), i32> {
+pub fn setuid(uid: u32) -> Result<(), Errno> {
     // SAFETY: setuid takes a plain integer and touches no memory.
-    if unsafe { libc::setuid(uid) } == 0 {
-        Ok(())
-    } else {
-        Err(errno())
-    }
+    check(unsafe { libc::setuid(uid) })
 }
 
 /// `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below pidone are re-parented to it.
-pub fn set_child_subreaper() -> Result<(), i32> {
+pub fn set_child_subreaper() -> Result<(), Errno> {
     prctl(libc::PR_SET_CHILD_SUBREAPER, 1)
 }
 
@@ -183,7 +143,7 @@ pub fn is_child_subreaper() -> bool {
 }
 
 /// `prctl(PR_SET_PDEATHSIG, sig)`: pidone gets `sig` when its parent dies.
-pub fn set_parent_death_signal(sig: i32) -> Result<(), i32> {
+pub fn set_parent_death_signal(sig: i32) -> Result<(), Errno> {
     prctl(
         libc::PR_SET_PDEATHSIG,
         libc::c_ulong::try_from(sig).unwrap_or(0),
@@ -191,11 +151,11 @@ pub fn set_parent_death_signal(sig: i32) -> Result<(), i32> {
 }
 
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`. Async-signal-safe.
-pub fn set_no_new_privs() -> Result<(), i32> {
+pub fn set_no_new_privs() -> Result<(), Errno> {
     prctl(libc::PR_SET_NO_NEW_PRIVS, 1)
 }
 
-fn prctl(option: libc::c_int, arg: libc::c_ulong) -> Result<(), i32> {
+fn prctl(option: libc::c_int, arg: libc::c_ulong) -> Result<(), Errno> {
     // SAFETY: these prctl options take one integer argument and touch no memory of ours.
     let rc = unsafe {
         libc::prctl(
@@ -206,7 +166,7 @@ fn prctl(option: libc::c_int, arg: libc::c_ulong) -> Result<(), i32> {
             0 as libc::c_ulong,
         )
     };
-    if rc == 0 { Ok(()) } else { Err(errno()) }
+    check(rc)
 }
 
 /// Moves pidone off the directory it was started in, so it pins no mount.

@@ -9,7 +9,7 @@ pub struct Region {
 
 impl Region {
     /// Maps `len` bytes. MAP_NORESERVE: only the pages written cost memory.
-    pub fn new(len: usize) -> Result<Region, i32> {
+    pub fn new(len: usize) -> Result<Region, super::Errno> {
         let prot = libc::PROT_READ | libc::PROT_WRITE;
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
         // SAFETY: a new anonymous mapping at an address of the kernel's choosing touches
@@ -22,6 +22,12 @@ impl Region {
             ptr: ptr.cast(),
             len,
         })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` is a live mapping of `len` bytes owned by this Region; the borrow of
+        // `self` keeps it mapped, and unwritten, for the slice's life.
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
     }
 
     pub fn bytes(&mut self) -> &mut [u8] {

@@ -38,7 +38,7 @@ pub const HANG: Duration = Duration::from_secs(30);
 pub fn release_only(what: &str) -> bool {
     if cfg!(debug_assertions) {
         eprintln!(
-            "NOT CHECKED: {what}: a property of the release binary; run `cargo test --release`"
+            "NOT CHECKED: {what}: a property of the release binary; run `cargo test --profile suite`"
         );
         return false;
     }
@@ -46,12 +46,13 @@ pub fn release_only(what: &str) -> bool {
 }
 
 /// The pidone binary the tests run: `PIDONE_BIN` when set (a build for another
-/// architecture, which binfmt_misc runs under qemu-user: tests/arm64.rs), else the one
-/// cargo built. A test file may choose it once with `use_pidone` before any test starts it.
+/// architecture, which binfmt_misc runs under qemu-user: tests/arm64.rs), else this
+/// machine's release binary (`host_pidone`). A test file may choose it once with
+/// `use_pidone` before any test starts it.
 pub fn pidone() -> &'static str {
     PIDONE.get_or_init(|| match std::env::var("PIDONE_BIN") {
         Ok(path) if !path.is_empty() => path,
-        _ => env!("CARGO_BIN_EXE_pidone").to_string(),
+        _ => host_pidone().to_string(),
     })
 }
 
@@ -67,7 +68,7 @@ pub fn use_pidone(path: &str) {
     );
 }
 
-/// Where cargo put the fixture programs: beside the binary it built for this machine,
+/// Where cargo put the fixture programs: beside the binary it built with the tests,
 /// whatever binary the tests run (fixtures are always the host's; binfmt_misc runs each
 /// program with its own architecture).
 fn host_build_dir() -> PathBuf {
@@ -75,6 +76,41 @@ fn host_build_dir() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// This machine's pidone as it ships. A suite built in the `suite` profile (scripts/test.sh)
+/// runs the release binary beside it, which `cargo build --release` made first; any other
+/// build runs the binary built with it.
+pub fn host_pidone() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let built = std::path::Path::new(env!("CARGO_BIN_EXE_pidone"));
+        let dir = built.parent().unwrap();
+        if dir.file_name() != Some(std::ffi::OsStr::new("suite")) {
+            return built.to_string_lossy().into_owned();
+        }
+        let shipped = dir.with_file_name("release").join("pidone");
+        let mtime = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let built = mtime(&shipped);
+        assert!(
+            built.is_some(),
+            "{} is missing: the suite profile runs the release binary; `cargo build --release` first",
+            shipped.display()
+        );
+        // A release binary older than its sources (cargo lists them beside it, in
+        // pidone.d) would test yesterday's pidone.
+        let deps = std::fs::read_to_string(dir.with_file_name("release").join("pidone.d"))
+            .unwrap_or_default();
+        let sources = deps.split_once(": ").map_or("", |(_, s)| s);
+        for source in sources.split_whitespace() {
+            assert!(
+                mtime(std::path::Path::new(source)) <= built,
+                "{} is older than {source}: `cargo build --release` first",
+                shipped.display()
+            );
+        }
+        shipped.to_string_lossy().into_owned()
+    })
 }
 
 /// The signals the `tally` fixture recorded in `file`, in order (none if it never started).
@@ -92,8 +128,8 @@ pub fn example(name: &str) -> String {
     let path = host_build_dir().join("examples").join(name);
     assert!(
         path.exists(),
-        "{} is missing: run the whole suite (`cargo test --release`), which builds the examples, \
-         or `cargo build --release --examples` first",
+        "{} is missing: run the whole suite (`cargo test --profile suite`), which builds the examples, \
+         or `cargo build --profile suite --examples` first",
         path.display()
     );
     path.to_string_lossy().into_owned()
@@ -438,6 +474,51 @@ pub fn children(pid: i32) -> Vec<i32> {
         .split_whitespace()
         .map(|p| p.parse().unwrap())
         .collect()
+}
+
+/// Waits for `child` until `timeout`, with its output and how long it ran; past the
+/// timeout the child is killed and None returned (None too if waiting failed).
+pub fn wait_bounded(
+    child: std::process::Child,
+    timeout: Duration,
+) -> Option<(std::process::Output, Duration)> {
+    let start = Instant::now();
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(out)) => Some((out, start.elapsed())),
+        Ok(Err(_)) => None,
+        Err(_) => {
+            // SAFETY: kill has no memory effects; the child is not reaped until the
+            // waiting thread sees it die, so the pid cannot have been reused.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            None
+        }
+    }
+}
+
+/// A Dockerfile's instructions: comments and blank lines dropped, continuation lines
+/// joined.
+pub fn dockerfile_instructions(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(head) = line.strip_suffix('\\') {
+            pending.push_str(head.trim_end());
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(line);
+        out.push(std::mem::take(&mut pending));
+    }
+    out
 }
 
 /// Whether `pid` is blocked in its signal wait (or a read, for signalfd-based inits):

@@ -37,9 +37,9 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The pidone binary cargo built for this test run (the static musl release build).
+/// The pidone binary the tests run (the static musl release build: tests/common).
 pub fn pidone() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
+    PathBuf::from(crate::common::pidone())
 }
 
 /// The target directory: three levels above the binary.
@@ -50,9 +50,9 @@ pub fn target_dir() -> PathBuf {
         .map_or_else(|| repo().join("target"), Path::to_path_buf)
 }
 
-/// A fixture from examples/ that cargo built next to pidone, or why it cannot be used.
+/// A fixture from examples/ that cargo built with the tests, or why it cannot be used.
 pub fn example(name: &str) -> Result<PathBuf, String> {
-    let built = pidone()
+    let built = Path::new(env!("CARGO_BIN_EXE_pidone"))
         .parent()
         .map(|dir| dir.join("examples").join(name))
         .ok_or("pidone has no directory")?;
@@ -60,11 +60,11 @@ pub fn example(name: &str) -> Result<PathBuf, String> {
     let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
     match (mtime(&built), mtime(&source)) {
         (None, _) => Err(format!(
-            "{} is missing: run `cargo build --release --examples` first",
+            "{} is missing: run `cargo build --profile suite --examples` first",
             built.display()
         )),
         (Some(b), Some(s)) if s > b => Err(format!(
-            "{} is older than its source: run `cargo build --release --examples`",
+            "{} is older than its source: run `cargo build --profile suite --examples`",
             built.display()
         )),
         _ => Ok(built),
@@ -198,25 +198,7 @@ impl Output {
     }
 }
 
-/// Waits for `child` until `timeout`; past it the child is killed and None returned.
-pub fn wait_bounded(child: Child, timeout: Duration) -> Option<(std::process::Output, Duration)> {
-    let start = Instant::now();
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(out)) => Some((out, start.elapsed())),
-        Ok(Err(_)) => None,
-        Err(_) => {
-            // SAFETY: kill has no memory effects; the child is not reaped until the
-            // waiting thread sees it die, so the pid cannot have been reused.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            None
-        }
-    }
-}
+pub use crate::common::wait_bounded;
 
 /// Runs `cmd` (stdin closed, output captured), failing the test past `timeout`.
 pub fn run(cmd: Command, timeout: Duration) -> Output {
