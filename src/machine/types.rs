@@ -51,8 +51,6 @@ pub enum Reached {
 pub enum Scope {
     /// pidone's own children (/proc/self/task/PID/children).
     Children,
-    /// Every process in /proc: as PID 1, the whole namespace, which `kill(-1)` reached.
-    Everyone,
     /// Every process in /proc in the main child's process group (while it holds it).
     Group,
 }

@@ -323,7 +323,6 @@ impl<'c> Checker<'c> {
                 w.alive[i]
                     && match scope {
                         Scope::Children => w.ours[i] && p != MAIN,
-                        Scope::Everyone => true,
                         Scope::Group => in_group(p),
                     }
             })
