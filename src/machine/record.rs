@@ -10,7 +10,7 @@ use crate::sys::Pid;
 /// it ends (or left to the deadline's SIGKILL): never twice. The kill sends SIGKILL past it
 /// anyway rather than risk missing one (a second SIGKILL to a dying process changes
 /// nothing).
-pub const RECORD_CAP: usize = 128;
+pub const RECORD_CAP: usize = 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Record {
