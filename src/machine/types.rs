@@ -252,8 +252,8 @@ pub enum Note {
     Draining,
     /// A received signal is rewritten to nothing (`-r N:0`).
     Dropped(i32),
-    /// More leftovers than the record of signalled processes holds: the rest are left to
-    /// the deadline's SIGKILL (or, without one, to their own end).
+    /// More leftovers than the record of signalled processes holds: the rest get the
+    /// signal as earlier ones end, or the deadline's SIGKILL.
     RecordFull,
     /// Not PID 1 and no /proc after the SIGKILL: exiting without what cannot be found.
     Blind,
