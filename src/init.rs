@@ -8,6 +8,7 @@ use crate::spawn::{self, Plan, SpawnError};
 use crate::supervisor::Supervisor;
 use crate::sys;
 use crate::terminal::Terminal;
+use crate::user::UserError;
 
 /// Runs the configured command (in pidone's own `args`) and returns pidone's status.
 pub fn run(cfg: &Config, args: Args) -> i32 {
@@ -72,15 +73,16 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             listen_pid: listen_pid_is_ours(),
         };
         let started = match cfg.user {
-            None => spawn::spawn(&plan),
-            Some(_) => match spawn_as_user(cfg, plan) {
-                Ok(started) => started,
-                Err(code) => return code,
-            },
+            None => spawn::spawn(&plan).map_err(Failed::Spawn),
+            Some(_) => spawn_as_user(cfg, plan),
         };
         match started {
             Ok(pid) => pid,
-            Err(err) => {
+            Err(Failed::User(err)) => {
+                err.emit(&log);
+                return USER_FAILED;
+            }
+            Err(Failed::Spawn(err)) => {
                 terminal.restore();
                 return report_spawn_error(cfg, args.get(command).unwrap_or(b""), err);
             }
@@ -107,16 +109,27 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     code
 }
 
+/// pidone's status when `--user` cannot be resolved: the command was found but cannot be
+/// run as asked, so nothing runs (the shell's 126, as a failed setuid in the child).
+const USER_FAILED: i32 = 126;
+
+/// Why the application was not started.
+enum Failed<'a> {
+    User(UserError<'a>),
+    Spawn(SpawnError),
+}
+
 /// `--user`, in a frame of its own: the resolved ids and the passwd reader's buffers take
 /// some 50 KB of stack, and stack pages once touched stay resident for pidone's whole
-/// life, so only containers that use `--user` pay for them. `Err` is pidone's status.
+/// life, so only containers that use `--user` pay for them.
 #[inline(never)]
-fn spawn_as_user(cfg: &Config, plan: Plan<'_>) -> Result<Result<sys::Pid, SpawnError>, i32> {
-    let creds = crate::user::resolve(cfg)?;
-    Ok(spawn::spawn(&Plan {
+fn spawn_as_user<'a>(cfg: &Config<'a>, plan: Plan<'_>) -> Result<sys::Pid, Failed<'a>> {
+    let creds = crate::user::resolve(cfg.user).map_err(Failed::User)?;
+    spawn::spawn(&Plan {
         creds: creds.as_ref(),
         ..plan
-    }))
+    })
+    .map_err(Failed::Spawn)
 }
 
 fn listen_pid_is_ours() -> bool {

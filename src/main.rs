@@ -9,7 +9,7 @@ use core::ffi::{c_char, c_int};
 use pidone::args::Args;
 use pidone::cli::{self, Action};
 use pidone::config::Personality;
-use pidone::log::Line;
+use pidone::log::{Level, Line, Log};
 use pidone::{health, init, sys};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -39,16 +39,20 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             0
         }
         Err(err) => {
-            let mut line = Line::new();
-            line.str("pidone: ");
+            // In the format asked for: under `--log-format json` every line is JSON.
+            let log = Log {
+                format: err.format,
+                ..Log::default()
+            };
+            let mut msg = log.message(Level::Error);
             if !err.option.is_empty() {
-                line.escaped(err.option).str(": ");
+                msg = msg.bytes(err.option).str(": ");
             }
-            line.str(err.problem);
+            msg = msg.str(err.problem);
             if !err.value.is_empty() || !err.option.is_empty() {
-                line.str(" '").escaped(err.value).str("'");
+                msg = msg.str(" '").bytes(err.value).str("'");
             }
-            line.str(" (see 'pidone --help')").emit();
+            msg.str(" (see 'pidone --help')").emit();
             personality.usage_exit()
         }
     }
