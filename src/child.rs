@@ -40,6 +40,9 @@ pub enum Stage {
     NoNewPrivs = 6,
     /// The command has no `#!` line (ENOEXEC) and /bin/sh could not be run for it.
     Shell = 7,
+    /// The command is there but its interpreter is not (ENOENT): the `#!` line's program,
+    /// or an ELF's dynamic loader. The report carries the interpreter's name.
+    Interpreter = 8,
 }
 
 impl Stage {
@@ -51,6 +54,7 @@ impl Stage {
             5 => Stage::Uid,
             6 => Stage::NoNewPrivs,
             7 => Stage::Shell,
+            8 => Stage::Interpreter,
             _ => Stage::Exec,
         }
     }
@@ -64,20 +68,101 @@ impl Stage {
             Stage::Uid => "setuid",
             Stage::NoNewPrivs => "no_new_privs",
             Stage::Shell => "no #! line, and /bin/sh cannot run it",
+            Stage::Interpreter => "its interpreter does not exist",
         }
     }
 }
 
-/// The child's whole life: set up, exec, or report the failed step and exit 127.
-pub fn run(plan: &Plan<'_>, report: &Fd) -> ! {
+/// Longest interpreter name the child reports (the kernel's own limit for a `#!` line
+/// is 256 bytes, BINPRM_BUF_SIZE).
+pub const INTERPRETER_MAX: usize = 256;
+
+/// The report of a failed start: the stage, its errno, and for `Stage::Interpreter` the
+/// interpreter's name (empty for an ELF's loader).
+pub const REPORT_HEADER: usize = 8;
+
+/// The child's whole life: set up, exec, or report the failed step and exit 127. `report`
+/// is `None` when pidone had no descriptor for the pipe: a failure then only shows in
+/// the exit status.
+pub fn run(plan: &Plan<'_>, report: Option<&Fd>) -> ! {
+    let mut interpreter = Interpreter::new();
     let (stage, err) = match set_up(plan) {
-        Ok(()) => exec(plan),
+        Ok(()) => exec(plan, &mut interpreter),
         Err(failed) => failed,
     };
-    let [a, b, c, d] = (stage as i32).to_ne_bytes();
-    let [e, f, g, h] = err.to_ne_bytes();
-    sys::write_all(report.raw(), &[a, b, c, d, e, f, g, h]);
+    if let Some(report) = report {
+        let [a, b, c, d] = (stage as i32).to_ne_bytes();
+        let [e, f, g, h] = err.to_ne_bytes();
+        sys::write_all(report.raw(), &[a, b, c, d, e, f, g, h]);
+        if stage == Stage::Interpreter {
+            sys::write_all(report.raw(), interpreter.get());
+        }
+    }
     sys::exit_now(127)
+}
+
+/// The interpreter a file names, kept while the PATH search goes on.
+struct Interpreter {
+    name: [u8; INTERPRETER_MAX],
+    len: usize,
+    /// A file was found whose interpreter is missing.
+    found: bool,
+}
+
+impl Interpreter {
+    fn new() -> Self {
+        Interpreter {
+            name: [0; INTERPRETER_MAX],
+            len: 0,
+            found: false,
+        }
+    }
+
+    fn get(&self) -> &[u8] {
+        self.name.get(..self.len).unwrap_or(&[])
+    }
+
+    /// After execve said ENOENT for `path`: if the file is there, its interpreter is what
+    /// is missing; note its name (the first one found wins, as the search goes on).
+    fn note_missing(&mut self, path: &[u8]) {
+        if self.found {
+            return;
+        }
+        let mut head = [0u8; INTERPRETER_MAX];
+        let Some(n) = read_head(path, &mut head) else {
+            return; // not there (or unreadable): the file itself is missing
+        };
+        let head = head.get(..n).unwrap_or(&[]);
+        self.found = true;
+        // `#!` then optional blanks, then the interpreter up to a blank or the line's end,
+        // as the kernel reads it: a CRLF line's `\r` is part of the name.
+        if let Some(rest) = crate::signals::after(head, b"#!") {
+            let name = rest
+                .iter()
+                .skip_while(|b| matches!(b, b' ' | b'\t'))
+                .take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0));
+            for (slot, b) in self.name.iter_mut().zip(name) {
+                *slot = *b;
+                self.len = self.len.saturating_add(1);
+            }
+        }
+    }
+}
+
+/// The first bytes of the file at `path` (NUL-terminated): how many were read, `None`
+/// when it cannot be opened. Async-signal-safe: open, read, close.
+fn read_head(path: &[u8], buf: &mut [u8]) -> Option<usize> {
+    let path = CStr::from_bytes_with_nul(path).ok()?;
+    // O_NONBLOCK: a FIFO named as the command must not hold the child here.
+    let fd = sys::open(path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY).ok()?;
+    fd.read(buf).ok()
+}
+
+/// Whether the file at `path` is an ELF: then ENOEXEC means a binary for another machine
+/// (an arm64 image on an amd64 host), never a script for /bin/sh.
+fn is_elf(path: &[u8]) -> bool {
+    let mut magic = [0u8; 4];
+    read_head(path, &mut magic) == Some(4) && magic == *b"\x7fELF"
 }
 
 fn set_up(plan: &Plan<'_>) -> Result<(), (Stage, i32)> {
@@ -130,7 +215,7 @@ const PATH_MAX: usize = 4096;
 const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 
 /// Execs the command, searching PATH as execvp does; returns only on failure.
-fn exec(plan: &Plan<'_>) -> (Stage, i32) {
+fn exec(plan: &Plan<'_>, interpreter: &mut Interpreter) -> (Stage, i32) {
     // "LISTEN_PID=" and the pid in decimal, NUL-terminated.
     let mut listen = [0u8; 32];
     let mut digits = [0u8; 20];
@@ -167,7 +252,10 @@ fn exec(plan: &Plan<'_>) -> (Stage, i32) {
     }
     let mut path = [0u8; PATH_MAX];
     if name.contains(&b'/') {
-        return try_exec(plan, file, envp).unwrap_or((Stage::Exec, sys::errno()));
+        return match try_exec(plan, file, envp) {
+            Some(failed) => failed,
+            None => missing(interpreter, file, sys::errno()),
+        };
     }
     let mut seen_eacces = false;
     for dir in plan.path.unwrap_or(DEFAULT_PATH).split(|b| *b == b':') {
@@ -181,16 +269,30 @@ fn exec(plan: &Plan<'_>) -> (Stage, i32) {
         }
         match sys::errno() {
             libc::EACCES => seen_eacces = true,
+            libc::ENOENT => interpreter.note_missing(full),
             // Not here (or not a directory, a stale mount): try the next entry.
-            libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}
+            libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}
             other => return (Stage::Exec, other),
         }
     }
-    let err = if seen_eacces {
-        libc::EACCES
-    } else {
-        libc::ENOENT
-    };
+    if seen_eacces {
+        return (Stage::Exec, libc::EACCES);
+    }
+    match interpreter.found {
+        true => (Stage::Interpreter, libc::ENOENT),
+        false => (Stage::Exec, libc::ENOENT),
+    }
+}
+
+/// The failure of exec'ing `path` with `err`: ENOENT for a file that is there means its
+/// interpreter is missing.
+fn missing(interpreter: &mut Interpreter, path: &[u8], err: i32) -> (Stage, i32) {
+    if err == libc::ENOENT {
+        interpreter.note_missing(path);
+        if interpreter.found {
+            return (Stage::Interpreter, err);
+        }
+    }
     (Stage::Exec, err)
 }
 
@@ -203,6 +305,10 @@ fn try_exec(plan: &Plan<'_>, path: &[u8], envp: *const *const c_char) -> Option<
     unsafe { sys::execve(path.as_ptr().cast(), plan.argv.argv, envp) };
     if sys::errno() != libc::ENOEXEC {
         return None;
+    }
+    if is_elf(path) {
+        // Not a script: /bin/sh would only print binary noise and exit 2.
+        return Some((Stage::Exec, libc::ENOEXEC));
     }
     let sh = c"/bin/sh";
     // SAFETY: `spare` is argv[COMMAND - 1], inside pidone's writable argv array; after fork

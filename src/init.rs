@@ -4,7 +4,7 @@
 use crate::args::Args;
 use crate::config::{Config, Leftovers, Mode, NotPid1, Start};
 use crate::log::Level;
-use crate::spawn::{self, Plan, SpawnError};
+use crate::spawn::{self, Plan, Report, SpawnError, Stage};
 use crate::supervisor::Supervisor;
 use crate::sys;
 use crate::terminal::Terminal;
@@ -41,10 +41,21 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                 .emit();
         }
     }
-    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain && !crate::children::listable() {
-        log.message(Level::Warn)
-            .str("no /proc: leftovers that leave the process group cannot be signalled")
-            .emit();
+    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain {
+        let missing = if !crate::children::listable() {
+            Some("no /proc")
+        } else if !sys::proc_is_ours() {
+            // Its pids are another namespace's: read as ours, they would name strangers.
+            Some("/proc is another PID namespace's (mount one for this namespace)")
+        } else {
+            None
+        };
+        if let Some(why) = missing {
+            log.message(Level::Warn)
+                .str(why)
+                .str(": leftovers that leave the process group cannot be signalled")
+                .emit();
+        }
     }
     if let Some(sig) = cfg.pdeathsig {
         if let Err(err) = sys::set_parent_death_signal(sig) {
@@ -77,8 +88,17 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             Some(_) => spawn_as_user(cfg, plan),
         };
         match started {
-            Ok(pid) => pid,
+            Ok((pid, Report::Pipe)) => pid,
+            Ok((pid, Report::None(errno))) => {
+                log.message(Level::Warn)
+                    .str("no descriptor for the exec report (")
+                    .str(sys::strerror(errno))
+                    .str("): a failed exec shows only as status 127")
+                    .emit();
+                pid
+            }
             Err(Failed::User(err)) => {
+                crate::log::sink::await_room();
                 err.emit(&log);
                 return USER_FAILED;
             }
@@ -123,7 +143,7 @@ enum Failed<'a> {
 /// some 50 KB of stack, and stack pages once touched stay resident for pidone's whole
 /// life, so only containers that use `--user` pay for them.
 #[inline(never)]
-fn spawn_as_user<'a>(cfg: &Config<'a>, plan: Plan<'_>) -> Result<sys::Pid, Failed<'a>> {
+fn spawn_as_user<'a>(cfg: &Config<'a>, plan: Plan<'_>) -> Result<(sys::Pid, Report), Failed<'a>> {
     let creds = crate::user::resolve(cfg.user).map_err(Failed::User)?;
     spawn::spawn(&Plan {
         creds: creds.as_ref(),
@@ -139,7 +159,9 @@ fn listen_pid_is_ours() -> bool {
 }
 
 fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
-    let (stage, errno) = match err {
+    // pidone's last line: it may wait a moment for a full stderr.
+    crate::log::sink::await_room();
+    let failure = match err {
         SpawnError::Fork(errno) => {
             cfg.log
                 .message(Level::Error)
@@ -148,13 +170,27 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
                 .emit();
             return 1;
         }
-        SpawnError::Child(stage, errno) => (stage, errno),
+        SpawnError::Child(failure) => failure,
     };
-    let mut msg = cfg.log.message(Level::Error).bytes(command).str(": ");
-    if stage != spawn::Stage::Exec {
-        msg = msg.str(stage.what()).str(": ");
+    let msg = cfg.log.message(Level::Error).bytes(command).str(": ");
+    match (failure.stage, failure.errno) {
+        // The kernel says "No such file or directory" of a script whose `#!` program is
+        // missing: name that program instead (a CRLF line shows its `\r` as \x0d).
+        (Stage::Interpreter, _) if !failure.interpreter().is_empty() => msg
+            .str("its interpreter '")
+            .bytes(failure.interpreter())
+            .str("' (the #! line) does not exist"),
+        (Stage::Interpreter, _) => {
+            msg.str("its interpreter (for an ELF program, its dynamic loader) does not exist")
+        }
+        // Only an ELF gets here with ENOEXEC: a script without `#!` runs with /bin/sh.
+        (Stage::Exec, libc::ENOEXEC) => msg
+            .str(sys::strerror(libc::ENOEXEC))
+            .str(" (an ELF program for another architecture?)"),
+        (Stage::Exec, errno) => msg.str(sys::strerror(errno)),
+        (stage, errno) => msg.str(stage.what()).str(": ").str(sys::strerror(errno)),
     }
-    msg.str(sys::strerror(errno)).emit();
+    .emit();
     // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
-    cfg.exit_code(spawn::exit_status(stage, errno))
+    cfg.exit_code(failure.exit_status())
 }

@@ -52,6 +52,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             if !err.value.is_empty() || !err.option.is_empty() {
                 msg = msg.str(" '").bytes(err.value).str("'");
             }
+            pidone::log::sink::await_room();
             msg.str(" (see 'pidone --help')").emit();
             personality.usage_exit()
         }

@@ -2,43 +2,91 @@
 //! needs is computed before `fork`; the child reports any failure to the parent over a
 //! close-on-exec pipe, so the parent knows for certain whether exec succeeded.
 
-pub use crate::child::{Plan, Stage};
-use crate::sys::{self, Pid};
+pub use crate::child::{INTERPRETER_MAX, Plan, REPORT_HEADER, Stage};
+use crate::sys::{self, Fd, Pid};
 
 pub enum SpawnError {
-    /// pidone could not create the pipe or the process.
+    /// pidone could not create the process.
     Fork(i32),
     /// The child could not become the command; it has been reaped.
-    Child(Stage, i32),
+    Child(Failure),
 }
 
-/// Starts the command. Returns the child's pid once it has exec'd.
-pub fn spawn(plan: &Plan<'_>) -> Result<Pid, SpawnError> {
-    let (read_end, write_end) = sys::pipe().map_err(SpawnError::Fork)?;
+/// What the child reported: the stage that failed, its errno, and for
+/// `Stage::Interpreter` the missing interpreter's name (empty for an ELF's loader).
+pub struct Failure {
+    pub stage: Stage,
+    pub errno: i32,
+    name: [u8; INTERPRETER_MAX],
+    len: usize,
+}
+
+impl Failure {
+    pub fn interpreter(&self) -> &[u8] {
+        self.name.get(..self.len).unwrap_or(&[])
+    }
+
+    /// pidone's exit status for it: 127 not found, 126 found but not runnable (the
+    /// shell's convention, and tini's). A missing interpreter is ENOENT: 127, as tini.
+    pub fn exit_status(&self) -> i32 {
+        match (self.stage, self.errno) {
+            (Stage::Exec | Stage::Interpreter, libc::ENOENT | libc::ENOTDIR) => 127,
+            _ => 126,
+        }
+    }
+}
+
+/// How the parent learns whether exec succeeded.
+pub enum Report {
+    /// The close-on-exec pipe: end of file without a report means exec succeeded.
+    Pipe,
+    /// No descriptor was free for the pipe (EMFILE, ENFILE): the command still runs, and a
+    /// failed exec shows only as the child's status 127.
+    None(i32),
+}
+
+/// Starts the command. Returns the child's pid once it has exec'd (or, without a report
+/// pipe, once it is forked), and how its start was checked.
+pub fn spawn(plan: &Plan<'_>) -> Result<(Pid, Report), SpawnError> {
+    let pipe = sys::pipe();
     let pid = sys::fork().map_err(SpawnError::Fork)?;
+    let (read_end, write_end) = match pipe {
+        Ok(ends) => ends,
+        Err(err) => {
+            if pid == 0 {
+                crate::child::run(plan, None);
+            }
+            return Ok((pid, Report::None(err)));
+        }
+    };
     if pid == 0 {
         drop(read_end);
-        crate::child::run(plan, &write_end);
+        crate::child::run(plan, Some(&write_end));
     }
     drop(write_end);
-    let mut report = [0u8; 8];
-    let n = read_end.read_full(&mut report);
-    drop(read_end);
-    if n == 0 {
-        return Ok(pid);
+    let mut header = [0u8; REPORT_HEADER];
+    if read_end.read_full(&mut header) == 0 {
+        return Ok((pid, Report::Pipe));
     }
+    let failure = failure(header, &read_end);
+    drop(read_end);
     // The child failed before or at exec and is exiting: reap it so nothing is left.
     sys::wait_for(pid);
-    let [a, b, c, d, e, f, g, h] = report;
-    let stage = Stage::from_raw(i32::from_ne_bytes([a, b, c, d]));
-    Err(SpawnError::Child(stage, i32::from_ne_bytes([e, f, g, h])))
+    Err(SpawnError::Child(failure))
 }
 
-/// Exit status for a child that could not be started: 127 not found, 126 found but not
-/// runnable (the shell's convention, and tini's).
-pub fn exit_status(stage: Stage, err: i32) -> i32 {
-    match (stage, err) {
-        (Stage::Exec, libc::ENOENT | libc::ENOTDIR) => 127,
-        _ => 126,
+/// The child's report: the header read, the interpreter's name still in the pipe.
+fn failure(header: [u8; REPORT_HEADER], pipe: &Fd) -> Failure {
+    let [a, b, c, d, e, f, g, h] = header;
+    let stage = Stage::from_raw(i32::from_ne_bytes([a, b, c, d]));
+    let mut failure = Failure {
+        stage,
+        errno: i32::from_ne_bytes([e, f, g, h]),
+        name: [0; INTERPRETER_MAX],
+        len: 0,
+    };
+    if stage == Stage::Interpreter {
+        failure.len = pipe.read_full(&mut failure.name);
     }
+    failure
 }

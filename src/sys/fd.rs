@@ -144,6 +144,19 @@ pub fn writable(fd: i32) -> bool {
     n == 1 && p.revents & libc::POLLOUT != 0
 }
 
+/// Waits at most `ms` milliseconds until a write to `fd` would not block; whether it would
+/// not. Signals are blocked while pidone runs, so none cuts the wait short.
+pub fn writable_within(fd: i32, ms: i32) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: `p` is one live pollfd, and the count passed is 1.
+    let n = unsafe { libc::poll(&mut p, 1, ms) };
+    n == 1 && p.revents & libc::POLLOUT != 0
+}
+
 /// What kind of file a descriptor is, as far as blocking writes go.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {

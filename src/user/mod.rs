@@ -81,8 +81,8 @@ pub enum UserError<'a> {
     UnknownUser(&'a [u8]),
     /// No such group name in /etc/group.
     UnknownGroup(&'a [u8]),
-    /// `USER:` (or `:GROUP`, refused earlier by the parser): nothing to look up.
-    Empty(&'a [u8]),
+    /// `USER:`: no group to look up.
+    EmptyGroup(&'a [u8]),
     /// The user's home directory is over `PATH_MAX` bytes.
     HomeTooLong(&'a [u8]),
     /// The passwd name of a numeric uid is over `PATH_MAX` bytes.
@@ -100,7 +100,7 @@ impl UserError<'_> {
         let (what, value, why) = match *self {
             UserError::UnknownUser(u) => ("unknown user (no such name in /etc/passwd)", u, ""),
             UserError::UnknownGroup(g) => ("unknown group (no such name in /etc/group)", g, ""),
-            UserError::Empty(spec) => ("empty user or group in --user", spec, ""),
+            UserError::EmptyGroup(spec) => ("empty group in --user", spec, ""),
             UserError::HomeTooLong(u) => (
                 "home directory of user",
                 u,
@@ -150,8 +150,12 @@ pub fn resolve(spec: Option<&[u8]>) -> Result<Option<Credentials>, UserError<'_>
         ),
         None => (spec, None),
     };
-    if user.is_empty() || group.is_some_and(<[u8]>::is_empty) {
-        return Err(UserError::Empty(spec));
+    // `:GROUP` is refused by the parser already; an empty name must never be looked up.
+    if user.is_empty() {
+        return Err(UserError::UnknownUser(user));
+    }
+    if group.is_some_and(<[u8]>::is_empty) {
+        return Err(UserError::EmptyGroup(spec));
     }
     // A number is always a uid, as in runc and gosu: never a user *named* 1000.
     let by_uid = parse_id(user);
