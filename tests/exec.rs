@@ -156,6 +156,64 @@ fn script_without_shebang_and_no_shell_is_126() {
     );
 }
 
+/// An ELF the kernel cannot run (built for another machine: an arm64 image on an amd64
+/// host) is 126 with the reason, never run through /bin/sh as a script (finding 7); a
+/// missing `#!` interpreter is named, also when it is a CRLF line's `/bin/sh\r`.
+#[test]
+fn foreign_elf_and_missing_interpreters_are_named() {
+    let dir = TempDir::new("elf");
+    // A 64-byte ELF header for machine 0x1234, which no kernel (nor binfmt_misc) takes.
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x34\x12\x01\0\0\0".to_vec();
+    elf.resize(128, 0);
+    let files = [
+        ("foreign", elf),
+        ("crlf", b"#!/bin/sh\r\necho ran\r\n".to_vec()),
+        ("nowhere", b"#!  /nowhere/sh -e\necho ran\n".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(dir.path(name), bytes).unwrap();
+        std::fs::set_permissions(dir.path(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", dir.0.display());
+    let foreign = dir.path("foreign").display().to_string();
+    let cases = [
+        (
+            foreign.as_str(),
+            126,
+            format!(
+                "pidone: {foreign}: Exec format error (an ELF program for another architecture?)\n"
+            ),
+        ),
+        (
+            "crlf",
+            127,
+            "pidone: crlf: its interpreter '/bin/sh\\x0d' (the #! line) does not exist\n".into(),
+        ),
+        (
+            "nowhere",
+            127,
+            "pidone: nowhere: its interpreter '/nowhere/sh' (the #! line) does not exist\n".into(),
+        ),
+    ];
+    for (command, code, message) in &cases {
+        for mode in MODES {
+            let mut cmd = common::command(mode, &["--", command]);
+            cmd.env("PATH", &path);
+            let out = spawn(mode, cmd).wait();
+            assert_eq!(
+                (out.code(), &out.stderr),
+                (*code, message),
+                "{command} {mode:?}"
+            );
+            assert!(
+                out.rest.is_empty(),
+                "{command}: something ran: {:?}",
+                out.rest
+            );
+        }
+    }
+}
+
 /// What the application sees of its ids in /proc/self/status, and its HOME.
 const IDS: &str =
     "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t ' ' '; echo HOME=$HOME";
