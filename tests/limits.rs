@@ -474,3 +474,23 @@ fn no_proc_warning_only_where_it_matters() {
     assert_eq!(out.code(), 0);
     assert_eq!(out.stderr, "", "as PID 1");
 }
+
+/// Not PID 1, in a PID namespace whose /proc is another namespace's (the host's: `unshare
+/// --pid` without `--mount-proc`): pidone's pids are not that /proc's, so nothing in it
+/// may be read as pidone's children. It says so in one line at start (finding 10), as it
+/// does when there is no /proc at all, and the application runs as usual.
+#[test]
+fn another_namespaces_proc_is_named_at_start() {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--kill-child", "--"])
+        .args(["sh", "-c", "\"$0\" \"$@\"; exit $?", pidone(), "--"])
+        .args(["sh", "-c", "echo ran; exit 3"]);
+    let out = run_raw(cmd).unwrap();
+    assert_eq!(out.code, Some(3), "{}", out.stderr());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+    assert_eq!(
+        out.stderr(),
+        "pidone: /proc is another PID namespace's (mount one for this namespace): leftovers \
+         that leave the process group cannot be signalled\n"
+    );
+}

@@ -31,7 +31,7 @@ pub(super) fn stop_signal(value: &[u8]) -> Parsed<'_, i32> {
 pub(super) fn pdeathsig(value: &[u8], tini_names: bool) -> Parsed<'_, i32> {
     match signal(value)? {
         libc::SIGCHLD if !tini_names => bad(
-            "cannot be CHLD (pidone would take it for a child's exit):",
+            "cannot be CHLD (pidone would take it for a child exiting):",
             value,
         ),
         sig => Ok(sig),
