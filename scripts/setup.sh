@@ -15,11 +15,22 @@ done
 # the originals the drop-in tests compare pidone against; util-linux: unshare, nsenter,
 # setpriv; strace: the exact count of the signals pidone sends (tests/core.rs); git and
 # python3 (3.11, for tomllib): scripts/release.sh and its reproducibility test.
-# For the real-engine tests (tests/engines.rs, tests/apps.rs): podman, beside its stock
-# catatonit; debootstrap, for the Debian image of real servers (scripts/rootfs.sh);
-# iproute2, for the second dockerd's own bridge; docker-compose, for `init: true`.
+# For the real-engine tests (tests/engines.rs, tests/apps.rs, tests/pods.rs): podman,
+# beside its stock catatonit; debootstrap, for the Debian image of real servers
+# (scripts/rootfs.sh); iproute2, for the second dockerd's own bridge; docker-compose, for
+# `init: true`.
 packages=(busybox-static tini dumb-init catatonit util-linux procps strace git python3
     debootstrap iproute2 docker-compose)
+# For the runtime tests (tests/runtimes.rs): crun, driven directly. Installed, podman
+# would prefer it, and crun refuses hybrid cgroups: every podman command of the tests names
+# its runtime (--runtime runc, tests/real/podman.rs).
+packages+=(crun)
+# runc, containerd and ctr come with the Docker engine. Debian's packages only where they
+# are absent: on a host with Docker's own containerd.io, Debian's containerd would conflict.
+command -v runc >/dev/null 2>&1 || packages+=(runc)
+if ! command -v containerd >/dev/null 2>&1 || ! command -v ctr >/dev/null 2>&1; then
+    packages+=(containerd)
+fi
 # podman without its recommends: those pull in a network stack and rootless helpers that
 # these tests do not use (they run podman rootful with --network none).
 lean=(podman)

@@ -27,7 +27,9 @@ mod real;
 
 use real::dockerd::{self, Dockerd};
 use real::podman::{self, Podman};
-use real::{Engine, config, count, each, have, must, not_here, ran, record, run_args, say, secs};
+use real::{
+    Engine, Part, config, count, each, have, must, not_here, ran, record, run_args, say, secs,
+};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -61,14 +63,6 @@ impl Variant {
     }
 }
 
-/// A part of the set-up: ready, absent from this machine (skip; fail in CI), or present
-/// but broken (fail).
-enum Part<T> {
-    Ready(T),
-    Missing(String),
-    Broken(String),
-}
-
 struct Docker {
     pidone: Dockerd,
     tini: Dockerd,
@@ -90,28 +84,11 @@ fn setup() -> &'static Setup {
             &COLUMNS,
         );
         let image = format!("engines-fixtures:{}", real::run_id());
-        let tar = match fixtures_tar() {
-            Ok(tar) => tar,
-            Err(why) => {
-                return Setup {
-                    docker: Part::Broken(why.clone()),
-                    podman: Part::Broken(why),
-                    image,
-                };
-            }
-        };
-        let (docker, podman) = std::thread::scope(|scope| {
-            let docker = scope.spawn(|| start_docker(&tar, &image));
-            let podman = scope.spawn(|| start_podman(&tar, &image));
-            (
-                docker
-                    .join()
-                    .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
-                podman
-                    .join()
-                    .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
-            )
-        });
+        let (docker, podman) = real::docker_and_podman(
+            fixtures_tar(),
+            |tar| start_docker(tar, &image),
+            |tar| start_podman(tar, &image),
+        );
         Setup {
             docker,
             podman,
@@ -203,29 +180,11 @@ fn start_podman(tar: &Path, image: &str) -> Part<Podman> {
 /// The image's root file system, as a tar: Debian's static busybox with every applet
 /// linked, the fixtures, and two files that cannot be run as they are.
 fn fixtures_tar() -> Result<PathBuf, String> {
-    let dir = PathBuf::from(format!("/tmp/engines-{}-fixtures", real::run_id()));
-    let root = dir.join("root");
-    let tar = dir.join("fixtures.tar");
-    let dir_for_exit = dir.clone();
-    real::at_exit(move || real::remove_tree(&dir_for_exit));
-    let bin = root.join("bin");
-    fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
-    let busybox = Path::new("/bin/busybox");
-    if !busybox.exists() {
-        return Err("/bin/busybox is missing: apt-get install busybox-static".into());
-    }
-    fs::copy(busybox, bin.join("busybox")).map_err(|e| e.to_string())?;
-    let applets = run_args("/bin/busybox", &["--list"], Duration::from_secs(10));
-    for applet in applets
-        .stdout
-        .lines()
-        .filter(|a| !a.is_empty() && *a != "busybox")
-    {
-        std::os::unix::fs::symlink("busybox", bin.join(applet)).map_err(|e| e.to_string())?;
-    }
+    let mut files = Vec::new();
     for fixture in ["sigecho", "stubborn", "zombies"] {
-        fs::copy(real::example(fixture)?, root.join(fixture)).map_err(|e| e.to_string())?;
+        files.push((fixture, real::example(fixture)?));
     }
+    let root = real::rootfs::build("fixtures", &files)?;
     use std::os::unix::fs::PermissionsExt;
     let write = |name: &str, text: &str, mode: u32| -> Result<(), String> {
         let path = root.join(name);
@@ -237,11 +196,7 @@ fn fixtures_tar() -> Result<PathBuf, String> {
     write("noshebang", "echo no-shebang ran\nexit 4\n", 0o755)?;
     // A script without the execute bit.
     write("noexec", "#!/bin/sh\nexit 0\n", 0o644)?;
-    fs::create_dir_all(root.join("tmp")).map_err(|e| e.to_string())?;
-    fs::create_dir_all(root.join("proc")).map_err(|e| e.to_string())?;
-    let (root_s, tar_s) = (root.to_string_lossy(), tar.to_string_lossy());
-    must("tar", &["-C", &root_s, "-cf", &tar_s, "."])?;
-    Ok(tar)
+    real::rootfs::tar(&root, "fixtures")
 }
 
 /// The ways of running a container that `test` can use on this machine. A missing engine
@@ -573,17 +528,6 @@ fn stop_of_a_term_ignoring_app_takes_the_runtimes_timeout() {
     ran(test);
 }
 
-/// Counts the zombies in a container from inside it (its /proc).
-fn zombies_inside(c: &real::Running) -> usize {
-    let script = "n=0; for s in /proc/[0-9]*/stat; do \
-                  case \"$(cat $s 2>/dev/null)\" in *\") Z \"*) n=$((n+1));; esac; done; echo $n";
-    c.exec(&["/bin/sh", "-c", script])
-        .stdout
-        .trim()
-        .parse()
-        .unwrap_or(0)
-}
-
 /// 100 orphans die at once: every init reaps them. Without an init the app is PID 1, the
 /// orphans are re-parented to it, and it never waits for them: 100 zombies stay.
 #[test]
@@ -605,10 +549,10 @@ fn orphans_are_reaped() {
             c.log.wait_for("created 100");
             // Nothing announces the last zombie: look until all 100 are there.
             let deadline = Instant::now() + Duration::from_secs(30);
-            let mut n = zombies_inside(&c);
+            let mut n = c.zombies();
             while n < 100 && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(100));
-                n = zombies_inside(&c);
+                n = c.zombies();
             }
             return seen(v, format!("{n} zombies stay"), n == 100, "100 zombies");
         }

@@ -2,7 +2,7 @@
 //! writes, stdout and stderr, as it comes, with waits that fail the test instead of hanging.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -82,6 +82,24 @@ impl ContainerLog {
                     "the log did not end within {:?}: {:#?}",
                     self.patience, self.seen
                 ),
+            }
+        }
+    }
+
+    /// The followed command's own exit status, once its output has ended: for a runtime's
+    /// foreground `run`, the container's. Fails the test if it does not exit in time.
+    pub fn status(&mut self) -> ExitStatus {
+        self.all();
+        let deadline = Instant::now() + self.patience;
+        loop {
+            match self.follower.try_wait() {
+                Ok(Some(status)) => return status,
+                _ if Instant::now() > deadline => panic!(
+                    "the command did not exit within {:?} of its output's end: {:#?}",
+                    self.patience, self.seen
+                ),
+                // Its output has ended: the exit follows at once.
+                _ => std::thread::sleep(Duration::from_millis(5)),
             }
         }
     }

@@ -8,13 +8,11 @@
 
 use super::{
     COMMAND, Engine, at_exit, config, must, remove_tree, run_alive, run_args, run_id, say,
-    spawn_tied, terminate,
+    start_daemon,
 };
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// Which init a test daemon is given.
 pub enum Init<'a> {
@@ -80,59 +78,16 @@ pub fn start(role: char, init: Init) -> Result<Dockerd, String> {
     let json = config::daemon_json(&init_path.to_string_lossy(), &iso);
     fs::write(&config_file, &json).map_err(|e| format!("write {}: {e}", config_file.display()))?;
 
-    let log_path = dir.join("dockerd.log");
-    let log = fs::File::create(&log_path).map_err(|e| format!("create the daemon's log: {e}"))?;
-    let log2 = log.try_clone().map_err(|e| e.to_string())?;
-    let mut cmd = Command::new("dockerd");
-    cmd.arg("--config-file")
-        .arg(&config_file)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2);
-    let child = spawn_tied(cmd).map_err(|e| format!("cannot start dockerd: {e}"))?;
-    let child: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(Some(child)));
-    let child_for_exit = child.clone();
-    let label = format!("dockerd of {}", dir.display());
-    at_exit(move || {
-        let taken = child_for_exit
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(mut c) = taken {
-            let took = terminate(&mut c, &label, Duration::from_secs(60));
-            say(&format!(
-                "{label}: stopped by SIGTERM in {:.1} s",
-                took.as_secs_f64()
-            ));
-        }
-    });
-
     let socket = format!("unix://{}/docker.sock", dir.display());
     let engine = Engine::docker(Some(&socket));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let out = engine.try_run(&["info", "-f", "{{.ServerVersion}}"]);
-        if out.ok() {
-            break;
-        }
-        let exited = child
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
-        if exited || Instant::now() > deadline {
-            let log = fs::read_to_string(&log_path).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(15).collect();
-            return Err(format!(
-                "the test's dockerd ({}) did not answer: {}\nits log ends:\n{}",
-                config_file.display(),
-                out.stderr.trim(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            ));
-        }
-        // The daemon announces nothing on a pipe when it is ready: ask again shortly.
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut cmd = Command::new("dockerd");
+    cmd.arg("--config-file").arg(&config_file);
+    start_daemon(
+        cmd,
+        &format!("dockerd of {}", dir.display()),
+        &dir.join("dockerd.log"),
+        || engine.try_run(&["info", "-f", "{{.ServerVersion}}"]),
+    )?;
     say(&format!(
         "dockerd started: {} with {}\n{json}",
         socket,

@@ -10,8 +10,10 @@
 #![allow(dead_code)]
 
 pub mod config;
+pub mod containerd;
 pub mod dockerd;
 pub mod podman;
+pub mod rootfs;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -19,7 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long one line of container output may take to appear.
@@ -94,6 +96,53 @@ pub fn run_alive(hex_pid: &str) -> bool {
 }
 
 // ---- a missing tool, the marker, output ------------------------------------------------
+
+/// A part of a test binary's set-up: ready, absent from this machine (skip; fail in CI),
+/// or present but broken (fail).
+pub enum Part<T> {
+    Ready(T),
+    Missing(String),
+    Broken(String),
+}
+
+impl<T> Part<T> {
+    /// The part for `test`, or None after a loud SKIP (a FAIL in CI) when it is missing;
+    /// a broken part fails the test.
+    pub fn get(&self, test: &str) -> Option<&T> {
+        match self {
+            Part::Ready(t) => Some(t),
+            Part::Missing(why) => {
+                not_here(test, why);
+                None
+            }
+            Part::Broken(why) => panic!("{test}: {why}"),
+        }
+    }
+}
+
+/// The Docker and podman parts of a set-up, made from one image's root file system (a tar)
+/// at once, each on a thread of its own. A tar that cannot be made breaks both.
+pub fn docker_and_podman<D: Send, P: Send>(
+    tar: Result<PathBuf, String>,
+    docker: impl FnOnce(&Path) -> Part<D> + Send,
+    podman: impl FnOnce(&Path) -> Part<P> + Send,
+) -> (Part<D>, Part<P>) {
+    let tar = match tar {
+        Ok(tar) => tar,
+        Err(why) => return (Part::Broken(why.clone()), Part::Broken(why)),
+    };
+    let tar = tar.as_path();
+    std::thread::scope(|scope| {
+        let d = scope.spawn(move || docker(tar));
+        let p = scope.spawn(move || podman(tar));
+        (
+            d.join()
+                .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
+            p.join()
+                .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
+        )
+    })
+}
 
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
@@ -313,6 +362,61 @@ pub fn terminate(child: &mut Child, what: &str, timeout: Duration) -> Duration {
     start.elapsed()
 }
 
+/// Starts a daemon the test owns (dockerd, containerd) with its output in `log_path`: it
+/// gets SIGTERM when the test binary exits (and from the kernel if the binary dies first).
+/// Returns once `answers` succeeds, or an error with the end of the daemon's log when the
+/// daemon exits or does not answer within a minute.
+pub fn start_daemon(
+    mut cmd: Command,
+    label: &str,
+    log_path: &Path,
+    answers: impl Fn() -> Output,
+) -> Result<(), String> {
+    let log = fs::File::create(log_path).map_err(|e| format!("create {label}'s log: {e}"))?;
+    let log2 = log.try_clone().map_err(|e| e.to_string())?;
+    cmd.stdin(Stdio::null()).stdout(log).stderr(log2);
+    let child = spawn_tied(cmd).map_err(|e| format!("cannot start {label}: {e}"))?;
+    let child: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(Some(child)));
+    let child_for_exit = child.clone();
+    let label_for_exit = label.to_string();
+    at_exit(move || {
+        let taken = child_for_exit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(mut c) = taken {
+            let took = terminate(&mut c, &label_for_exit, Duration::from_secs(60));
+            say(&format!(
+                "{label_for_exit}: stopped by SIGTERM in {:.1} s",
+                took.as_secs_f64()
+            ));
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = answers();
+        if out.ok() {
+            return Ok(());
+        }
+        let exited = child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+        if exited || Instant::now() > deadline {
+            let log = fs::read_to_string(log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            return Err(format!(
+                "{label} did not answer: {}\nits log ends:\n{}",
+                out.stderr.trim(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ));
+        }
+        // A daemon announces nothing on a pipe when it is ready: ask again shortly.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 // ---- what runs when the test binary ends -------------------------------------------------------
 
 type Hook = Box<dyn FnOnce() + Send>;
@@ -478,8 +582,8 @@ impl Engine {
     }
 
     /// The flags every container gets: its name, the run's label and, unless `flags` name
-    /// another, no network (there is no docker0 here, and podman's default network would
-    /// add a bridge and firewall rules).
+    /// another network or a podman pod (whose network the pod chose), no network (there is
+    /// no docker0 here, and podman's default network would add a bridge and firewall rules).
     fn base_flags(&self, name: &str, flags: &[&str]) -> Vec<String> {
         let mut base = vec![
             "--name".to_string(),
@@ -487,7 +591,10 @@ impl Engine {
             "--label".to_string(),
             format!("{LABEL}={}", run_id()),
         ];
-        if !flags.iter().any(|f| f.starts_with("--network")) {
+        if !flags
+            .iter()
+            .any(|f| f.starts_with("--network") || f.starts_with("--pod"))
+        {
             base.extend(["--network".to_string(), "none".to_string()]);
         }
         base
@@ -627,6 +734,18 @@ impl Running {
         let mut args = vec!["exec", self.name.as_str()];
         args.extend(cmd);
         self.engine.try_run(&args)
+    }
+
+    /// The zombies in the container's PID namespace, counted from its /proc (the image
+    /// needs busybox). A count that cannot be taken fails the test rather than reading 0.
+    pub fn zombies(&self) -> usize {
+        let script = "n=0; for s in /proc/[0-9]*/stat; do \
+                      case \"$(cat $s 2>/dev/null)\" in *\") Z \"*) n=$((n+1));; esac; done; echo $n";
+        let out = self.exec(&["/bin/sh", "-c", script]);
+        out.stdout
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("counting zombies in {} failed: {out:?}", self.name))
     }
 }
 

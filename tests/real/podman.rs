@@ -1,11 +1,18 @@
 //! Podman, rootful, with everything of its own in a temporary directory: `--root`,
 //! `--runroot` and `--tmpdir`, and a `CONTAINERS_CONF` (see config.rs) that names pidone
 //! as the init and sets the ulimits this machine can give. Every container runs with
-//! `--network none`. What the test made goes when the test binary exits.
+//! `--network none`, and every command names its OCI runtime (`--runtime runc`): with crun
+//! installed podman prefers it, and crun refuses this machine's hybrid cgroups ("cgroups in
+//! hybrid mode not supported"), so every podman test would fail. What the test made goes
+//! when the test binary exits.
 
 use super::{Engine, at_exit, config, must, remove_tree, run_id};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+/// The OCI runtime every podman command of the tests uses, named rather than left to
+/// podman's preference (crun when it is installed).
+pub const RUNTIME: &str = "runc";
 
 pub struct Podman {
     pub dir: PathBuf,
@@ -28,6 +35,8 @@ pub fn start(pidone: &Path) -> Result<Podman, String> {
     fs::write(&conf, &text).map_err(|e| format!("write {}: {e}", conf.display()))?;
     let d = dir.display();
     let global = vec![
+        "--runtime".to_string(),
+        RUNTIME.to_string(),
         "--root".to_string(),
         format!("{d}/storage"),
         "--runroot".to_string(),
@@ -44,7 +53,8 @@ pub fn start(pidone: &Path) -> Result<Podman, String> {
     let cleanup = engine.clone();
     let dir_for_exit = dir.clone();
     at_exit(move || {
-        // The guards removed the containers; this catches what a panic left.
+        // The guards removed the containers and pods; this catches what a panic left.
+        let _ = cleanup.try_run(&["pod", "rm", "-a", "-f"]);
         let _ = cleanup.try_run(&["rm", "-a", "-f"]);
         let _ = cleanup.try_run(&["rmi", "-a", "-f"]);
         remove_tree(&dir_for_exit);
