@@ -73,9 +73,9 @@ impl Stage {
     }
 }
 
-/// Longest interpreter name the child reports (the kernel's own limit for a `#!` line
-/// is 256 bytes, BINPRM_BUF_SIZE).
-pub const INTERPRETER_MAX: usize = 256;
+/// Longest interpreter name the child reports; a longer one is cut (the message is for a
+/// person, and the error stays small enough to return by value).
+pub const INTERPRETER_MAX: usize = 96;
 
 /// The report of a failed start: the stage, its errno, and for `Stage::Interpreter` the
 /// interpreter's name (empty for an ELF's loader).
@@ -128,7 +128,8 @@ impl Interpreter {
         if self.found {
             return;
         }
-        let mut head = [0u8; INTERPRETER_MAX];
+        // `#!`, blanks and the name: the name's first INTERPRETER_MAX bytes are in here.
+        let mut head = [0u8; 128];
         let Some(n) = read_head(path, &mut head) else {
             return; // not there (or unreadable): the file itself is missing
         };

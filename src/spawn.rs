@@ -18,12 +18,12 @@ pub struct Failure {
     pub stage: Stage,
     pub errno: i32,
     name: [u8; INTERPRETER_MAX],
-    len: usize,
+    len: u8,
 }
 
 impl Failure {
     pub fn interpreter(&self) -> &[u8] {
-        self.name.get(..self.len).unwrap_or(&[])
+        self.name.get(..usize::from(self.len)).unwrap_or(&[])
     }
 
     /// pidone's exit status for it: 127 not found, 126 found but not runnable (the
@@ -86,7 +86,8 @@ fn failure(header: [u8; REPORT_HEADER], pipe: &Fd) -> Failure {
         len: 0,
     };
     if stage == Stage::Interpreter {
-        failure.len = pipe.read_full(&mut failure.name);
+        let n = pipe.read_full(&mut failure.name);
+        failure.len = u8::try_from(n).unwrap_or(0);
     }
     failure
 }

@@ -641,39 +641,28 @@ fn signals_that_can_never_work_are_usage_errors() {
     let dir = TempDir::new("never");
     let ran = dir.path("ran");
     let touch = format!("touch {ran}");
-    for sig in ["KILL", "SIGSTOP", "CHLD", "9"] {
-        let args = [
-            &b"--stop-signal"[..],
-            sig.as_bytes(),
-            b"--",
-            b"sh",
-            b"-c",
-            touch.as_bytes(),
-        ];
-        let out = pidone_raw(&args, &[]);
-        assert_usage_error(&out, sig.as_bytes(), sig);
-        assert!(
-            out.stderr().starts_with("pidone: --stop-signal: "),
-            "{}",
-            out.stderr()
-        );
-        let args = [&b"--"[..], b"sh", b"-c", touch.as_bytes()];
-        let out = pidone_raw(&args, &[("PIDONE_STOP_SIGNAL", sig.as_bytes())]);
-        assert_usage_error(&out, sig.as_bytes(), sig);
-        assert!(out.stderr().starts_with("pidone: PIDONE_STOP_SIGNAL: "));
-    }
-    for sig in ["CHLD", "SIGCHLD", "17"] {
-        let args = [
-            &b"-p"[..],
-            sig.as_bytes(),
-            b"--",
-            b"sh",
-            b"-c",
-            touch.as_bytes(),
-        ];
-        let out = pidone_raw(&args, &[]);
-        assert_usage_error(&out, sig.as_bytes(), sig);
-        assert!(out.stderr().starts_with("pidone: -p: "), "{}", out.stderr());
+    let cases: [(&str, &[&str], &str); 2] = [
+        (
+            "--stop-signal",
+            &["KILL", "SIGSTOP", "CHLD", "9"],
+            "PIDONE_STOP_SIGNAL",
+        ),
+        ("-p", &["CHLD", "SIGCHLD", "17"], "PIDONE_PDEATHSIG"),
+    ];
+    for (option, values, var) in cases {
+        for sig in values {
+            let command = [&b"--"[..], b"sh", b"-c", touch.as_bytes()];
+            let mut args = vec![option.as_bytes(), sig.as_bytes()];
+            args.extend(command);
+            for (out, named) in [
+                (pidone_raw(&args, &[]), option),
+                (pidone_raw(&command, &[(var, sig.as_bytes())]), var),
+            ] {
+                assert_usage_error(&out, sig.as_bytes(), sig);
+                let head = format!("pidone: {named}: ");
+                assert!(out.stderr().starts_with(&head), "{}", out.stderr());
+            }
+        }
     }
     assert!(!std::path::Path::new(&ran).exists(), "the command ran");
     let tini = dir.path("tini");

@@ -347,7 +347,8 @@ fn the_exit_report_waits_for_a_full_stderr() {
 /// too, wherever the format was asked for (finding 6).
 #[test]
 fn usage_errors_are_json_lines_when_asked() {
-    let cases: [(&[&str], &[(&str, &str)]); 5] = [
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&[&str], Env); 5] = [
         (
             &["--log-format", "json", "--grace", "soon", "--", "true"],
             &[],
