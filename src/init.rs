@@ -42,11 +42,11 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
         }
     }
     if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain {
-        let missing = if !crate::children::listable() {
-            Some("no /proc")
-        } else if !sys::proc_is_ours() {
+        let missing = if sys::readable(c"/proc/self") && !sys::proc_is_ours() {
             // Its pids are another namespace's: read as ours, they would name strangers.
             Some("/proc is another PID namespace's (mount one for this namespace)")
+        } else if !crate::children::listable() {
+            Some("no /proc")
         } else {
             None
         };
