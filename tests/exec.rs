@@ -174,6 +174,16 @@ fn foreign_elf_and_missing_interpreters_are_named() {
         std::fs::write(dir.path(name), bytes).unwrap();
         std::fs::set_permissions(dir.path(name), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    // A dynamically linked program whose loader is missing (a glibc binary in a musl
+    // image): /bin/true with its PT_INTERP path pointed at a loader that does not exist.
+    let mut dynamic = std::fs::read("/bin/true").unwrap();
+    let loader = b"/lib64/ld-linux-x86-64.so.2";
+    if let Some(at) = dynamic.windows(loader.len()).position(|w| w == loader) {
+        dynamic[at + loader.len() - 1] = b'X';
+        std::fs::write(dir.path("noloader"), &dynamic).unwrap();
+        std::fs::set_permissions(dir.path("noloader"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
     let path = format!("{}:/usr/bin:/bin", dir.0.display());
     let foreign = dir.path("foreign").display().to_string();
     let cases = [
@@ -195,7 +205,18 @@ fn foreign_elf_and_missing_interpreters_are_named() {
             "pidone: nowhere: its interpreter '/nowhere/sh' (the #! line) does not exist\n".into(),
         ),
     ];
-    for (command, code, message) in &cases {
+    let noloader = (
+        "noloader",
+        127,
+        "pidone: noloader: its interpreter (for an ELF program, its dynamic loader) does not \
+         exist\n"
+            .to_string(),
+    );
+    let has_noloader = dir.path("noloader").exists();
+    if !has_noloader {
+        eprintln!("NOT CHECKED: a missing ELF loader: /bin/true names no x86-64 glibc loader");
+    }
+    for (command, code, message) in cases.iter().chain(has_noloader.then_some(&noloader)) {
         for mode in MODES {
             let mut cmd = common::command(mode, &["--", command]);
             cmd.env("PATH", &path);
