@@ -58,9 +58,9 @@ pub enum Start {
 /// Where forwarded signals go.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Target {
-    /// The main child only (tini, catatonit, dumb-init `-c`).
+    /// The main child only (pidone, tini, catatonit, dumb-init `-c`).
     Child,
-    /// The child's whole process group (pidone, dumb-init, tini `-g`).
+    /// The child's whole process group (dumb-init, `-g`).
     Group,
 }
 
@@ -211,9 +211,13 @@ impl<'a> Config<'a> {
             } else {
                 Start::Group
             },
+            // The main process owns the application's protocol (a gunicorn, celery or uwsgi
+            // master, a Node cluster primary): its workers must not hear its signals. A
+            // wrapper that does not pass them on still stops its app: the drain after the
+            // wrapper's death sends what it left one SIGTERM. dumb-init signals the group.
             target: match personality {
-                Pidone | DumbInit => Target::Group,
-                Tini | Catatonit => Target::Child,
+                DumbInit => Target::Group,
+                Pidone | Tini | Catatonit => Target::Child,
             },
             shutdown: Shutdown {
                 stop_signal: libc::SIGTERM,

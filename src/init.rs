@@ -45,7 +45,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
         let missing = if sys::readable(c"/proc/self") && !sys::proc_is_ours() {
             // Its pids are another namespace's: read as ours, they would name strangers.
             Some("/proc is another PID namespace's (mount one for this namespace)")
-        } else if !crate::children::listable() {
+        } else if !crate::procs::listable() {
             Some("no /proc")
         } else {
             None

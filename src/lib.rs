@@ -8,6 +8,7 @@
 //! - `machine`: every decision about a signal or a child, as a pure state machine;
 //! - `supervisor`: the loop that feeds it events and performs its actions;
 //! - `terminal`: handing stdin's terminal to the application and taking it back;
+//! - `procs`: the /proc listing of pidone's children the machine is fed;
 //! - `sys`, `log`: system calls (all FFI) and output, with no heap and no panics;
 //! - `health`: `pidone health URL`, the HEALTHCHECK for images with no shell or curl.
 //!
@@ -26,7 +27,6 @@ extern crate std;
 
 pub mod args;
 pub mod child;
-pub mod children;
 pub mod cli;
 pub mod config;
 pub mod decimal;
@@ -35,6 +35,7 @@ pub mod health;
 pub mod init;
 pub mod log;
 pub mod machine;
+pub mod procs;
 pub mod signals;
 pub mod spawn;
 pub mod supervisor;

@@ -30,6 +30,7 @@ fn after_ms(now: u64, ms: u64) -> u64 {
     now.saturating_add(ms.saturating_mul(NS_PER_MS))
 }
 
+#[derive(Clone)]
 pub struct Machine<'c> {
     cfg: &'c Config<'c>,
     pid1: bool,
@@ -41,8 +42,6 @@ pub struct Machine<'c> {
     /// Children signalled one by one in this drain or kill.
     record: Record,
     record_full_said: bool,
-    /// Not PID 1 and the children could not be listed (no /proc).
-    blind: bool,
     stats: Stats,
 }
 
@@ -61,7 +60,6 @@ impl<'c> Machine<'c> {
             status: None,
             record: Record::new(),
             record_full_said: false,
-            blind: false,
             stats: Stats::default(),
         }
     }
@@ -79,14 +77,24 @@ impl<'c> Machine<'c> {
         self.status
     }
 
+    /// When `Event::Deadline` is due (monotonic ns): the end of the stop delay, or the
+    /// SIGKILL of the grace period or the drain's bound. The one place a deadline lives.
+    pub fn deadline(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Delaying { forward_at, .. } => Some(forward_at),
+            Phase::Stopping { kill_at, .. } | Phase::Draining { kill_at, .. } => kill_at,
+            _ => None,
+        }
+    }
+
     /// The transition function.
-    pub fn step(&mut self, now: u64, event: Event) -> Output {
+    pub fn step(&mut self, now: u64, event: Event<'_>) -> Output {
         let mut out = Actions::new();
         let why = self.decide(now, event, &mut out);
         Output { actions: out, why }
     }
 
-    fn decide(&mut self, now: u64, event: Event, out: &mut Actions) -> Option<&'static str> {
+    fn decide(&mut self, now: u64, event: Event<'_>, out: &mut Actions) -> Option<&'static str> {
         if self.phase == Phase::Done {
             return Some("already exiting: nothing more happens");
         }
@@ -98,12 +106,7 @@ impl<'c> Machine<'c> {
             Event::Deadline => self.on_deadline(now, out),
             Event::Reaped { pid, status } => self.on_reaped(pid, status),
             Event::ReapDone { none_left } => self.on_reap_done(now, none_left, out),
-            Event::Child {
-                pid,
-                in_group,
-                sweep,
-            } => self.on_child(pid, in_group, sweep, out),
-            Event::ListDone { complete, .. } => self.on_list_done(complete, out),
+            Event::Listed { sweep, list } => self.on_listed(sweep, list, out),
         })
     }
 
@@ -117,12 +120,11 @@ impl<'c> Machine<'c> {
                 "pause mode ends on SIGTERM or SIGINT, as catatonit -P"
             }
             Phase::Paused => "pause mode: nobody to forward to",
-            Phase::Killed | Phase::Done => "everything is being killed: nothing to forward",
+            Phase::Killed { .. } | Phase::Done => "everything is being killed: nothing to forward",
             Phase::Running if sig == stop && self.cfg.shutdown.stop_delay_ms > 0 => {
                 let delay = self.cfg.shutdown.stop_delay_ms;
                 let forward_at = after_ms(now, delay);
                 out.push(Action::Log(Note::Holding(sig, delay)));
-                out.push(Action::Arm(forward_at));
                 self.phase = Phase::Delaying {
                     held: sig,
                     forward_at,
@@ -133,11 +135,10 @@ impl<'c> Machine<'c> {
                 self.forward_stop(now, to, out);
                 "the stop signal: forwarded, and the grace period (if set) starts"
             }
-            Phase::Delaying { held, .. } if sig == stop || asks_to_stop(sig) => {
-                // Held first, then the new one: the app sees them in the order they came.
+            Phase::Delaying { held, .. } if sig == stop => {
+                // The held signal is this same signal: it goes once.
                 self.forward_stop(now, self.cfg.forward_as(held), out);
-                self.forward_main(sig, to, out);
-                "a second request to stop ends the delay: the held signal, then this one"
+                "a second stop signal ends the delay: the held one goes now, once"
             }
             Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. } => {
                 self.forward_main(sig, to, out);
@@ -158,7 +159,6 @@ impl<'c> Machine<'c> {
                 let grace = self.cfg.shutdown.grace_ms.filter(|_| sig == stop);
                 if let Some(sooner) = grace.map(|g| after_ms(now, g)) {
                     let at = kill_at.map_or(sooner, |k| k.min(sooner));
-                    out.push(Action::Arm(at));
                     self.phase = Phase::Draining {
                         kill_at: Some(at),
                         sig: d,
@@ -200,11 +200,11 @@ impl<'c> Machine<'c> {
         let stop = self.cfg.shutdown.stop_signal;
         self.forward_main(stop, to, out);
         out.push(Action::ContIfStopped(self.main));
+        self.list(Sweep::Stop, out);
         let kill_at = self.cfg.shutdown.grace_ms.map(|ms| {
             out.push(Action::Log(Note::GraceStarted(ms)));
             after_ms(now, ms)
         });
-        out.push(kill_at.map_or(Action::Cancel, Action::Arm));
         self.phase = Phase::Stopping {
             kill_at,
             group_reached: to.is_some() && self.cfg.target == Target::Group,
@@ -212,49 +212,55 @@ impl<'c> Machine<'c> {
     }
 
     /// A signal for the leftovers once the main child is gone: as PID 1 `kill(-1)` reaches
-    /// them all; otherwise the group, and each child of pidone outside it.
+    /// them all; otherwise the listing decides: the group if a child of pidone holds it,
+    /// and each child of pidone outside it.
     fn reach_leftovers(&mut self, to: Option<i32>, out: &mut Actions) {
         let Some(to) = to else { return };
         if self.pid1 {
             out.push(Action::Forward(Who::Everyone, to));
         } else {
-            out.push(Action::Forward(Who::Group, to));
-            out.push(Action::List(Sweep::Forward(to)));
+            self.list(Sweep::Forward(to), out);
         }
     }
 
+    /// Asks for a listing: as PID 1 a drain's looks at every process in the namespace
+    /// (`kill(-1)` reached them all, and one that ignores the drain signal may be anyone's
+    /// child); otherwise pidone's own children.
+    fn list(&self, sweep: Sweep, out: &mut Actions) {
+        let scope = match sweep {
+            Sweep::Stop => Scope::Group,
+            Sweep::DrainFirst | Sweep::DrainLate if self.pid1 => Scope::Everyone,
+            _ => Scope::Children,
+        };
+        out.push(Action::List(sweep, scope));
+    }
+
     fn on_deadline(&mut self, now: u64, out: &mut Actions) -> &'static str {
+        // The executor feeds the deadline only once it is due; the check keeps the machine
+        // right on its own (a unit test may feed it early).
+        if self.deadline().is_none_or(|at| now < at) {
+            return "no deadline due: nothing to do";
+        }
         match self.phase {
-            Phase::Delaying { held, forward_at } if now >= forward_at => {
+            Phase::Delaying { held, .. } => {
                 self.forward_stop(now, self.cfg.forward_as(held), out);
                 "the stop delay is over: the held stop signal is forwarded"
             }
-            Phase::Stopping {
-                kill_at: Some(at), ..
-            }
-            | Phase::Draining {
-                kill_at: Some(at), ..
-            } if now >= at => {
+            _ => {
                 self.kill_all(out);
                 "the grace period is over: SIGKILL to everything left"
             }
-            Phase::Delaying { forward_at: at, .. }
-            | Phase::Stopping {
-                kill_at: Some(at), ..
-            }
-            | Phase::Draining {
-                kill_at: Some(at), ..
-            } => {
-                out.push(Action::Arm(at));
-                "woken before the deadline: wait on"
-            }
-            _ => "no deadline in this phase: nothing to do",
         }
     }
 
     fn on_reaped(&mut self, pid: Pid, status: i32) -> &'static str {
+        // A leftover the drain SIGKILLed because it ignored the drain signal.
+        let killed_in_drain = matches!(self.phase, Phase::Draining { .. })
+            && self.record.contains(pid)
+            && libc::WIFSIGNALED(status)
+            && libc::WTERMSIG(status) == libc::SIGKILL;
         self.record.remove(pid);
-        let killed = self.phase == Phase::Killed;
+        let killed = matches!(self.phase, Phase::Killed { .. });
         if pid == self.main && self.main > 0 {
             self.status = Some(status);
             if killed {
@@ -263,17 +269,13 @@ impl<'c> Machine<'c> {
             return "the main child exited: decided once the reaping pass is over";
         }
         let counter = match self.phase {
+            _ if killed_in_drain => &mut self.stats.killed,
             Phase::Draining { .. } => &mut self.stats.terminated,
-            Phase::Killed => &mut self.stats.killed,
+            Phase::Killed { .. } => &mut self.stats.killed,
             Phase::Waiting => &mut self.stats.waited,
             _ => &mut self.stats.orphans,
         };
         *counter = counter.saturating_add(1);
         "reaped a process that was not the main child"
     }
-}
-
-/// Signals that ask an application to stop: during the stop delay, one of them ends it.
-fn asks_to_stop(sig: i32) -> bool {
-    matches!(sig, libc::SIGTERM | libc::SIGINT | libc::SIGQUIT)
 }

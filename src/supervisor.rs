@@ -12,11 +12,9 @@
 
 use crate::config::Config;
 use crate::log::{Level, Log};
-use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Output, Who};
+use crate::machine::{Action, Event, Machine, NS_PER_MS, Note, Scope, Sent, Sweep, Who};
 use crate::signals::SignalSet;
 use crate::sys::{self, Mask, Pid, Reaped};
-
-pub use crate::config::exit_status;
 
 pub struct Supervisor<'c> {
     cfg: &'c Config<'c>,
@@ -25,7 +23,6 @@ pub struct Supervisor<'c> {
     me: Pid,
     /// The main child (0 in pause mode).
     main: Pid,
-    deadline: Option<u64>,
     started_ns: u64,
     /// The last signal taken outside the priority ones: the next round starts after it.
     cursor: i32,
@@ -41,7 +38,6 @@ impl<'c> Supervisor<'c> {
             log: cfg.log,
             me,
             main: child,
-            deadline: None,
             started_ns: sys::now_ns(),
             cursor: 0,
             exit: None,
@@ -64,8 +60,11 @@ impl<'c> Supervisor<'c> {
                 self.report(code);
                 return code;
             }
-            if self.deadline.is_some_and(|at| sys::now_ns() >= at) {
-                self.deadline = None;
+            if self
+                .machine
+                .deadline()
+                .is_some_and(|at| sys::now_ns() >= at)
+            {
                 self.feed(Event::Deadline);
                 continue;
             }
@@ -88,7 +87,10 @@ impl<'c> Supervisor<'c> {
         if pending == 0 {
             // Nothing pending: the turn starts over, so signals that arrive together are
             // taken lowest first, in the kernel's order, as a marker-ordered test expects.
-            let timeout = self.deadline.map(|at| at.saturating_sub(sys::now_ns()));
+            let timeout = self
+                .machine
+                .deadline()
+                .map(|at| at.saturating_sub(sys::now_ns()));
             let got = sys::wait_signal(sys::ALL_SIGNALS, timeout);
             self.cursor = got.map_or(0, |g| g.signo);
             return got;
@@ -106,17 +108,34 @@ impl<'c> Supervisor<'c> {
         sys::wait_signal(sys::mask_of(pick), Some(0))
     }
 
-    fn now(&self) -> u64 {
-        sys::now_ns()
+    /// One event into the machine, and its actions out. A listing it asks for is read
+    /// after the actions and fed back whole; the answer to a listing never asks for another
+    /// (the exhaustive test checks it), and were it to, that request would be dropped: the
+    /// loop cannot spin here.
+    fn feed(&mut self, event: Event<'_>) {
+        if let Some((sweep, scope)) = self.step(event) {
+            let mut list = crate::procs::list(self.main, scope);
+            let _ = self.step(Event::Listed {
+                sweep,
+                list: &mut list,
+            });
+            for kid in list.kids() {
+                match kid.send {
+                    Sent::Nothing => {}
+                    Sent::Forward(sig) => self.send(Who::Pid(kid.pid), sig, "forwarded"),
+                    Sent::Signal(sig) => self.send(Who::Pid(kid.pid), sig, "signalled"),
+                }
+                if kid.cont {
+                    // The listing found it stopped.
+                    self.send(Who::Pid(kid.pid), libc::SIGCONT, "continued");
+                }
+            }
+        }
     }
 
-    fn feed(&mut self, event: Event) {
-        let now = self.now();
-        let out = self.machine.step(now, event);
-        self.execute(&out);
-    }
-
-    fn execute(&mut self, out: &Output) {
+    /// Steps the machine and performs the actions; returns the listing asked for, if any.
+    fn step(&mut self, event: Event<'_>) -> Option<(Sweep, Scope)> {
+        let out = self.machine.step(sys::now_ns(), event);
         if let Some(why) = out.why {
             if self.log.enabled(Level::Debug) {
                 self.log
@@ -125,29 +144,13 @@ impl<'c> Supervisor<'c> {
                     .emit();
             }
         }
+        let mut list = None;
         for action in out.actions.as_slice() {
             match *action {
                 Action::Forward(who, sig) => self.send(who, sig, "forwarded"),
                 Action::Signal(who, sig) => self.send(who, sig, "signalled"),
-                Action::ContIfStopped(pid) => {
-                    if pid > 0 && crate::children::is_stopped(pid) {
-                        self.send(Who::Pid(pid), libc::SIGCONT, "continued");
-                    }
-                }
-                Action::List(sweep) => {
-                    let main = self.main;
-                    let complete = crate::children::for_each(|pid| {
-                        let in_group = main > 0 && sys::getpgid(pid) == Some(main);
-                        self.feed(Event::Child {
-                            pid,
-                            in_group,
-                            sweep,
-                        });
-                    });
-                    self.feed(Event::ListDone { sweep, complete });
-                }
-                Action::Arm(at) => self.deadline = Some(at),
-                Action::Cancel => self.deadline = None,
+                Action::ContIfStopped(pid) => self.cont_if_stopped(pid),
+                Action::List(sweep, scope) => list = Some((sweep, scope)),
                 Action::StopSelf => {
                     // dumb-init's job control: stop with the child; SIGCONT resumes here.
                     let _ = sys::kill(self.me, libc::SIGSTOP);
@@ -155,6 +158,13 @@ impl<'c> Supervisor<'c> {
                 Action::Log(note) => self.note(note),
                 Action::Exit(code) => self.exit = Some(code),
             }
+        }
+        list
+    }
+
+    fn cont_if_stopped(&self, pid: Pid) {
+        if pid > 0 && crate::procs::is_stopped(pid) {
+            self.send(Who::Pid(pid), libc::SIGCONT, "continued");
         }
     }
 

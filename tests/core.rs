@@ -116,7 +116,8 @@ fn each_signal_reaches_the_child_once() {
     }
 }
 
-/// A shell pipeline is one process group: both ends get the TERM pidone forwards.
+/// With `-g`, a shell pipeline is one process group: both ends get the TERM pidone
+/// forwards, though the shell ignores it.
 #[test]
 fn pipeline_gets_term_in_every_process() {
     let s = example("sigecho");
@@ -124,7 +125,7 @@ fn pipeline_gets_term_in_every_process() {
     // and waits for every signal). The first sigecho writes past the pipe, to stdout.
     let script = format!("trap '' TERM; {{ {s} 1>&3 | {s}; }} 3>&1");
     for mode in MODES {
-        let p = start(mode, &["--", "sh", "-c", &script]);
+        let p = start(mode, &["-g", "--", "sh", "-c", &script]);
         let (a, b) = (p.until("ready"), p.until("ready"));
         assert_ne!(a, b);
         p.signal(libc::SIGTERM);
@@ -135,12 +136,19 @@ fn pipeline_gets_term_in_every_process() {
     }
 }
 
-/// `--single-child` sends to the child alone; by default its whole group gets it.
+/// By default and with `--single-child` a signal goes to the child alone; with `-g` its
+/// whole group gets it.
 #[test]
 fn single_child_reaches_only_the_child() {
     let s = example("sigecho");
     let script = format!("trap 'echo shell got USR1' USR1; {s} & wait; wait");
-    for (flag, group_gets_it) in [("--single-child", false), ("-c", false), ("--", true)] {
+    for (flag, group_gets_it) in [
+        ("--single-child", false),
+        ("-c", false),
+        ("--", false),
+        ("-g", true),
+        ("--process-group", true),
+    ] {
         let p = start(Mode::Pid1, &[flag, "sh", "-c", &script]);
         p.until("ready");
         p.signal(libc::SIGUSR1);
@@ -162,6 +170,47 @@ fn single_child_reaches_only_the_child() {
             seen.contains(&"got SIGTERM".to_string()),
             "{flag}: {seen:?}"
         );
+    }
+}
+
+/// Issue 21: a pre-fork server (gunicorn, celery, uwsgi, a Node cluster) is a master that
+/// owns the signal protocol, with workers in its process group. Under the name pidone the
+/// master alone gets each signal, once; the workers hear nothing from pidone (the master
+/// tells them, here with SIGUSR1).
+#[test]
+fn a_pre_fork_master_alone_gets_the_signals() {
+    let tally = example("tally");
+    for mode in MODES {
+        let d = format!("/tmp/pidone-prefork-{}-{mode:?}", std::process::id());
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let script = format!(
+            "trap 'echo master HUP' HUP; trap 'echo master USR2' USR2; \
+             trap 'echo master TERM; kill -USR1 $w1 $w2; wait; exit 0' TERM; \
+             {tally} {d}/w1 --exit-on 10 & w1=$!; {tally} {d}/w2 --exit-on 10 & w2=$!; \
+             until [ -s {d}/w1 ] && [ -s {d}/w2 ]; do sleep 0.01; done; echo ready; \
+             while :; do wait; done"
+        );
+        let p = start(mode, &["--", "sh", "-c", &script]);
+        p.until("ready");
+        for (sig, line) in [
+            (libc::SIGHUP, "master HUP"),
+            (libc::SIGUSR2, "master USR2"),
+            (libc::SIGTERM, "master TERM"),
+        ] {
+            p.signal(sig);
+            assert_eq!(p.line(), line, "{mode:?}");
+        }
+        let out = p.wait();
+        assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
+        assert!(out.rest.is_empty(), "{mode:?}: {:?}", out.rest);
+        for w in ["w1", "w2"] {
+            assert_eq!(
+                tally_signals(&format!("{d}/{w}")),
+                vec![libc::SIGUSR1],
+                "{mode:?}: {w} got a signal meant for its master"
+            );
+        }
     }
 }
 
@@ -332,34 +381,48 @@ fn no_drain_exits_at_once() {
     assert_eq!(out.code(), 4);
 }
 
-/// A leftover that ignores TERM is SIGKILLed when the grace runs out, even when it left
-/// the process group and pidone is not PID 1 (found through /proc's children list).
+/// A leftover that ignores TERM will never act on the drain's SIGTERM: it is SIGKILLed at
+/// once, not when the grace runs out, even when it left the process group and pidone is not
+/// PID 1 (found through /proc's children list). One that catches TERM and takes its time
+/// still gets the whole grace.
 #[test]
-fn leftovers_ignoring_term_are_killed_after_the_grace() {
+fn leftovers_ignoring_term_are_killed_at_once_and_catching_ones_get_the_grace() {
     let leftover = example("leftover");
     for (mode, extra) in [(Mode::Pid1, None), (Mode::Plain, Some("--setsid"))] {
-        let mut args = vec![
-            "--grace",
-            "1s",
-            "--",
-            &leftover,
-            "--code",
-            "3",
-            "--ignore-term",
-        ];
-        args.extend(extra);
-        let p = start(mode, &args);
-        let ready = p.until("worker ready");
-        let worker: i32 = ready.rsplit('=').next().unwrap().parse().unwrap();
-        let out = p.wait();
-        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
-        assert!(
-            out.elapsed >= Duration::from_secs(1),
-            "{mode:?}: {:?}",
-            out.elapsed
-        );
-        if mode == Mode::Plain {
-            assert!(!alive(worker), "worker {worker} survived pidone");
+        for ignore in [true, false] {
+            let mut args = vec!["--grace", "2s", "--", &leftover, "--code", "3"];
+            if ignore {
+                args.push("--ignore-term");
+            } else {
+                args.extend(["--linger-ms", "20000"]);
+            }
+            args.extend(extra);
+            let p = start(mode, &args);
+            let ready = p.until("worker ready");
+            let worker: i32 = ready.rsplit('=').next().unwrap().parse().unwrap();
+            let out = p.wait();
+            assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+            // Not a timed assertion of speed: one ends before the grace, one after it.
+            if ignore {
+                assert!(
+                    out.elapsed < Duration::from_millis(1500),
+                    "{mode:?}: waited for a leftover that ignores TERM: {:?}",
+                    out.elapsed
+                );
+            } else {
+                assert!(
+                    out.elapsed >= Duration::from_secs(2),
+                    "{mode:?}: cut the grace of a leftover that handles TERM: {:?}",
+                    out.elapsed
+                );
+                assert!(
+                    out.rest.iter().any(|l| l == "worker got SIGTERM"),
+                    "{mode:?}"
+                );
+            }
+            if mode == Mode::Plain {
+                assert!(!alive(worker), "worker {worker} survived pidone");
+            }
         }
     }
 }
@@ -441,10 +504,10 @@ fn sigchld_never_reaches_the_application() {
         assert_eq!(out.code(), 0, "{mode:?}: {}", out.stderr);
 
         // sigecho shares its process group with 20 orphans that die and are reaped by
-        // pidone (the default target of a forwarded signal is the group). The shell
-        // ignores the marker, which would end it (and start the drain's TERM) otherwise.
+        // pidone (`-g`: the forwarded signal goes to the group). The shell ignores the
+        // marker, which would end it (and start the drain's TERM) otherwise.
         let script = format!("trap '' PWR; {sigecho} & {zombies} 20 --check; wait");
-        let p = start(mode, &["--", "sh", "-c", &script]);
+        let p = start(mode, &["-g", "--", "sh", "-c", &script]);
         let mut seen = vec![p.until("ready"), p.until("created 20")];
         seen.push(p.line());
         assert_eq!(
@@ -785,7 +848,7 @@ fn verbose_logs_what_pidone_does() {
     let out = p.wait();
     for event in [
         "pidone: spawned pid=2",
-        "pidone: forwarded signal=SIGHUP pid=-2",
+        "pidone: forwarded signal=SIGHUP pid=2",
         "pidone: grace started grace_ms=10000",
         "pidone: child exited pid=2 exit=0",
         "pidone: exit code=0",

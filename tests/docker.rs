@@ -680,6 +680,34 @@ fn stubborn_app_is_killed_after_pidones_grace() {
     s.ran("stubborn_app_is_killed_after_pidones_grace");
 }
 
+/// Issue 21: the app traps SIGTERM and exits 0, and a `setsid` child it started ignores
+/// SIGTERM. That leftover would never act on the drain's SIGTERM: pidone SIGKILLs it at
+/// once, and `docker stop` ends well within its timeout with the app's 0, not the
+/// runtime's SIGKILL and 137 (nor pidone's grace: the image sets PIDONE_GRACE=8s).
+#[test]
+fn a_leftover_that_ignores_sigterm_keeps_the_apps_exit_code() {
+    let Some(s) = suite("a_leftover_that_ignores_sigterm_keeps_the_apps_exit_code") else {
+        return;
+    };
+    let script = "trap 'exit 0' TERM; \
+                  setsid sh -c 'trap \"\" TERM; echo ignoring; sleep 3000' & \
+                  while :; do sleep 0.1; done";
+    let mut c = s.start("ignorer", &[], &s.fixture_image, &["/bin/sh", "-c", script]);
+    c.log.wait_for("ignoring");
+    let (took, code) = c.stop(10);
+    say(&format!(
+        "docker stop, app exits 0 on SIGTERM, a setsid leftover ignores it: {} (exit {code})",
+        secs(took)
+    ));
+    assert_eq!(code, 0, "the app's exit code; output: {:#?}", c.log.all());
+    assert!(
+        took < Duration::from_secs(5),
+        "docker stop waited for a leftover that ignores SIGTERM: {}",
+        secs(took)
+    );
+    s.ran("a_leftover_that_ignores_sigterm_keeps_the_apps_exit_code");
+}
+
 /// `--wait-all` (PIDONE_WAIT_ALL=1) in a real container: a worker that outlives the main
 /// process gets no signal and the container ends after it with the main process's code;
 /// `docker stop` meanwhile still stops the worker, at once.

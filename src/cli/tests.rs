@@ -75,7 +75,7 @@ fn personality_defaults() {
     assert_eq!(c.shutdown.leftovers, Leftovers::Leave);
     assert_eq!(c.not_pid1, NotPid1::Subreaper);
     let p = config(&["pidone", "app"], &[]);
-    assert_eq!((p.start, p.target), (Start::Group, Target::Group));
+    assert_eq!((p.start, p.target), (Start::Group, Target::Child));
     assert_eq!(p.shutdown.leftovers, Leftovers::Drain);
     assert_eq!(
         (p.not_pid1, p.job_control),

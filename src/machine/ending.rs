@@ -1,21 +1,29 @@
 //! The end of the application's life: its exit, the drain of its leftovers, the kill at
 //! the deadline, and the listings of pidone's children they ask for.
 
-use super::{Action, Actions, Leftovers, Machine, Note, Phase, Reached, Sweep, Who, after_ms};
-use crate::sys::Pid;
+use super::{
+    Action, Actions, Kid, Leftovers, Listing, Machine, Note, Phase, Reached, Sent, Sweep, Who,
+    after_ms,
+};
 
 impl Machine<'_> {
     pub(super) fn kill_all(&mut self, out: &mut Actions) {
         out.push(Action::Log(Note::GraceExpired));
-        out.push(Action::Cancel);
         self.record.clear();
-        if self.pid1 {
+        let group_reached = if self.pid1 {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
+            true
         } else {
-            out.push(Action::Signal(Who::Group, libc::SIGKILL));
-            out.push(Action::List(Sweep::KillFirst));
-        }
-        self.phase = Phase::Killed;
+            // The main child, unreaped (a zombie too), holds its group's id; once it is
+            // reaped, only the listing can show a child that does.
+            let held = self.status.is_none();
+            if held {
+                out.push(Action::Signal(Who::Group, libc::SIGKILL));
+            }
+            self.list(Sweep::KillFirst, out);
+            held
+        };
+        self.phase = Phase::Killed { group_reached };
     }
 
     pub(super) fn on_reap_done(
@@ -48,15 +56,12 @@ impl Machine<'_> {
             Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. } => {
                 self.main_exited(now, code, out)
             }
-            Phase::Draining {
-                reached: Reached::Group,
-                ..
-            } => {
-                out.push(Action::List(Sweep::DrainLate));
-                "draining: look for leftovers re-parented since"
+            Phase::Draining { .. } => {
+                self.list(Sweep::DrainLate, out);
+                "draining: look for leftovers re-parented since, and any that stopped"
             }
-            Phase::Killed if !self.pid1 => {
-                out.push(Action::List(Sweep::KillLate));
+            Phase::Killed { .. } if !self.pid1 => {
+                self.list(Sweep::KillLate, out);
                 "killed: SIGKILL what was re-parented since"
             }
             _ => "leftovers still run: wait for them",
@@ -123,17 +128,16 @@ impl Machine<'_> {
     ) {
         out.push(Action::Log(Note::Draining));
         self.record.clear();
-        let reached = if self.pid1 && !group_done {
+        let reached = if group_done {
+            Reached::Group
+        } else if self.pid1 {
             out.push(Action::Signal(Who::Everyone, sig));
             Reached::Everyone
         } else {
-            if !group_done {
-                out.push(Action::Signal(Who::Group, sig));
-            }
-            Reached::Group
+            // The main child is reaped: its group id is no longer held by it.
+            Reached::Pending
         };
-        out.push(Action::List(Sweep::DrainFirst));
-        out.push(kill_at.map_or(Action::Cancel, Action::Arm));
+        self.list(Sweep::DrainFirst, out);
         self.phase = Phase::Draining {
             kill_at,
             sig,
@@ -141,59 +145,27 @@ impl Machine<'_> {
         };
     }
 
-    pub(super) fn on_child(
+    /// The children, listed whole: a decision for each, then what the listing as a whole
+    /// means. The answer never asks for another listing.
+    pub(super) fn on_listed(
         &mut self,
-        pid: Pid,
-        in_group: bool,
         sweep: Sweep,
+        list: &mut Listing,
         out: &mut Actions,
     ) -> &'static str {
-        match (sweep, self.phase) {
-            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !in_group => {
-                out.push(Action::Forward(Who::Pid(pid), sig));
-                "a leftover outside the group: forwarded to it too"
-            }
-            (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {
-                if self.record.contains(pid) {
-                    return "already signalled in this drain";
-                }
-                if reached == Reached::Everyone || in_group {
-                    if sweep == Sweep::DrainFirst {
-                        out.push(Action::ContIfStopped(pid));
-                    }
-                    return "the broadcast reached it: continued if stopped, nothing more";
-                }
-                if !self.record.insert(pid) {
-                    if !self.record_full_said {
-                        self.record_full_said = true;
-                        out.push(Action::Log(Note::RecordFull));
-                    }
-                    return "record full: left to the deadline";
-                }
-                out.push(Action::Signal(Who::Pid(pid), sig));
-                out.push(Action::ContIfStopped(pid));
-                "a leftover the broadcast missed (setsid, re-parented): signalled once"
-            }
-            (Sweep::KillFirst | Sweep::KillLate, Phase::Killed) if !in_group => {
-                if self.record.contains(pid) {
-                    return "already SIGKILLed";
-                }
-                // Full: SIGKILL anyway; ending everything matters more than a second KILL.
-                let _ = self.record.insert(pid);
-                out.push(Action::Signal(Who::Pid(pid), libc::SIGKILL));
-                "outside the group: SIGKILLed one by one"
-            }
-            _ => "in the group, or a listing from an earlier phase: nothing",
+        // A group id is held while an unreaped child of pidone is in the group: this
+        // listing shows one, and nothing is reaped before its answer is carried out.
+        if list.kids().iter().any(|k| k.in_group) {
+            self.signal_held_group(sweep, out);
         }
-    }
-
-    pub(super) fn on_list_done(&mut self, complete: bool, out: &mut Actions) -> &'static str {
-        if complete {
-            return "listing over";
+        for kid in list.kids_mut() {
+            self.on_kid(kid, sweep, out);
         }
-        self.blind = true;
+        if list.complete {
+            return "listed: each child as decided";
+        }
         match (self.phase, self.status) {
-            (Phase::Killed, Some(status)) => {
+            (Phase::Killed { .. }, Some(status)) => {
                 out.push(Action::Log(Note::Blind));
                 let code = self.cfg.status_code(status);
                 self.exit(code, out);
@@ -203,8 +175,98 @@ impl Machine<'_> {
         }
     }
 
+    /// The group's signal of this listing, sent now that a listed child holds its id.
+    fn signal_held_group(&mut self, sweep: Sweep, out: &mut Actions) {
+        match (sweep, self.phase) {
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) => {
+                out.push(Action::Forward(Who::Group, sig));
+            }
+            (
+                Sweep::DrainFirst | Sweep::DrainLate,
+                Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Pending,
+                },
+            ) => {
+                out.push(Action::Signal(Who::Group, sig));
+                self.phase = Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Group,
+                };
+            }
+            (
+                Sweep::KillFirst | Sweep::KillLate,
+                Phase::Killed {
+                    group_reached: false,
+                },
+            ) => {
+                out.push(Action::Signal(Who::Group, libc::SIGKILL));
+                self.phase = Phase::Killed {
+                    group_reached: true,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    /// One listed child: what it gets, written into `kid`.
+    fn on_kid(&mut self, kid: &mut Kid, sweep: Sweep, out: &mut Actions) {
+        let pid = kid.pid;
+        match (sweep, self.phase) {
+            // A stopped member of the group (the main child has its own SIGCONT).
+            (Sweep::Stop, Phase::Stopping { .. }) if kid.in_group && pid != self.main => {
+                kid.cont = kid.stopped;
+            }
+            // A leftover outside the group: forwarded to it too.
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
+                kid.send = Sent::Forward(sig);
+            }
+            (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {
+                if self.record.contains(pid) {
+                    // Already signalled in this drain.
+                    return;
+                }
+                if kid.ignores(sig) {
+                    // It will never act on the drain signal: waiting for it achieves
+                    // nothing but the runtime's SIGKILL, and the application's status lost.
+                    let _ = self.record.insert(pid);
+                    kid.send = Sent::Signal(libc::SIGKILL);
+                    return;
+                }
+                if reached == Reached::Everyone || kid.in_group {
+                    // The broadcast reached it: continued if stopped, nothing more.
+                    kid.cont = kid.stopped;
+                    return;
+                }
+                if !self.record.insert(pid) {
+                    // Record full: left to the deadline.
+                    if !self.record_full_said {
+                        self.record_full_said = true;
+                        out.push(Action::Log(Note::RecordFull));
+                    }
+                    return;
+                }
+                // A leftover the broadcast missed (setsid, re-parented): signalled once.
+                kid.send = Sent::Signal(sig);
+                kid.cont = kid.stopped;
+            }
+            (Sweep::KillFirst | Sweep::KillLate, Phase::Killed { .. }) if !kid.in_group => {
+                if self.record.contains(pid) {
+                    // Already SIGKILLed.
+                    return;
+                }
+                // Full: SIGKILL anyway; ending everything matters more than a second KILL.
+                let _ = self.record.insert(pid);
+                kid.send = Sent::Signal(libc::SIGKILL);
+            }
+            // In the group, or a listing from an earlier phase: nothing.
+            _ => {}
+        }
+    }
+
     pub(super) fn exit(&mut self, code: i32, out: &mut Actions) {
-        out.push(Action::Cancel);
         out.push(Action::Exit(code));
         self.phase = Phase::Done;
     }

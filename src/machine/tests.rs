@@ -1,6 +1,7 @@
 //! The machine without processes: every phase against every event (`table`), and the
 //! cases the fidelity issue names, each by name.
 
+mod exhaustive;
 mod fidelity;
 mod render;
 mod table;
@@ -35,7 +36,7 @@ pub fn parsed(args: &'static [&'static str]) -> Config<'static> {
     }
 }
 
-pub fn sig(sig: i32) -> Event {
+pub fn sig(sig: i32) -> Event<'static> {
     Event::Signal {
         sig,
         from_self: false,
@@ -65,6 +66,80 @@ pub fn main_exits(m: &mut Machine, now: u64, code: i32) -> std::vec::Vec<Action>
     step(m, now, Event::ReapDone { none_left: false })
 }
 
+/// Feeds a listing of these children (pid, in the group) and returns what the executor
+/// would do: the step's actions, then the decision for each child.
+pub fn listed(
+    m: &mut Machine,
+    now: u64,
+    sweep: Sweep,
+    kids: &[(Pid, bool)],
+) -> std::vec::Vec<Action> {
+    list_of(m, now, sweep, kids, false)
+}
+
+/// As `listed`, each child found stopped.
+pub fn listed_stopped(
+    m: &mut Machine,
+    now: u64,
+    sweep: Sweep,
+    kids: &[(Pid, bool)],
+) -> std::vec::Vec<Action> {
+    list_of(m, now, sweep, kids, true)
+}
+
+fn list_of(
+    m: &mut Machine,
+    now: u64,
+    sweep: Sweep,
+    kids: &[(Pid, bool)],
+    stopped: bool,
+) -> std::vec::Vec<Action> {
+    let mut list = Listing::new();
+    for &(pid, in_group) in kids {
+        let mut kid = Kid::new(pid, in_group);
+        kid.stopped = stopped;
+        list.push(kid);
+    }
+    list_step(m, now, sweep, &mut list).0
+}
+
+/// A listing that could not be read (no /proc).
+pub fn list_failed(m: &mut Machine, now: u64, sweep: Sweep) -> std::vec::Vec<Action> {
+    let mut list = Listing::new();
+    list.complete = false;
+    list_step(m, now, sweep, &mut list).0
+}
+
+/// Feeds `list`; the actions in the executor's order (the step's, then each child's),
+/// and the output.
+pub fn list_step(
+    m: &mut Machine,
+    now: u64,
+    sweep: Sweep,
+    list: &mut Listing,
+) -> (std::vec::Vec<Action>, Output) {
+    let out = m.step(now, Event::Listed { sweep, list });
+    let mut acts = out.actions.as_slice().to_vec();
+    acts.extend(kid_actions(list));
+    (acts, out)
+}
+
+/// The decisions written into a listing, as the actions they stand for.
+pub fn kid_actions(list: &Listing) -> std::vec::Vec<Action> {
+    let mut acts = std::vec::Vec::new();
+    for kid in list.kids() {
+        match kid.send {
+            Sent::Nothing => {}
+            Sent::Forward(s) => acts.push(Action::Forward(Who::Pid(kid.pid), s)),
+            Sent::Signal(s) => acts.push(Action::Signal(Who::Pid(kid.pid), s)),
+        }
+        if kid.cont {
+            acts.push(Action::ContIfStopped(kid.pid));
+        }
+    }
+    acts
+}
+
 pub fn signals_sent(actions: &[Action]) -> std::vec::Vec<(Who, i32)> {
     actions
         .iter()
@@ -90,7 +165,7 @@ pub fn phase_name(p: Phase) -> String {
         Phase::Stopping { .. } => "Stopping",
         Phase::Draining { .. } => "Draining",
         Phase::Waiting => "Waiting",
-        Phase::Killed => "Killed",
+        Phase::Killed { .. } => "Killed",
         Phase::Done => "Done",
     })
 }

@@ -28,7 +28,8 @@ pub enum Phase {
     /// `--wait-all`: the main child is gone; the leftovers get nothing until they end.
     Waiting,
     /// SIGKILL was sent; whatever is re-parented to pidone from now on is SIGKILLed too.
-    Killed,
+    /// `group_reached`: the main child's group got it (`kill(-1)` as PID 1 counts).
+    Killed { group_reached: bool },
     /// The exit action was given; nothing happens any more.
     Done,
 }
@@ -39,6 +40,21 @@ pub enum Reached {
     /// `kill(-1)` as PID 1: every process in the namespace.
     Everyone,
     /// The child's process group (by `kill(-pgid)`, or the stop signal forwarded to it).
+    Group,
+    /// Not yet anyone: not PID 1, the main child is reaped, so its group id is held only
+    /// while a child of pidone is in the group. The first listing that shows one signals
+    /// the group, in the same step; until then each leftover is signalled one by one.
+    Pending,
+}
+
+/// Whom a listing covers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scope {
+    /// pidone's own children (/proc/self/task/PID/children).
+    Children,
+    /// Every process in /proc: as PID 1, the whole namespace, which `kill(-1)` reached.
+    Everyone,
+    /// Every process in /proc in the main child's process group (while it holds it).
     Group,
 }
 
@@ -51,6 +67,9 @@ pub enum Sweep {
     DrainFirst,
     /// After a reap during a drain: signal newcomers (re-parented late) once.
     DrainLate,
+    /// The stop signal went out: continue the stopped members of the main child's group
+    /// (workers its master waits for cannot act on anything while stopped).
+    Stop,
     /// At the deadline: SIGKILL each child outside the group.
     KillFirst,
     /// After a reap once killed: SIGKILL what was re-parented since.
@@ -58,26 +77,118 @@ pub enum Sweep {
 }
 
 /// What happened. Time comes with it (`Machine::step`'s `now`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Event {
+#[derive(PartialEq, Eq, Debug)]
+pub enum Event<'a> {
     /// A signal taken from the pending set (never SIGCHLD, which means `Reaped`).
     /// `from_self`: pidone caused it (SIGPIPE, SIGXFSZ from its own write).
     Signal { sig: i32, from_self: bool },
-    /// The armed deadline has passed.
+    /// The deadline (`Machine::deadline`) has passed.
     Deadline,
     /// A process was reaped, with its wait status.
     Reaped { pid: Pid, status: i32 },
     /// The reaping pass is over: `none_left` when pidone has no child at all (ECHILD).
     ReapDone { none_left: bool },
-    /// One child of pidone, in answer to `Action::List`; `in_group`: its process group is
-    /// the main child's.
-    Child {
-        pid: Pid,
-        in_group: bool,
-        sweep: Sweep,
-    },
-    /// The listing is over; `complete` is false when it could not be read (no /proc).
-    ListDone { sweep: Sweep, complete: bool },
+    /// pidone's children, whole, in answer to `Action::List`. The machine writes its
+    /// decision for each into the list (`Kid::send`, `Kid::cont`); the executor performs
+    /// them after the step's actions, before anything else can be reaped.
+    Listed { sweep: Sweep, list: &'a mut Listing },
+}
+
+/// How many children one listing holds. Past it, `Listing::more` says some were left out:
+/// they are found by the listing after the next reaping pass, or left to the deadline.
+pub const LIST_CAP: usize = 128;
+
+/// One child of pidone in a listing, with what the machine decided for it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Kid {
+    pub pid: Pid,
+    /// Its process group is the main child's.
+    pub in_group: bool,
+    /// It is stopped (SIGSTOP, SIGTSTP): it can act on no signal until continued.
+    pub stopped: bool,
+    /// The signals it ignores and does not block (bit N-1 for signal N): one of these
+    /// sent to it achieves nothing.
+    pub ignored: u64,
+    /// The machine's decision: a signal for it.
+    pub send: Sent,
+    /// The machine's decision: SIGCONT to it if it is stopped.
+    pub cont: bool,
+}
+
+/// A signal the machine decided for one listed child.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sent {
+    Nothing,
+    /// A received signal, passed on.
+    Forward(i32),
+    /// One of pidone's own.
+    Signal(i32),
+}
+
+impl Kid {
+    pub const fn new(pid: Pid, in_group: bool) -> Self {
+        Kid {
+            pid,
+            in_group,
+            stopped: false,
+            ignored: 0,
+            send: Sent::Nothing,
+            cont: false,
+        }
+    }
+
+    /// Whether it ignores `sig`, so that sending it achieves nothing.
+    pub fn ignores(&self, sig: i32) -> bool {
+        let bit = u32::try_from(sig.saturating_sub(1)).unwrap_or(64);
+        bit < 64 && self.ignored & 1u64.wrapping_shl(bit) != 0
+    }
+}
+
+/// pidone's children as read at one moment: a fixed array, no heap.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Listing {
+    kids: [Kid; LIST_CAP],
+    len: usize,
+    /// False when the children could not be read at all (no /proc).
+    pub complete: bool,
+    /// More children than `LIST_CAP`: the rest are not in this listing.
+    pub more: bool,
+}
+
+impl Listing {
+    pub const fn new() -> Self {
+        Listing {
+            kids: [Kid::new(0, false); LIST_CAP],
+            len: 0,
+            complete: true,
+            more: false,
+        }
+    }
+
+    /// Adds a child; past `LIST_CAP` it is left out and `more` says so.
+    pub fn push(&mut self, kid: Kid) {
+        match self.kids.get_mut(self.len) {
+            Some(slot) => {
+                *slot = kid;
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.more = true,
+        }
+    }
+
+    pub fn kids(&self) -> &[Kid] {
+        self.kids.get(..self.len).unwrap_or(&[])
+    }
+
+    pub fn kids_mut(&mut self) -> &mut [Kid] {
+        self.kids.get_mut(..self.len).unwrap_or(&mut [])
+    }
+}
+
+impl Default for Listing {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Whom a signal goes to.
@@ -124,12 +235,9 @@ pub enum Action {
     Signal(Who, i32),
     /// SIGCONT to this process if, and only if, it is stopped.
     ContIfStopped(Pid),
-    /// List pidone's children: answer with one `Event::Child` each, then `Event::ListDone`.
-    List(Sweep),
-    /// Wake up at this time (monotonic ns) with `Event::Deadline`.
-    Arm(u64),
-    /// No deadline any more.
-    Cancel,
+    /// List pidone's children once this step's actions are done, and answer with
+    /// `Event::Listed`. At most one per step; never in the answer to a listing.
+    List(Sweep, Scope),
     /// SIGSTOP pidone itself (dumb-init's job control; never as PID 1).
     StopSelf,
     Log(Note),
@@ -150,7 +258,7 @@ impl Actions {
 
     pub const fn new() -> Self {
         Actions {
-            items: [Action::Cancel; Actions::CAP],
+            items: [Action::StopSelf; Actions::CAP],
             len: 0,
         }
     }

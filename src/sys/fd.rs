@@ -31,6 +31,23 @@ impl Fd {
         read(self.0, buf)
     }
 
+    /// One `getdents64(2)` on a directory opened with O_DIRECTORY, retrying EINTR: the next
+    /// `linux_dirent64` records into `buf`. `Ok(0)` is the end of the directory.
+    pub fn read_dir(&self, buf: &mut [u8]) -> Result<usize, i32> {
+        loop {
+            // SAFETY: `buf` is live and writable for its whole length, which is passed as
+            // the count; the kernel writes at most that many bytes of records into it.
+            let n =
+                unsafe { libc::syscall(libc::SYS_getdents64, self.0, buf.as_mut_ptr(), buf.len()) };
+            if let Ok(n) = usize::try_from(n) {
+                return Ok(n);
+            }
+            if errno() != libc::EINTR {
+                return Err(errno());
+            }
+        }
+    }
+
     /// Reads until `buf` is full or the file ends; returns how much was read.
     pub fn read_full(&self, buf: &mut [u8]) -> usize {
         let mut got = 0;

@@ -4,24 +4,19 @@ use std::vec;
 use std::vec::Vec;
 
 use super::super::*;
-use super::{MAIN, MS, has_kill, main_exits, parsed, pidone, sig, signals_sent, step, with_grace};
+use super::{
+    MAIN, MS, has_kill, list_failed, listed, listed_stopped, main_exits, parsed, pidone, sig,
+    signals_sent, step, with_grace,
+};
 use crate::config::{self, Leftovers, Target};
-
-fn child(pid: Pid, in_group: bool, sweep: Sweep) -> Event {
-    Event::Child {
-        pid,
-        in_group,
-        sweep,
-    }
-}
 
 #[test]
 fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, false, MAIN);
     let acts = step(&mut m, 0, sig(libc::SIGTERM));
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(acts.contains(&Action::Cancel), "no deadline: {acts:?}");
+    assert_eq!(signals_sent(&acts), vec![(Who::Main, libc::SIGTERM)]);
+    assert_eq!(m.deadline(), None, "no deadline: {acts:?}");
     for now in [1000 * MS, u64::MAX] {
         let acts = step(&mut m, now, Event::Deadline);
         assert!(!has_kill(&acts), "{acts:?}");
@@ -30,7 +25,7 @@ fn without_a_grace_nothing_is_ever_killed_after_a_stop_signal() {
         m.phase(),
         Phase::Stopping {
             kill_at: None,
-            group_reached: true
+            group_reached: false
         }
     );
 }
@@ -41,12 +36,12 @@ fn stop_signal_starts_the_grace_but_a_survivable_signal_is_only_forwarded() {
     for survivable in [libc::SIGINT, libc::SIGQUIT, libc::SIGHUP] {
         let mut m = Machine::new(&cfg, false, MAIN);
         let acts = step(&mut m, 0, sig(survivable));
-        assert_eq!(acts, vec![Action::Forward(Who::Group, survivable)]);
+        assert_eq!(acts, vec![Action::Forward(Who::Main, survivable)]);
         assert_eq!(m.phase(), Phase::Running);
     }
     let mut m = Machine::new(&cfg, false, MAIN);
-    let acts = step(&mut m, 5 * MS, sig(libc::SIGTERM));
-    assert!(acts.contains(&Action::Arm(2005 * MS)), "{acts:?}");
+    step(&mut m, 5 * MS, sig(libc::SIGTERM));
+    assert_eq!(m.deadline(), Some(2005 * MS));
 }
 
 #[test]
@@ -56,11 +51,11 @@ fn a_configured_stop_signal_replaces_sigterm() {
     let mut m = Machine::new(&cfg, false, MAIN);
     assert_eq!(
         step(&mut m, 0, sig(libc::SIGTERM)),
-        vec![Action::Forward(Who::Group, libc::SIGTERM)]
+        vec![Action::Forward(Who::Main, libc::SIGTERM)]
     );
     assert_eq!(m.phase(), Phase::Running);
-    let acts = step(&mut m, 0, sig(libc::SIGQUIT));
-    assert!(acts.contains(&Action::Arm(1000 * MS)), "{acts:?}");
+    step(&mut m, 0, sig(libc::SIGQUIT));
+    assert_eq!(m.deadline(), Some(1000 * MS));
 }
 
 #[test]
@@ -68,29 +63,38 @@ fn the_grace_is_enforced_to_the_ms() {
     let cfg = with_grace(1500);
     let mut m = Machine::new(&cfg, false, MAIN);
     step(&mut m, 10 * MS, sig(libc::SIGTERM));
-    // A wake-up a nanosecond early only re-arms.
+    assert_eq!(m.deadline(), Some(1510 * MS));
+    // A deadline event a nanosecond early changes nothing.
     let early = step(&mut m, 1510 * MS - 1, Event::Deadline);
-    assert_eq!(early, vec![Action::Arm(1510 * MS)]);
+    assert_eq!(early, vec![]);
+    assert_eq!(m.deadline(), Some(1510 * MS));
     let due = step(&mut m, 1510 * MS, Event::Deadline);
     assert!(signals_sent(&due).contains(&(Who::Group, libc::SIGKILL)));
-    assert_eq!(m.phase(), Phase::Killed);
+    assert!(matches!(m.phase(), Phase::Killed { .. }));
 }
 
 #[test]
-fn a_signal_held_in_the_stop_delay_goes_first() {
+fn only_the_stop_signal_ends_the_stop_delay() {
     let mut cfg = with_grace(1000);
     cfg.shutdown.stop_delay_ms = 2000;
     let mut m = Machine::new(&cfg, false, MAIN);
     assert!(signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))).is_empty());
-    // Another signal meanwhile is forwarded at once; the TERM stays held.
-    let hup = step(&mut m, 100 * MS, sig(libc::SIGHUP));
-    assert_eq!(signals_sent(&hup), vec![(Who::Group, libc::SIGHUP)]);
-    let int = step(&mut m, 300 * MS, sig(libc::SIGINT));
-    assert_eq!(
-        signals_sent(&int),
-        vec![(Who::Group, libc::SIGTERM), (Who::Group, libc::SIGINT)]
-    );
-    assert!(int.contains(&Action::Arm(1300 * MS)), "{int:?}");
+    // Other signals meanwhile are forwarded at once and end nothing, SIGINT and SIGQUIT
+    // included (a JVM's thread dump); the TERM stays held.
+    for (at, other) in [
+        (100, libc::SIGHUP),
+        (200, libc::SIGINT),
+        (300, libc::SIGQUIT),
+    ] {
+        let acts = step(&mut m, at * MS, sig(other));
+        assert_eq!(signals_sent(&acts), vec![(Who::Main, other)]);
+        assert!(matches!(m.phase(), Phase::Delaying { .. }), "{other}");
+        assert_eq!(m.deadline(), Some(2000 * MS));
+    }
+    // A second stop signal ends the delay: the held one goes now, once.
+    let term = step(&mut m, 400 * MS, sig(libc::SIGTERM));
+    assert_eq!(signals_sent(&term), vec![(Who::Main, libc::SIGTERM)]);
+    assert_eq!(m.deadline(), Some(1400 * MS));
 }
 
 #[test]
@@ -100,17 +104,12 @@ fn the_stop_delay_ends_with_the_held_signal() {
     let mut m = Machine::new(&cfg, false, MAIN);
     assert_eq!(
         step(&mut m, 0, sig(libc::SIGTERM)),
-        vec![
-            Action::Log(Note::Holding(libc::SIGTERM, 500)),
-            Action::Arm(500 * MS)
-        ]
+        vec![Action::Log(Note::Holding(libc::SIGTERM, 500))]
     );
+    assert_eq!(m.deadline(), Some(500 * MS));
     let acts = step(&mut m, 500 * MS, Event::Deadline);
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(
-        acts.contains(&Action::Cancel),
-        "no grace, no deadline: {acts:?}"
-    );
+    assert_eq!(signals_sent(&acts), vec![(Who::Main, libc::SIGTERM)]);
+    assert_eq!(m.deadline(), None, "no grace, no deadline: {acts:?}");
 }
 
 #[test]
@@ -137,22 +136,27 @@ fn drain_after_an_own_exit_terms_each_leftover_once() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, false, MAIN);
     let acts = main_exits(&mut m, 0, 0);
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(acts.contains(&Action::Arm(config::DRAIN_DEFAULT_MS * MS)));
-    // The first listing: a group member only gets SIGCONT if stopped; a setsid'd one a TERM.
+    // The main child is reaped: its group id is no longer held, so no kill(-pgid) yet.
+    assert_eq!(signals_sent(&acts), vec![]);
+    assert_eq!(m.deadline(), Some(config::DRAIN_DEFAULT_MS * MS));
+    // The first listing shows a child in the group, which holds its id: the group gets
+    // one SIGTERM in that step, and the group member a SIGCONT if stopped.
     assert_eq!(
-        step(&mut m, 0, child(300, true, Sweep::DrainFirst)),
-        vec![Action::ContIfStopped(300)]
+        listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
+        vec![
+            Action::Signal(Who::Group, libc::SIGTERM),
+            Action::ContIfStopped(300)
+        ]
     );
-    let out = step(&mut m, 0, child(301, false, Sweep::DrainFirst));
+    let out = listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]);
     assert_eq!(signals_sent(&out), vec![(Who::Pid(301), libc::SIGTERM)]);
     // Listed again after a reap: nothing more for either.
     assert!(
         step(&mut m, 1, Event::ReapDone { none_left: false })
-            == vec![Action::List(Sweep::DrainLate)]
+            == vec![Action::List(Sweep::DrainLate, Scope::Children)]
     );
-    assert!(step(&mut m, 1, child(300, true, Sweep::DrainLate)).is_empty());
-    assert!(step(&mut m, 1, child(301, false, Sweep::DrainLate)).is_empty());
+    assert!(listed(&mut m, 1, Sweep::DrainLate, &[(300, true)]).is_empty());
+    assert!(listed(&mut m, 1, Sweep::DrainLate, &[(301, false)]).is_empty());
 }
 
 #[test]
@@ -160,9 +164,9 @@ fn leftovers_re_parented_late_get_the_drain_signal_once() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, false, MAIN);
     main_exits(&mut m, 0, 0);
-    let late = step(&mut m, 50 * MS, child(400, false, Sweep::DrainLate));
+    let late = listed(&mut m, 50 * MS, Sweep::DrainLate, &[(400, false)]);
     assert_eq!(signals_sent(&late), vec![(Who::Pid(400), libc::SIGTERM)]);
-    assert!(step(&mut m, 60 * MS, child(400, false, Sweep::DrainLate)).is_empty());
+    assert!(listed(&mut m, 60 * MS, Sweep::DrainLate, &[(400, false)]).is_empty());
     // Reaped: forgotten, so a new process with the same pid is a newcomer again.
     step(
         &mut m,
@@ -172,7 +176,7 @@ fn leftovers_re_parented_late_get_the_drain_signal_once() {
             status: 0,
         },
     );
-    let again = step(&mut m, 80 * MS, child(400, false, Sweep::DrainLate));
+    let again = listed(&mut m, 80 * MS, Sweep::DrainLate, &[(400, false)]);
     assert_eq!(signals_sent(&again), vec![(Who::Pid(400), libc::SIGTERM)]);
     assert_eq!(m.stats().terminated, 1);
 }
@@ -181,18 +185,19 @@ fn leftovers_re_parented_late_get_the_drain_signal_once() {
 fn after_a_forwarded_stop_the_group_is_not_termed_again() {
     for grace in [None, Some(3000)] {
         let mut cfg = pidone();
+        cfg.target = Target::Group;
         cfg.shutdown.grace_ms = grace;
         let mut m = Machine::new(&cfg, false, MAIN);
         step(&mut m, 0, sig(libc::SIGTERM));
         let acts = main_exits(&mut m, 1000 * MS, 0);
         assert!(signals_sent(&acts).is_empty(), "{acts:?}");
-        let deadline = grace.map_or(Action::Cancel, |_| Action::Arm(3000 * MS));
-        assert!(acts.contains(&deadline), "{grace:?}: {acts:?}");
+        let deadline = grace.map(|_| 3000 * MS);
+        assert_eq!(m.deadline(), deadline, "{grace:?}: {acts:?}");
         assert!(
-            step(&mut m, 1000 * MS, child(300, true, Sweep::DrainFirst))
+            listed_stopped(&mut m, 1000 * MS, Sweep::DrainFirst, &[(300, true)])
                 == vec![Action::ContIfStopped(300)]
         );
-        let setsid = step(&mut m, 1000 * MS, child(301, false, Sweep::DrainFirst));
+        let setsid = listed(&mut m, 1000 * MS, Sweep::DrainFirst, &[(301, false)]);
         assert_eq!(signals_sent(&setsid), vec![(Who::Pid(301), libc::SIGTERM)]);
     }
 }
@@ -205,10 +210,10 @@ fn as_pid1_kill_minus_one_alone_reaches_everyone() {
     assert_eq!(signals_sent(&acts), vec![(Who::Everyone, libc::SIGTERM)]);
     // Children listed then only get a SIGCONT if stopped, never a second TERM.
     assert_eq!(
-        step(&mut m, 0, child(301, false, Sweep::DrainFirst)),
+        listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(301, false)]),
         vec![Action::ContIfStopped(301)]
     );
-    assert!(step(&mut m, 0, child(302, false, Sweep::DrainLate)).is_empty());
+    assert!(listed(&mut m, 0, Sweep::DrainLate, &[(302, false)]).is_empty());
     assert!(signals_sent(&step(&mut m, 1, Event::ReapDone { none_left: false })).is_empty());
 }
 
@@ -219,8 +224,8 @@ fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
     step(&mut m, 0, sig(libc::SIGTERM));
     let kill = step(&mut m, 1000 * MS, Event::Deadline);
     assert_eq!(signals_sent(&kill), vec![(Who::Group, libc::SIGKILL)]);
-    assert!(kill.contains(&Action::List(Sweep::KillFirst)));
-    let c = step(&mut m, 1000 * MS, child(500, false, Sweep::KillFirst));
+    assert!(kill.contains(&Action::List(Sweep::KillFirst, Scope::Children)));
+    let c = listed(&mut m, 1000 * MS, Sweep::KillFirst, &[(500, false)]);
     assert_eq!(c, vec![Action::Signal(Who::Pid(500), libc::SIGKILL)]);
     // The main child dies; what it had is re-parented and listed on the next pass.
     step(
@@ -232,9 +237,9 @@ fn killed_not_pid1_kills_what_is_re_parented_until_none_is_left() {
         },
     );
     let pass = step(&mut m, 1001 * MS, Event::ReapDone { none_left: false });
-    assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
-    assert!(step(&mut m, 1001 * MS, child(500, false, Sweep::KillLate)).is_empty());
-    let late = step(&mut m, 1001 * MS, child(501, false, Sweep::KillLate));
+    assert_eq!(pass, vec![Action::List(Sweep::KillLate, Scope::Children)]);
+    assert!(listed(&mut m, 1001 * MS, Sweep::KillLate, &[(500, false)]).is_empty());
+    let late = listed(&mut m, 1001 * MS, Sweep::KillLate, &[(501, false)]);
     assert_eq!(late, vec![Action::Signal(Who::Pid(501), libc::SIGKILL)]);
     step(
         &mut m,
@@ -264,14 +269,7 @@ fn killed_without_proc_exits_once_the_main_child_is_reaped() {
     let mut m = Machine::new(&cfg, false, MAIN);
     step(&mut m, 0, sig(libc::SIGTERM));
     step(&mut m, 0, Event::Deadline);
-    let none = step(
-        &mut m,
-        0,
-        Event::ListDone {
-            sweep: Sweep::KillFirst,
-            complete: false,
-        },
-    );
+    let none = list_failed(&mut m, 0, Sweep::KillFirst);
     assert!(!none.iter().any(|a| matches!(a, Action::Exit(_))));
     step(
         &mut m,
@@ -282,15 +280,8 @@ fn killed_without_proc_exits_once_the_main_child_is_reaped() {
         },
     );
     let pass = step(&mut m, 1, Event::ReapDone { none_left: false });
-    assert_eq!(pass, vec![Action::List(Sweep::KillLate)]);
-    let blind = step(
-        &mut m,
-        1,
-        Event::ListDone {
-            sweep: Sweep::KillLate,
-            complete: false,
-        },
-    );
+    assert_eq!(pass, vec![Action::List(Sweep::KillLate, Scope::Children)]);
+    let blind = list_failed(&mut m, 1, Sweep::KillLate);
     assert_eq!(blind.last(), Some(&Action::Exit(137)));
 }
 
@@ -305,14 +296,24 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
     let hup = step(&mut m, 2, sig(libc::SIGHUP));
     assert_eq!(
         hup,
-        vec![
-            Action::Forward(Who::Group, libc::SIGHUP),
-            Action::List(Sweep::Forward(libc::SIGHUP))
-        ]
+        vec![Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)]
+    );
+    // Only a listed child in the group lets the group's id be used.
+    assert_eq!(
+        listed(&mut m, 2, Sweep::Forward(libc::SIGHUP), &[(600, false)]),
+        vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
     );
     assert_eq!(
-        step(&mut m, 2, child(600, false, Sweep::Forward(libc::SIGHUP))),
-        vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
+        listed(
+            &mut m,
+            2,
+            Sweep::Forward(libc::SIGHUP),
+            &[(600, false), (601, true)]
+        ),
+        vec![
+            Action::Forward(Who::Group, libc::SIGHUP),
+            Action::Forward(Who::Pid(600), libc::SIGHUP)
+        ]
     );
     step(
         &mut m,
@@ -335,10 +336,24 @@ fn wait_all_still_ends_on_the_stop_signal_with_the_grace() {
         let mut m = Machine::new(&cfg, pid1, MAIN);
         main_exits(&mut m, 0, 0);
         let term = step(&mut m, 10 * MS, sig(libc::SIGTERM));
-        let who = if pid1 { Who::Everyone } else { Who::Group };
-        assert_eq!(signals_sent(&term), vec![(who, libc::SIGTERM)]);
-        assert!(term.contains(&Action::Arm(1010 * MS)));
-        assert!(has_kill(&step(&mut m, 1010 * MS, Event::Deadline)));
+        // Not PID 1 the group's signal waits for a listing that shows it held.
+        let sent = if pid1 {
+            vec![(Who::Everyone, libc::SIGTERM)]
+        } else {
+            vec![]
+        };
+        assert_eq!(signals_sent(&term), sent);
+        assert_eq!(m.deadline(), Some(1010 * MS));
+        let kill = step(&mut m, 1010 * MS, Event::Deadline);
+        assert!(matches!(m.phase(), Phase::Killed { .. }));
+        if pid1 {
+            assert!(has_kill(&kill));
+        } else {
+            // The group's id is held only by a child the kill's listing shows.
+            assert!(kill.contains(&Action::List(Sweep::KillFirst, Scope::Children)));
+            let acts = listed(&mut m, 1010 * MS, Sweep::KillFirst, &[(300, true)]);
+            assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGKILL)]);
+        }
     }
 }
 
@@ -426,10 +441,13 @@ fn single_child_forwards_to_the_child_and_drains_the_whole_group() {
         signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))),
         vec![(Who::Main, libc::SIGTERM)]
     );
-    // The group never got the stop signal: the drain TERMs it, within the remaining grace.
+    // The group never got the stop signal: the drain TERMs it, within the remaining grace,
+    // once a listing shows a child of pidone that holds the group's id.
     let acts = main_exits(&mut m, 400 * MS, 0);
-    assert_eq!(signals_sent(&acts), vec![(Who::Group, libc::SIGTERM)]);
-    assert!(acts.contains(&Action::Arm(1000 * MS)));
+    assert_eq!(signals_sent(&acts), vec![]);
+    assert_eq!(m.deadline(), Some(1000 * MS));
+    let first = listed(&mut m, 400 * MS, Sweep::DrainFirst, &[(300, true)]);
+    assert_eq!(signals_sent(&first), vec![(Who::Group, libc::SIGTERM)]);
 }
 
 #[test]
@@ -440,7 +458,7 @@ fn the_record_is_bounded_and_says_so_once() {
     let mut termed = 0;
     let mut notes = Vec::new();
     for pid in 1000..1000 + RECORD_CAP as Pid + 5 {
-        let acts = step(&mut m, 0, child(pid, false, Sweep::DrainLate));
+        let acts = listed(&mut m, 0, Sweep::DrainLate, &[(pid, false)]);
         termed += signals_sent(&acts).len();
         notes.extend(acts.into_iter().filter(|a| matches!(a, Action::Log(_))));
     }
@@ -470,7 +488,10 @@ fn no_input_overflows_the_time_maths() {
         m.step(now, sig(libc::SIGINT));
         m.step(now, Event::Deadline);
     }
-    assert!(matches!(m.phase(), Phase::Stopping { .. } | Phase::Killed));
+    assert!(matches!(
+        m.phase(),
+        Phase::Stopping { .. } | Phase::Killed { .. }
+    ));
 }
 
 // The tests below were written for the mutants cargo-mutants found surviving
@@ -502,10 +523,8 @@ fn an_early_wake_in_the_stop_delay_only_rearms() {
     cfg.shutdown.stop_delay_ms = 500;
     let mut m = Machine::new(&cfg, false, MAIN);
     step(&mut m, 0, sig(libc::SIGTERM));
-    assert_eq!(
-        step(&mut m, 500 * MS - 1, Event::Deadline),
-        vec![Action::Arm(500 * MS)]
-    );
+    assert_eq!(step(&mut m, 500 * MS - 1, Event::Deadline), vec![]);
+    assert_eq!(m.deadline(), Some(500 * MS));
     assert!(
         matches!(m.phase(), Phase::Delaying { .. }),
         "{:?}",
@@ -520,10 +539,10 @@ fn as_pid1_killed_leftovers_need_no_late_sweep() {
     let mut m = Machine::new(&cfg, true, MAIN);
     step(&mut m, 0, sig(libc::SIGTERM));
     step(&mut m, 1000 * MS, Event::Deadline);
-    assert_eq!(m.phase(), Phase::Killed);
+    assert!(matches!(m.phase(), Phase::Killed { .. }));
     let acts = main_exits(&mut m, 1001 * MS, 0);
     assert!(
-        !acts.iter().any(|a| matches!(a, Action::List(_))),
+        !acts.iter().any(|a| matches!(a, Action::List(..))),
         "{acts:?}"
     );
     // Not PID 1: what left the group since is looked for.
@@ -531,7 +550,10 @@ fn as_pid1_killed_leftovers_need_no_late_sweep() {
     step(&mut m, 0, sig(libc::SIGTERM));
     step(&mut m, 1000 * MS, Event::Deadline);
     let acts = main_exits(&mut m, 1001 * MS, 0);
-    assert!(acts.contains(&Action::List(Sweep::KillLate)), "{acts:?}");
+    assert!(
+        acts.contains(&Action::List(Sweep::KillLate, Scope::Children)),
+        "{acts:?}"
+    );
 }
 
 #[test]
@@ -547,11 +569,11 @@ fn wait_all_drains_with_the_configured_stop_signal() {
         Phase::Draining {
             kill_at: Some(1000 * MS),
             sig: libc::SIGQUIT,
-            reached: Reached::Group,
+            reached: Reached::Pending,
         }
     );
     // A leftover outside the group gets that signal, not SIGTERM.
-    let acts = step(&mut m, 11 * MS, child(500, false, Sweep::DrainFirst));
+    let acts = listed(&mut m, 11 * MS, Sweep::DrainFirst, &[(500, false)]);
     assert_eq!(signals_sent(&acts), vec![(Who::Pid(500), libc::SIGQUIT)]);
 }
 
@@ -565,9 +587,13 @@ fn a_forwarded_signal_reaches_only_leftovers_outside_the_group() {
         "{:?}",
         m.phase()
     );
-    let inside = step(&mut m, MS, child(300, true, Sweep::Forward(libc::SIGHUP)));
-    assert_eq!(inside, vec![], "the group got it already");
-    let outside = step(&mut m, MS, child(301, false, Sweep::Forward(libc::SIGHUP)));
+    let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
+    assert_eq!(
+        inside,
+        vec![Action::Forward(Who::Group, libc::SIGHUP)],
+        "the group, held by the listed child, gets it once"
+    );
+    let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
     assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
 }
 
@@ -577,7 +603,7 @@ fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
     let mut m = Machine::new(&cfg, false, MAIN);
     main_exits(&mut m, 0, 0);
     // The drain signals a leftover outside the group and records it...
-    let drained = step(&mut m, MS, child(500, false, Sweep::DrainFirst));
+    let drained = listed(&mut m, MS, Sweep::DrainFirst, &[(500, false)]);
     assert_eq!(signals_sent(&drained), vec![(Who::Pid(500), libc::SIGTERM)]);
     let at = match m.phase() {
         Phase::Draining {
@@ -586,17 +612,20 @@ fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
         p => panic!("{p:?}"),
     };
     step(&mut m, at, Event::Deadline);
-    assert_eq!(m.phase(), Phase::Killed);
+    assert!(matches!(m.phase(), Phase::Killed { .. }));
     // ...but the SIGKILL record starts empty: it still gets SIGKILL, once.
-    let killed = step(&mut m, at, child(500, false, Sweep::KillFirst));
+    let killed = listed(&mut m, at, Sweep::KillFirst, &[(500, false)]);
     assert_eq!(signals_sent(&killed), vec![(Who::Pid(500), libc::SIGKILL)]);
-    let again = step(&mut m, at, child(500, false, Sweep::KillLate));
+    let again = listed(&mut m, at, Sweep::KillLate, &[(500, false)]);
     assert!(signals_sent(&again).is_empty(), "{again:?}");
-    // The group got SIGKILL as a whole: nothing one by one.
-    let inside = step(&mut m, at, child(501, true, Sweep::KillFirst));
-    assert_eq!(inside, vec![]);
+    // A listed child holds the group's id: the group gets SIGKILL as a whole, once, and
+    // nothing one by one.
+    let inside = listed(&mut m, at, Sweep::KillFirst, &[(501, true)]);
+    assert_eq!(inside, vec![Action::Signal(Who::Group, libc::SIGKILL)]);
+    let again = listed(&mut m, at, Sweep::KillLate, &[(501, true)]);
+    assert_eq!(again, vec![]);
 }
 
-fn child_reaped(pid: Pid, status: i32) -> Event {
+fn child_reaped(pid: Pid, status: i32) -> Event<'static> {
     Event::Reaped { pid, status }
 }

@@ -38,6 +38,7 @@ fn note(n: Note) -> &'static str {
 fn sweep(s: Sweep) -> String {
     match s {
         Sweep::Forward(sig) => format!("forward {}", signal(sig)),
+        Sweep::Stop => "stop".to_string(),
         Sweep::DrainFirst => "drain".to_string(),
         Sweep::DrainLate => "drain newcomers".to_string(),
         Sweep::KillFirst => "kill".to_string(),
@@ -45,31 +46,30 @@ fn sweep(s: Sweep) -> String {
     }
 }
 
-/// One action; deadlines relative to `now`.
-pub fn action(a: Action, now: u64) -> String {
+/// One action.
+pub fn action(a: Action) -> String {
     match a {
         Action::Forward(w, s) => format!("forward {} to {}", signal(s), who(w)),
         Action::Signal(w, s) => format!("{} to {}", signal(s), who(w)),
         Action::ContIfStopped(p) => format!("SIGCONT to pid {p} if stopped"),
-        Action::List(s) => format!("list children ({})", sweep(s)),
-        Action::Arm(at) => {
-            let ms = at.saturating_sub(now) / NS_PER_MS;
-            format!("deadline in {ms} ms")
-        }
-        Action::Cancel => "no deadline".to_string(),
+        Action::List(s, Scope::Children) => format!("list children ({})", sweep(s)),
+        Action::List(s, Scope::Everyone) => format!("list every process ({})", sweep(s)),
+        Action::List(s, Scope::Group) => format!("list the group ({})", sweep(s)),
         Action::StopSelf => "SIGSTOP to itself".to_string(),
         Action::Log(n) => format!("log \"{}\"", note(n)),
         Action::Exit(c) => format!("exit {c}"),
     }
 }
 
-pub fn actions(out: &Output, now: u64) -> String {
-    let parts: Vec<String> = out
-        .actions
-        .as_slice()
-        .iter()
-        .map(|a| action(*a, now))
-        .collect();
+/// A step's actions, then the deadline if the step changed it (relative to `now`).
+pub fn actions(acts: &[Action], deadline: (Option<u64>, Option<u64>), now: u64) -> String {
+    let mut parts: Vec<String> = acts.iter().map(|a| action(*a)).collect();
+    if deadline.0 != deadline.1 {
+        parts.push(match deadline.1 {
+            Some(at) => format!("deadline in {} ms", at.saturating_sub(now) / NS_PER_MS),
+            None => "no deadline".to_string(),
+        });
+    }
     if parts.is_empty() {
         "-".to_string()
     } else {

@@ -9,7 +9,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::super::*;
-use super::{MAIN, MS, exited, phase_name, render, sig, with_grace};
+use super::{MAIN, MS, exited, list_step, phase_name, render, sig, with_grace};
 use crate::config::Leftovers;
 
 #[path = "rows.rs"]
@@ -65,12 +65,14 @@ pub enum Ev {
     ReapDoneNone,
     ChildOutsideDrain,
     ChildInGroupDrain,
+    /// A child that ignores SIGTERM, in a drain's listing.
+    ChildIgnoringDrain,
     ChildOutsideKill,
     ChildOutsideForward,
     ListFailed,
 }
 
-pub const EVENTS: [Ev; 17] = [
+pub const EVENTS: [Ev; 18] = [
     Ev::StopSignal,
     Ev::Int,
     Ev::Hup,
@@ -85,6 +87,7 @@ pub const EVENTS: [Ev; 17] = [
     Ev::ReapDoneNone,
     Ev::ChildOutsideDrain,
     Ev::ChildInGroupDrain,
+    Ev::ChildIgnoringDrain,
     Ev::ChildOutsideKill,
     Ev::ChildOutsideForward,
     Ev::ListFailed,
@@ -92,15 +95,22 @@ pub const EVENTS: [Ev; 17] = [
 
 const OTHER: Pid = 200;
 
-fn events(e: Ev) -> (u64, Vec<Event>) {
+/// An input of a row: an event, or a listing of children to feed.
+enum In {
+    Ev(Event<'static>),
+    List(Sweep, std::boxed::Box<Listing>),
+}
+
+fn events(e: Ev) -> (u64, Vec<In>) {
     let now = 100 * MS;
-    let reaped = Event::Reaped {
+    let reaped = In::Ev(Event::Reaped {
         pid: MAIN,
         status: exited(3),
-    };
+    });
+    let done = |none_left| In::Ev(Event::ReapDone { none_left });
     let ev = match e {
-        Ev::MainExits => return (now, std::vec![reaped, Event::ReapDone { none_left: false }]),
-        Ev::MainExitsLast => return (now, std::vec![reaped, Event::ReapDone { none_left: true }]),
+        Ev::MainExits => return (now, std::vec![reaped, done(false)]),
+        Ev::MainExitsLast => return (now, std::vec![reaped, done(true)]),
         Ev::StopSignal => sig(libc::SIGTERM),
         Ev::Int => sig(libc::SIGINT),
         Ev::Hup => sig(libc::SIGHUP),
@@ -109,32 +119,46 @@ fn events(e: Ev) -> (u64, Vec<Event>) {
             sig: libc::SIGPIPE,
             from_self: true,
         },
-        Ev::Deadline => return (5000 * MS, std::vec![Event::Deadline]),
-        Ev::MainReaped => reaped,
+        Ev::Deadline => return (5000 * MS, std::vec![In::Ev(Event::Deadline)]),
+        Ev::MainReaped => return (now, std::vec![reaped]),
         Ev::OtherReaped => Event::Reaped {
             pid: OTHER,
             status: 0,
         },
         Ev::ReapDoneSome => Event::ReapDone { none_left: false },
         Ev::ReapDoneNone => Event::ReapDone { none_left: true },
-        Ev::ChildOutsideDrain => child(false, Sweep::DrainLate),
-        Ev::ChildInGroupDrain => child(true, Sweep::DrainLate),
-        Ev::ChildOutsideKill => child(false, Sweep::KillLate),
-        Ev::ChildOutsideForward => child(false, Sweep::Forward(libc::SIGHUP)),
-        Ev::ListFailed => Event::ListDone {
-            sweep: Sweep::KillLate,
-            complete: false,
-        },
+        Ev::ChildOutsideDrain => return (now, std::vec![child(false, Sweep::DrainLate)]),
+        Ev::ChildInGroupDrain => return (now, std::vec![child(true, Sweep::DrainLate)]),
+        Ev::ChildIgnoringDrain => {
+            let mut list = Listing::new();
+            let mut kid = Kid::new(OTHER + 1, false);
+            kid.ignored = 1 << (libc::SIGTERM - 1);
+            list.push(kid);
+            return (
+                now,
+                std::vec![In::List(Sweep::DrainLate, std::boxed::Box::new(list))],
+            );
+        }
+        Ev::ChildOutsideKill => return (now, std::vec![child(false, Sweep::KillLate)]),
+        Ev::ChildOutsideForward => {
+            return (now, std::vec![child(false, Sweep::Forward(libc::SIGHUP))]);
+        }
+        Ev::ListFailed => {
+            let mut list = Listing::new();
+            list.complete = false;
+            return (
+                now,
+                std::vec![In::List(Sweep::KillLate, std::boxed::Box::new(list))],
+            );
+        }
     };
-    (now, std::vec![ev])
+    (now, std::vec![In::Ev(ev)])
 }
 
-fn child(in_group: bool, sweep: Sweep) -> Event {
-    Event::Child {
-        pid: OTHER + 1,
-        in_group,
-        sweep,
-    }
+fn child(in_group: bool, sweep: Sweep) -> In {
+    let mut list = Listing::new();
+    list.push(Kid::new(OTHER + 1, in_group));
+    In::List(sweep, std::boxed::Box::new(list))
 }
 
 /// The configuration of a setup: pidone, not PID 1, a 1 s grace; the stop delay for
@@ -192,10 +216,17 @@ pub fn run(s: Setup, e: Ev) -> Outcome {
     let mut actions = Vec::new();
     let mut why = Vec::new();
     let mut len = 0;
-    for ev in evs {
-        let out = m.step(now, ev);
+    for input in evs {
+        let before = m.deadline();
+        let (acts, out) = match input {
+            In::Ev(ev) => {
+                let out = m.step(now, ev);
+                (out.actions.as_slice().to_vec(), out)
+            }
+            In::List(sweep, mut list) => list_step(&mut m, now, sweep, &mut list),
+        };
         len = len.max(out.actions.as_slice().len());
-        let rendered = render::actions(&out, now);
+        let rendered = render::actions(&acts, (before, m.deadline()), now);
         if rendered != "-" || actions.is_empty() {
             actions.push(rendered);
         }
@@ -334,6 +365,7 @@ fn describe(e: Ev) -> &'static str {
         Ev::ReapDoneNone => "reaping over, none left",
         Ev::ChildOutsideDrain => "child outside the group (drain listing)",
         Ev::ChildInGroupDrain => "child in the group (drain listing)",
+        Ev::ChildIgnoringDrain => "child outside the group that ignores SIGTERM (drain listing)",
         Ev::ChildOutsideKill => "child outside the group (kill listing)",
         Ev::ChildOutsideForward => "child outside the group (forward listing)",
         Ev::ListFailed => "children cannot be listed",

@@ -1,0 +1,219 @@
+//! What /proc says about pidone's processes (not `child`, which starts the application):
+//! the listings the machine is fed whole, each process with what the machine needs to
+//! decide (its group, whether it is stopped, which signals it ignores), and whether one
+//! process is stopped. Read in fixed buffers.
+
+use core::ffi::CStr;
+
+use crate::machine::{Kid, Listing, Scope};
+use crate::sys;
+
+/// The processes `scope` names, now; `main` is the main child, whose process group is the
+/// one `Kid::in_group` means (0 in pause mode: none is).
+pub fn list(main: sys::Pid, scope: Scope) -> Listing {
+    let mut list = Listing::new();
+    let me = sys::getpid();
+    let mut add = |pid: sys::Pid| {
+        if pid <= 1 || pid == me {
+            return;
+        }
+        let in_group = main > 0 && sys::getpgid(pid) == Some(main);
+        if scope == Scope::Group && !in_group {
+            return;
+        }
+        let mut kid = Kid::new(pid, in_group);
+        if let Some(status) = status(pid) {
+            kid.stopped = status.stopped;
+            kid.ignored = status.ignored;
+        }
+        list.push(kid);
+    };
+    list.complete = match scope {
+        Scope::Children => for_each_child(&mut add),
+        Scope::Everyone | Scope::Group => for_each_process(&mut add),
+    };
+    list
+}
+
+/// Calls `each` with each current child of pidone (/proc/self/task/PID/children). Returns
+/// false when the list cannot be read (no /proc, no descriptor left).
+fn for_each_child(mut each: impl FnMut(sys::Pid)) -> bool {
+    let mut digits = [0u8; 20];
+    let pid = crate::decimal::format(u64::try_from(sys::getpid()).unwrap_or(0), &mut digits);
+    let mut path = [0u8; 48];
+    let parts = [&b"/proc/self/task/"[..], pid, b"/children\0"];
+    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
+        *slot = *b;
+    }
+    let Ok(path) = CStr::from_bytes_until_nul(&path) else {
+        return false;
+    };
+    let Ok(fd) = sys::open(path, libc::O_RDONLY) else {
+        return false;
+    };
+    let mut buf = [0u8; 4096];
+    let mut pid: i32 = 0;
+    while let Ok(n) = fd.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        // A pid may straddle two reads, so digits accumulate across them.
+        for &b in buf.get(..n).unwrap_or(&[]) {
+            if let Some(d) = b.checked_sub(b'0').filter(|d| *d <= 9) {
+                pid = pid.saturating_mul(10).saturating_add(i32::from(d));
+            } else {
+                // These are unreaped children of ours, so their pids cannot be reused.
+                if pid > 1 {
+                    each(pid);
+                }
+                pid = 0;
+            }
+        }
+    }
+    if pid > 1 {
+        each(pid);
+    }
+    true
+}
+
+/// Calls `each` with every process in /proc (as PID 1: the whole namespace). Returns false
+/// when /proc cannot be read.
+fn for_each_process(mut each: impl FnMut(sys::Pid)) -> bool {
+    let Ok(dir) = sys::open(c"/proc", libc::O_RDONLY | libc::O_DIRECTORY) else {
+        return false;
+    };
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = dir.read_dir(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        // linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name (NUL-ended).
+        let mut at = 0usize;
+        let records = buf.get(..n).unwrap_or(&[]);
+        while let Some(record) = records.get(at..) {
+            let len = match record.get(16..18) {
+                Some(&[lo, hi]) => usize::from(u16::from_ne_bytes([lo, hi])),
+                _ => break,
+            };
+            if len == 0 {
+                break;
+            }
+            let name = record.get(19..len.min(record.len())).unwrap_or(&[]);
+            let name = name.split(|b| *b == 0).next().unwrap_or(&[]);
+            let max = u64::try_from(i32::MAX).unwrap_or(0);
+            if let Some(pid) = crate::decimal::parse(name, max) {
+                each(i32::try_from(pid).unwrap_or(0));
+            }
+            at = at.saturating_add(len);
+        }
+    }
+    true
+}
+
+/// What /proc/PID/status says about a process.
+struct Status {
+    stopped: bool,
+    /// Signals it ignores and does not block (a blocked one stays pending, so it may yet
+    /// act on it): sending it one of these achieves nothing.
+    ignored: u64,
+}
+
+fn status(pid: sys::Pid) -> Option<Status> {
+    let mut digits = [0u8; 20];
+    let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
+    let mut path = [0u8; 40];
+    let parts = [&b"/proc/"[..], number, b"/status\0"];
+    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
+        *slot = *b;
+    }
+    let path = CStr::from_bytes_until_nul(&path).ok()?;
+    let fd = sys::open(path, libc::O_RDONLY).ok()?;
+    // The fields needed come before the long lists at the end (capabilities, cpus).
+    let mut buf = [0u8; 4096];
+    let n = fd.read_full(&mut buf);
+    let text = buf.get(..n).unwrap_or(&[]);
+    let (mut stopped, mut blocked, mut ignored) = (false, 0u64, 0u64);
+    for line in text.split(|b| *b == b'\n') {
+        let Some(colon) = line.iter().position(|b| *b == b':') else {
+            continue;
+        };
+        let key = line.get(..colon).unwrap_or(&[]);
+        let value = line.get(colon.saturating_add(1)..).unwrap_or(&[]);
+        let value = value.trim_ascii_start();
+        match key {
+            // "T (stopped)", "t (tracing stop)".
+            b"State" => stopped = matches!(value.first(), Some(b'T' | b't')),
+            b"SigBlk" => blocked = hex(value),
+            b"SigIgn" => ignored = hex(value),
+            _ => {}
+        }
+    }
+    Some(Status {
+        stopped,
+        ignored: ignored & !blocked,
+    })
+}
+
+fn hex(text: &[u8]) -> u64 {
+    text.iter()
+        .map_while(|b| match b {
+            b'0'..=b'9' => Some(b.wrapping_sub(b'0')),
+            b'a'..=b'f' => Some(b.wrapping_sub(b'a').wrapping_add(10)),
+            _ => None,
+        })
+        .fold(0u64, |n, d| n.wrapping_shl(4) | u64::from(d))
+}
+
+/// Whether `pid`, a child of pidone, is stopped. /proc/PID/stat's state `T` sees every stop,
+/// also one the process's old parent already collected with WUNTRACED (a shell's job
+/// control), which `waitid` no longer reports; without /proc, `waitid` is all there is.
+pub fn is_stopped(pid: sys::Pid) -> bool {
+    let mut digits = [0u8; 20];
+    let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
+    let mut path = [0u8; 40];
+    let parts = [&b"/proc/"[..], number, b"/stat\0"];
+    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
+        *slot = *b;
+    }
+    let stat = CStr::from_bytes_until_nul(&path)
+        .ok()
+        .and_then(|path| sys::open(path, libc::O_RDONLY).ok());
+    let Some(fd) = stat else {
+        return sys::is_stopped(pid);
+    };
+    // "PID (COMM) S ...": COMM may hold anything, so the state follows the last ')'. A
+    // long COMM is at most 16 bytes, so the state is within the first read.
+    let mut buf = [0u8; 256];
+    let n = fd.read(&mut buf).unwrap_or(0);
+    let text = buf.get(..n).unwrap_or(&[]);
+    match text.iter().rposition(|b| *b == b')') {
+        Some(close) => matches!(text.get(close.saturating_add(2)), Some(b'T' | b't')),
+        None => sys::is_stopped(pid),
+    }
+}
+
+/// Whether pidone can list its children at all (checked once at start, to warn early).
+pub fn listable() -> bool {
+    sys::readable(c"/proc/self/task")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn status_masks_are_hex() {
+        assert_eq!(super::hex(b"0000000000004000"), 1 << 14);
+        assert_eq!(super::hex(b"ffffffffffffffff"), u64::MAX);
+        assert_eq!(super::hex(b""), 0);
+    }
+
+    #[test]
+    fn this_process_is_listed_with_its_status() {
+        // The test runner is not stopped, and ignores what the status says it ignores.
+        let me = crate::sys::getpid();
+        let got = super::status(me).unwrap();
+        assert!(!got.stopped);
+        let mut seen = false;
+        super::for_each_process(|pid| seen |= pid == me);
+        assert!(seen, "/proc lists this process");
+    }
+}
