@@ -96,38 +96,45 @@ pub enum UserError<'a> {
 impl UserError<'_> {
     /// The one-line error message.
     pub fn emit(&self, log: &Log) {
-        let msg = log.message(Level::Error);
-        let (what, value, why) = match *self {
-            UserError::UnknownUser(u) => ("unknown user (no such name in /etc/passwd)", u, ""),
-            UserError::UnknownGroup(g) => ("unknown group (no such name in /etc/group)", g, ""),
-            UserError::EmptyGroup(spec) => ("empty group in --user", spec, ""),
+        // Each as: text, the value from outside, text, text.
+        let (what, value, then, why) = match *self {
+            UserError::UnknownUser(u) => {
+                ("unknown user (no such name in /etc/passwd) '", u, "'", "")
+            }
+            UserError::UnknownGroup(g) => {
+                ("unknown group (no such name in /etc/group) '", g, "'", "")
+            }
+            UserError::EmptyGroup(spec) => ("empty group in --user '", spec, "'", ""),
             UserError::HomeTooLong(u) => (
-                "home directory of user",
+                "home directory of user '",
                 u,
+                "'",
                 " is too long (over 4096 bytes)",
             ),
-            UserError::NameTooLong(u) => ("name of uid", u, " is too long (over 4096 bytes)"),
-            UserError::TooManyGroups(u) => {
-                ("user", u, " is in more than 4096 groups (pidone's limit)")
+            UserError::NameTooLong(u) => {
+                ("name of uid '", u, "'", " is too long (over 4096 bytes)")
             }
-            UserError::File(path, err) => {
-                let why = match err {
+            UserError::TooManyGroups(u) => (
+                "user '",
+                u,
+                "'",
+                " is in more than 4096 groups (pidone's limit)",
+            ),
+            UserError::File(path, err) => (
+                "--user: cannot read ",
+                path.to_bytes(),
+                ": ",
+                match err {
                     FileError::NotRegular => "not a regular file",
                     FileError::TooLarge => "larger than 64 MiB",
                     FileError::Unreadable(errno) => crate::sys::strerror(errno),
-                };
-                return msg
-                    .str("--user: cannot read ")
-                    .bytes(path.to_bytes())
-                    .str(": ")
-                    .str(why)
-                    .emit();
-            }
+                },
+            ),
         };
-        msg.str(what)
-            .str(" '")
+        log.message(Level::Error)
+            .str(what)
             .bytes(value)
-            .str("'")
+            .str(then)
             .str(why)
             .emit();
     }
