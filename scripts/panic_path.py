@@ -9,7 +9,12 @@ import sys
 
 binary = sys.argv[1]
 start = sys.argv[2] if len(sys.argv) > 2 else "main"
-listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary],
+# The host's objdump disassembles x86 only; another architecture's binary needs the
+# objdump of its cross binutils (installed with its gcc by scripts/setup.sh).
+with open(binary, "rb") as f:
+    machine = int.from_bytes(f.read(20)[18:20], "little")
+objdump = {0xB7: "aarch64-linux-gnu-objdump"}.get(machine, "objdump")
+listing = subprocess.run([objdump, "-d", "--no-show-raw-insn", binary],
                          capture_output=True, text=True, check=True).stdout
 edges = collections.defaultdict(set)
 function = None
@@ -18,7 +23,7 @@ for line in listing.splitlines():
     if header:
         function = header.group(1)
         continue
-    call = re.search(r"\s(?:call|jmp)\s+[0-9a-f]+ <([^>+]+)", line) or \
+    call = re.search(r"\s(?:call|jmp|bl|b)\s+[0-9a-f]+ <([^>+]+)", line) or \
         re.search(r"lea\s+.*# [0-9a-f]+ <([^>+]+)>", line)
     if call and function:
         edges[function].add(call.group(1))

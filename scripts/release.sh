@@ -5,8 +5,12 @@
 #   pidone-VERSION.cdx.json                   CycloneDX SBOM: the crates linked in (scripts/sbom.py)
 #   pidone-VERSION.buildinfo                  commit, SOURCE_DATE_EPOCH, toolchain, linker
 #   SHA256SUMS                                the checksums of all of the above
-# and the same for aarch64-linux-musl when that rustup target is installed (see
-# docs/install.md for the cross-build; this project's own machines have x86_64 only).
+# and the same for aarch64-linux-musl and i686-linux-musl, cross-built with the linker and
+# flags .cargo/config.toml gives for each (scripts/setup.sh installs them). A cross target this machine cannot build
+# (rustup could not fetch it, or its linker is missing) is left out with a WARNING line,
+# never an error: the x86_64 files are still written.
+#
+#   scripts/release.sh --targets   prints what would be built, and why not the rest
 #
 # Reproducible: two runs on the same commit with the same toolchain and linker give the
 # same bytes in every file, whatever the directory, the user or the time (tests/distribution.rs
@@ -52,31 +56,49 @@ sysroot=$(rustc --print sysroot)
 # ones wherever rustc would embed one: panic locations, debug info, file!(). Today's
 # binary has none of them (tests/distribution.rs checks), but the flags keep it so when a
 # dependency adds one. The last matching remap wins, so the most specific comes last.
-flags=(
+remaps=(
     "--remap-path-prefix=$sysroot=/rustc-sysroot"
     "--remap-path-prefix=$cargo_home=/cargo"
     "--remap-path-prefix=$root=/pidone"
     "--remap-path-prefix=$target_dir=/pidone/target"
 )
-CARGO_ENCODED_RUSTFLAGS=$(
-    IFS=$'\x1f'
-    echo "${flags[*]}"
-)
-export CARGO_ENCODED_RUSTFLAGS
-unset RUSTFLAGS
-# Profile and build settings from the environment would change the bytes too.
-while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^CARGO_(PROFILE|BUILD)_|^CARGO_TARGET_X86_64_' || true)
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+# Profile, build and per-target settings (a linker, rustflags) from the environment would
+# change the bytes too: only the checkout's .cargo/config.toml decides them.
+while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^CARGO_(PROFILE|BUILD|TARGET)_' || true)
 
+# A target's linker and rustflags, as .cargo/config.toml gives them (one per line: the
+# linker, empty for the default `cc`, then each flag). CARGO_ENCODED_RUSTFLAGS replaces
+# the config's rustflags, so they are added to it here.
+target_config() {
+    python3 - "$1" <<'PY'
+import sys, tomllib
+with open(".cargo/config.toml", "rb") as f:
+    target = tomllib.load(f).get("target", {}).get(sys.argv[1], {})
+print(target.get("linker", ""))
+for flag in target.get("rustflags", []):
+    print(flag)
+PY
+}
+
+# What this machine can build: x86_64 always; each cross target when its rustup std and
+# its linker are here. Every other one is said loudly, and left out.
+cross_targets=(aarch64-unknown-linux-musl i686-unknown-linux-musl)
 targets=(x86_64-unknown-linux-musl)
-if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-musl; then
-    targets+=(aarch64-unknown-linux-musl)
-    if [[ -z ${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER:-} ]]; then
-        command -v aarch64-linux-gnu-gcc >/dev/null ||
-            die "aarch64-unknown-linux-musl needs a linker: apt-get install gcc-aarch64-linux-gnu"
-        export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc
+for target in "${cross_targets[@]}"; do
+    mapfile -t config < <(target_config "$target")
+    linker=${config[0]:-cc}
+    if [[ ! -d $sysroot/lib/rustlib/$target/lib ]]; then
+        echo "release.sh: WARNING: $target not built: its rustup target is not installed (rustup target add $target)" >&2
+    elif ! command -v "$linker" >/dev/null; then
+        echo "release.sh: WARNING: $target not built: its linker $linker is missing (scripts/setup.sh installs it)" >&2
+    else
+        targets+=("$target")
     fi
-else
-    echo "release.sh: aarch64-unknown-linux-musl not built: its rustup target is not installed" >&2
+done
+if [[ ${1:-} == --targets ]]; then
+    printf '%s\n' "${targets[@]}"
+    exit 0
 fi
 
 rm -rf dist
@@ -85,6 +107,12 @@ files=()
 for target in "${targets[@]}"; do
     arch=${target%%-*}
     name=pidone-$version-$arch-linux-musl
+    mapfile -t config < <(target_config "$target")
+    CARGO_ENCODED_RUSTFLAGS=$(
+        IFS=$'\x1f'
+        echo "${remaps[*]}${config[1]+$'\x1f'}${config[*]:1}"
+    )
+    export CARGO_ENCODED_RUSTFLAGS
     cargo build --release --locked --bin pidone --target "$target" --target-dir "$target_dir"
     cp "$target_dir/$target/release/pidone" "dist/$name"
     chmod 0755 "dist/$name"
@@ -113,10 +141,13 @@ linker_of() {
     echo "targets: ${targets[*]}"
     echo "rustc: $(rustc -V)"
     echo "cargo: $(cargo -V)"
-    echo "linker (x86_64): $(linker_of cc)"
-    if [[ -n ${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER:-} ]] && ((${#targets[@]} > 1)); then
-        echo "linker (aarch64): $(linker_of "$CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER")"
-    fi
+    for target in "${targets[@]}"; do
+        mapfile -t config < <(target_config "$target")
+        echo "linker (${target%%-*}): $(linker_of "${config[0]:-cc}")"
+        if ((${#config[@]} > 1)); then
+            echo "rustflags (${target%%-*}): ${config[*]:1} (.cargo/config.toml)"
+        fi
+    done
     echo "rustflags: --remap-path-prefix for the checkout (/pidone), its target dir, CARGO_HOME (/cargo), the sysroot (/rustc-sysroot)"
 } >"dist/pidone-$version.buildinfo"
 files+=("pidone-$version.cdx.json" "pidone-$version.buildinfo")

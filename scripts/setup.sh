@@ -61,3 +61,48 @@ if ! command -v c++ >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
 fi
+
+# --- Other architectures (tests/arm64.rs, tests/release.rs, scripts/release.sh; docs/testing.md) ---
+# aarch64: the rustup target, Debian's cross gcc as its linker (.cargo/config.toml says why
+# not rust-lld), qemu-user with binfmt_misc so that arm64 binaries and `docker run
+# --platform linux/arm64` run here, and busybox-static:arm64 for the arm64 test image.
+# i686: the rustup target and its cross gcc; the x86_64 kernel runs it itself.
+# Where rustup cannot fetch the target, its tests say SKIP and everything else runs.
+cross_targets=(aarch64-unknown-linux-musl i686-unknown-linux-musl)
+for target in "${cross_targets[@]}"; do
+    if ! rustup target list --installed | grep -qx "$target"; then
+        rustup target add "$target" ||
+            echo "setup.sh: WARNING: rustup could not install $target: its build and tests will SKIP" >&2
+    fi
+done
+cross=(gcc-aarch64-linux-gnu gcc-i686-linux-gnu qemu-user-static binfmt-support)
+mapfile -t missing_cross < <(missing "${cross[@]}")
+if ((${#missing_cross[@]})); then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_cross[@]}" >/dev/null
+fi
+# binfmt_misc is the kernel's: mount it where a container has not, then register qemu
+# (flag F: the kernel keeps the interpreter open, so it also runs in containers).
+if [[ ! -e /proc/sys/fs/binfmt_misc/status ]]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+        echo "setup.sh: WARNING: cannot mount binfmt_misc: arm64 binaries cannot run here" >&2
+fi
+if [[ -e /proc/sys/fs/binfmt_misc/status && ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
+    update-binfmts --enable qemu-aarch64 ||
+        echo "setup.sh: WARNING: cannot register qemu-aarch64 with binfmt_misc" >&2
+fi
+# A static arm64 shell for the arm64 image, beside the host's (it cannot be installed:
+# /bin/busybox is the amd64 package's).
+arm64_busybox=/var/cache/pidone/arm64/bin/busybox
+if [[ ! -x $arm64_busybox ]]; then
+    dpkg --print-foreign-architectures | grep -qx arm64 || {
+        dpkg --add-architecture arm64
+        apt-get update -qq
+    }
+    deb_dir=$(mktemp -d)
+    (cd "$deb_dir" && apt-get download -qq busybox-static:arm64 2>/dev/null) ||
+        { apt-get update -qq && (cd "$deb_dir" && apt-get download -qq busybox-static:arm64); }
+    mkdir -p /var/cache/pidone/arm64
+    dpkg-deb -x "$deb_dir"/busybox-static_*_arm64.deb /var/cache/pidone/arm64
+    rm -rf "$deb_dir"
+fi

@@ -22,6 +22,18 @@ cargo test --lib 2>&1 | tee -a "$log"
 cargo test --test cli_input 2>&1 | tee -a "$log"
 # Everything, on the release binary that ships.
 cargo test --release --no-fail-fast 2>&1 | tee -a "$log"
+# Other architectures (docs/testing.md, "Other architectures"): tests/arm64.rs ran the
+# aarch64 binary above; here the same tests run against each further target's release
+# build. A target this machine cannot build says so and is skipped.
+buildable=$(scripts/release.sh --targets 2>/dev/null)
+for target in i686-unknown-linux-musl; do
+    if grep -qx "$target" <<<"$buildable"; then
+        CARGO_TARGET_DIR=target/cross cargo build --release --quiet --bin pidone --target "$target"
+        PIDONE_BIN=$PWD/target/cross/$target/release/pidone cargo test --release --test arm64 2>&1 | tee -a "$log"
+    else
+        echo "SKIP: tests/arm64.rs on $target: not built here (scripts/release.sh --targets says why)" | tee -a "$log"
+    fi
+done
 # The fuzzers: each target replays its corpus and fuzzes briefly (docs/fuzzing.md).
 scripts/fuzz-smoke.sh 2>&1 | tee -a "$log"
 

@@ -18,6 +18,8 @@
 //! Docker names start with `dist-pidone-test`; images and directories go when the test
 //! process exits. A missing tool (git, docker) is a loud SKIP line, and a failure in CI.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -163,16 +165,22 @@ fn docker_build(args: &mut Command) {
     BUILT.lock().unwrap_or_else(|e| e.into_inner()).extend(ids);
 }
 
+/// Every image this run tagged, for the exit.
+static IMAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 extern "C" fn remove_scratch() {
     let Some((dir, tag)) = SCRATCH.get() else {
         return;
     };
-    let _ = Command::new("docker")
-        .args(["rm", "-f", &format!("dist-pidone-test-{tag}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    for image in image_names(tag) {
+    for arch in ["x86_64", "aarch64"] {
+        let _ = Command::new("docker")
+            .args(["rm", "-f", &format!("dist-pidone-test-{tag}-{arch}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let images = IMAGES.lock().map(|i| i.clone()).unwrap_or_default();
+    for image in images {
         let _ = Command::new("docker")
             .args(["rmi", "-f", &image])
             .stdout(Stdio::null())
@@ -208,9 +216,9 @@ impl Release {
         self.src.join("dist")
     }
 
-    fn binary(&self) -> PathBuf {
+    fn binary(&self, arch: &str) -> PathBuf {
         self.dist()
-            .join(format!("pidone-{VERSION}-x86_64-linux-musl"))
+            .join(format!("pidone-{VERSION}-{arch}-linux-musl"))
     }
 
     /// Every file of dist/, by name.
@@ -234,22 +242,11 @@ fn real_cargo_home() -> PathBuf {
     )
 }
 
-/// Clones HEAD into `dir/pidone`, gives it a CARGO_HOME of its own and runs
-/// scripts/release.sh there, with `hostile` added to the environment.
-fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
+/// Clones HEAD into `dir/pidone`, replacing whatever is there (a test that failed before
+/// in this process leaves its clone behind); returns the clone and the commit.
+fn clone_head(dir: &Path) -> (PathBuf, String) {
     let src = dir.join("pidone");
-    let cargo_home = dir.join("cargo-home");
-    fs::create_dir_all(cargo_home.join("registry")).expect("create CARGO_HOME");
-    let registry = real_cargo_home().join("registry");
-    for part in ["index", "cache"] {
-        ok(
-            Command::new("cp")
-                .arg("-r")
-                .arg(registry.join(part))
-                .arg(cargo_home.join("registry")),
-            COMMAND,
-        );
-    }
+    let _ = fs::remove_dir_all(&src);
     let revision = ok(
         Command::new("git")
             .arg("-C")
@@ -271,7 +268,27 @@ fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
             .args(["checkout", "--quiet", "--detach", &revision]),
         COMMAND,
     );
+    (src, revision)
+}
 
+/// Clones HEAD into `dir/pidone`, gives it a CARGO_HOME of its own and runs
+/// scripts/release.sh there, with `hostile` added to the environment.
+fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
+    let (src, revision) = clone_head(dir);
+    let cargo_home = dir.join("cargo-home");
+    // Whatever an earlier, failed attempt left here goes first.
+    let _ = fs::remove_dir_all(&cargo_home);
+    fs::create_dir_all(cargo_home.join("registry")).expect("create CARGO_HOME");
+    let registry = real_cargo_home().join("registry");
+    for part in ["index", "cache"] {
+        ok(
+            Command::new("cp")
+                .arg("-r")
+                .arg(registry.join(part))
+                .arg(cargo_home.join("registry")),
+            COMMAND,
+        );
+    }
     let started = Instant::now();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
@@ -374,16 +391,29 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
     assert_eq!(a.revision, b.revision);
 
     let (files_a, files_b) = (a.files(), b.files());
-    let binary = format!("pidone-{VERSION}-x86_64-linux-musl");
-    for name in [
+    // Every architecture this machine can build is in dist/, each with its checksum.
+    let mut archs = vec!["x86_64"];
+    for target in common::CROSS {
+        match target.buildable() {
+            Ok(()) => archs.push(target.arch),
+            Err(missing) => missing.skip(&format!("{TEST} ({})", target.arch)),
+        }
+    }
+    let mut expected = vec![
         "SHA256SUMS".to_string(),
-        binary.clone(),
-        format!("{binary}.sha256"),
         format!("pidone-{VERSION}.cdx.json"),
         format!("pidone-{VERSION}.buildinfo"),
-    ] {
-        assert!(files_a.contains_key(&name), "dist/{name} is missing");
+    ];
+    for arch in &archs {
+        expected.push(format!("pidone-{VERSION}-{arch}-linux-musl"));
+        expected.push(format!("pidone-{VERSION}-{arch}-linux-musl.sha256"));
     }
+    expected.sort();
+    assert_eq!(
+        files_a.keys().collect::<Vec<_>>(),
+        expected.iter().collect::<Vec<_>>(),
+        "dist/ for {archs:?}"
+    );
     assert_eq!(
         files_a.keys().collect::<Vec<_>>(),
         files_b.keys().collect::<Vec<_>>(),
@@ -409,12 +439,15 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
             .current_dir(a.dist()),
         COMMAND,
     );
-    ok(
-        Command::new("sha256sum")
-            .args(["-c", "--strict", &format!("{binary}.sha256")])
-            .current_dir(a.dist()),
-        COMMAND,
-    );
+    for arch in &archs {
+        ok(
+            Command::new("sha256sum")
+                .args(["-c", "--strict"])
+                .arg(format!("pidone-{VERSION}-{arch}-linux-musl.sha256"))
+                .current_dir(a.dist()),
+            COMMAND,
+        );
+    }
     let listed: Vec<&str> = sums
         .lines()
         .filter_map(|l| l.split_whitespace().nth(1))
@@ -426,19 +459,32 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
         .collect();
     assert_eq!(listed, others, "SHA256SUMS must list every other file");
 
-    // No path of either build machine in the binary.
-    let bytes = &files_a[&binary];
-    for release in [a, &b] {
-        for path in [&release.src, &release.cargo_home] {
-            let path = path.to_string_lossy();
-            assert!(
-                !bytes.windows(path.len()).any(|w| w == path.as_bytes()),
-                "the binary contains the build path {path}"
-            );
+    // No path of either build machine in any binary, and each says its version (the
+    // others' under qemu-user, where binfmt_misc runs them).
+    for arch in &archs {
+        let name = format!("pidone-{VERSION}-{arch}-linux-musl");
+        let bytes = &files_a[&name];
+        for release in [a, &b] {
+            for path in [&release.src, &release.cargo_home] {
+                let path = path.to_string_lossy();
+                assert!(
+                    !bytes.windows(path.len()).any(|w| w == path.as_bytes()),
+                    "{name} contains the build path {path}"
+                );
+            }
+        }
+        let runs = common::CROSS
+            .iter()
+            .find(|t| t.arch == *arch)
+            .map_or(Ok(()), |t| t.runnable());
+        match runs {
+            Ok(()) => {
+                let version = ok(Command::new(a.dist().join(&name)).arg("--version"), COMMAND);
+                assert_eq!(version, format!("pidone {VERSION}"), "{name}");
+            }
+            Err(missing) => missing.skip(&format!("{TEST}: {name} --version")),
         }
     }
-    let version = ok(Command::new(a.binary()).arg("--version"), COMMAND);
-    assert_eq!(version, format!("pidone {VERSION}"));
 
     // The SBOM: the crates linked in, nothing built only for the build or the tests.
     let (names, direct) = sbom_summary(&files_a[&format!("pidone-{VERSION}.cdx.json")]);
@@ -449,11 +495,117 @@ fn two_release_builds_of_one_commit_are_byte_identical() {
             && direct[1].starts_with("pkg:cargo/nix@"),
         "pidone's own dependencies: {direct:?}"
     );
+    let bom: serde_json::Value =
+        serde_json::from_slice(&files_a[&format!("pidone-{VERSION}.cdx.json")]).unwrap();
+    let mut sbom_targets: Vec<&str> = bom["metadata"]["component"]["properties"]
+        .as_array()
+        .expect("the SBOM's properties")
+        .iter()
+        .filter(|p| p["name"] == "pidone:target")
+        .filter_map(|p| p["value"].as_str())
+        .map(|t| t.split('-').next().unwrap_or(t))
+        .collect();
+    sbom_targets.sort();
+    let mut built = archs.clone();
+    built.sort();
+    assert_eq!(sbom_targets, built, "the SBOM names every target built");
     let buildinfo = String::from_utf8_lossy(&files_a[&format!("pidone-{VERSION}.buildinfo")]);
     assert!(
         buildinfo.contains(&format!("revision: {}\n", a.revision)),
         "{buildinfo}"
     );
+}
+
+/// A directory where `exclude` cannot be found on PATH: every other program of PATH,
+/// linked in, first one found wins.
+fn path_without(dir: &Path, exclude: &str) -> std::ffi::OsString {
+    let bin = dir.join("bin");
+    let _ = fs::remove_dir_all(&bin);
+    fs::create_dir_all(&bin).expect("create the PATH directory");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for entry in std::env::split_paths(&path).filter_map(|d| fs::read_dir(d).ok()) {
+        for program in entry.flatten() {
+            let name = program.file_name();
+            if !name.to_string_lossy().starts_with(exclude) && !bin.join(&name).exists() {
+                let _ = std::os::unix::fs::symlink(program.path(), bin.join(&name));
+            }
+        }
+    }
+    bin.into_os_string()
+}
+
+/// A machine with the aarch64 rustup target but not its linker still makes a release:
+/// release.sh leaves aarch64 out with a WARNING and builds the rest (it used to exit 1).
+/// `--targets` stops before the build, so this needs none.
+#[test]
+fn a_missing_cross_linker_only_leaves_its_target_out() {
+    const TEST: &str = "a_missing_cross_linker_only_leaves_its_target_out";
+    if let Err(why) = can_build() {
+        return missing(TEST, &why);
+    }
+    let (dir, _) = scratch();
+    let (src, _) = clone_head(&dir.join("no-linker"));
+    let path = path_without(&dir.join("no-linker"), "aarch64-linux-gnu-");
+    let out = run(
+        Command::new("scripts/release.sh")
+            .arg("--targets")
+            .current_dir(&src)
+            .env("PATH", path),
+        COMMAND,
+    );
+    assert!(
+        out.ok,
+        "release.sh failed ({:?}):\n{}",
+        out.code, out.stderr
+    );
+    let mut expected = vec!["x86_64-unknown-linux-musl"];
+    for target in common::CROSS {
+        if target.arch != "aarch64" && target.buildable().is_ok() {
+            expected.push(target.triple);
+        }
+    }
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+    if common::AARCH64.buildable().is_ok() {
+        assert!(
+            out.stderr.contains(
+                "WARNING: aarch64-unknown-linux-musl not built: its linker aarch64-linux-gnu-gcc is missing"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// A test that failed in this process leaves its clone behind; the next clone into the
+/// same place replaces it instead of failing on it (which made one failure two).
+#[test]
+fn a_clone_left_behind_is_replaced() {
+    const TEST: &str = "a_clone_left_behind_is_replaced";
+    if let Err(why) = can_build() {
+        return missing(TEST, &why);
+    }
+    let (dir, _) = scratch();
+    let dir = dir.join("left-behind");
+    fs::create_dir_all(dir.join("pidone/target")).expect("create a leftover clone");
+    fs::write(dir.join("pidone/leftover"), "from a failed test").expect("write into it");
+    let (src, revision) = clone_head(&dir);
+    assert!(
+        !src.join("leftover").exists(),
+        "the old clone is still there"
+    );
+    let head = ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(&src)
+            .args(["rev-parse", "HEAD"]),
+        COMMAND,
+    );
+    assert_eq!(head, revision);
 }
 
 #[test]
@@ -469,21 +621,52 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
         return missing(TEST, "busybox-static missing (/bin/busybox)");
     }
     let release = first_release();
-    let (dir, tag) = scratch();
-    let [image, user_image] = image_names(tag);
+    image_checks(release, "x86_64", "linux/amd64", BUSYBOX);
+    // The arm64 image of Dockerfile.local, run under qemu-user like any arm64 image here.
+    let aarch64 = common::AARCH64;
+    match aarch64.buildable().and_then(|()| aarch64.runnable()) {
+        Err(missing) => missing.skip(&format!("{TEST} (aarch64)")),
+        Ok(()) if !Path::new(ARM64_BUSYBOX).exists() => {
+            missing(TEST, &format!("{ARM64_BUSYBOX} missing (scripts/setup.sh)"))
+        }
+        Ok(()) => image_checks(release, "aarch64", "linux/arm64", ARM64_BUSYBOX),
+    }
+}
 
+/// busybox-static:arm64, where scripts/setup.sh extracts it.
+const ARM64_BUSYBOX: &str = "/var/cache/pidone/arm64/bin/busybox";
+
+/// The image Dockerfile.local makes of one architecture's release file holds that file
+/// alone, and a user's FROM scratch image for the same platform that copies it runs with
+/// pidone as PID 1.
+fn image_checks(release: &Release, arch: &str, platform: &str, busybox: &str) {
+    let (dir, tag) = scratch();
+    let [image, user_image] = image_names(tag).map(|name| format!("{name}-{arch}"));
+    IMAGES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend([image.clone(), user_image.clone()]);
     // The README's `docker build -t pidone`, under a name of this run's own.
     docker_build(
         Command::new("docker")
-            .args(["build", "-f"])
+            .args(["build", "--platform", platform])
+            // The legacy builder's cache does not tell platforms apart: the amd64 image's
+            // steps would come back as the arm64 image's (docs/install.md).
+            .args(if arch == "x86_64" {
+                &[][..]
+            } else {
+                &["--no-cache"][..]
+            })
+            .arg("-f")
             .arg(release.src.join("Dockerfile.local"))
             .args(["--build-arg", &format!("REVISION={}", release.revision)])
+            .args(["--build-arg", &format!("ARCH={arch}")])
             .args(["-t", &image])
             .arg(release.dist()),
     );
 
     // Exactly one layer, and in it exactly one file: the release binary, byte for byte.
-    let saved = dir.join("saved");
+    let saved = dir.join(format!("saved-{arch}"));
     fs::create_dir_all(&saved).expect("create the save directory");
     ok(
         Command::new("sh").arg("-c").arg(format!(
@@ -514,7 +697,7 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     );
     assert!(
         fs::read(saved.join("pidone")).expect("read /pidone")
-            == fs::read(release.binary()).expect("read the release file"),
+            == fs::read(release.binary(arch)).expect("read the release file"),
         "the image's /pidone is not the release file"
     );
 
@@ -525,6 +708,7 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
         )
     };
     assert_eq!(inspect("{{json .Config.Entrypoint}}"), r#"["/pidone"]"#);
+    assert_eq!(inspect("{{.Os}}/{{.Architecture}}"), platform);
     let labels: serde_json::Value =
         serde_json::from_str(&inspect("{{json .Config.Labels}}")).expect("labels are JSON");
     assert_eq!(labels["org.opencontainers.image.version"], VERSION);
@@ -534,12 +718,15 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     );
     assert_eq!(labels["org.opencontainers.image.licenses"], "MIT");
     assert!(labels.get("org.opencontainers.image.source").is_some());
-    say(&format!("pidone image: {} bytes", inspect("{{.Size}}")));
+    say(&format!(
+        "pidone image ({arch}): {} bytes",
+        inspect("{{.Size}}")
+    ));
 
     // A user's image: FROM scratch, pidone copied from the image, a static shell as the app.
-    let context = dir.join("user-image");
+    let context = dir.join(format!("user-image-{arch}"));
     fs::create_dir_all(&context).expect("create the user image's context");
-    fs::copy(BUSYBOX, context.join("busybox")).expect("copy busybox");
+    fs::copy(busybox, context.join("busybox")).expect("copy busybox");
     fs::write(
         context.join("Dockerfile"),
         format!(
@@ -554,13 +741,15 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     .expect("write the user Dockerfile");
     docker_build(
         Command::new("docker")
-            .args(["build", "-t", &user_image])
+            .args(["build", "--platform", platform, "-t", &user_image])
             .arg(&context),
     );
-    let name = format!("dist-pidone-test-{tag}");
+    let name = format!("dist-pidone-test-{tag}-{arch}");
     let out = run(
         Command::new("docker").args([
             "run",
+            "--platform",
+            platform,
             "--rm",
             "--name",
             &name,
@@ -573,7 +762,7 @@ fn the_image_holds_one_file_and_copy_from_it_works() {
     assert_eq!(
         out.code,
         Some(7),
-        "the app's exit code, through pidone: {}{}",
+        "{arch}: the app's exit code, through pidone: {}{}",
         out.stdout,
         out.stderr
     );
@@ -619,18 +808,34 @@ fn dockerfile_and_its_local_variant_agree() {
             path.display()
         );
     }
-    // The build stage uses the Rust image Dockerfile.example pins, digest and all.
+    // The build stage runs on the build machine's platform and cross-compiles for each
+    // target's, with the Rust release Dockerfile.example pins (there by digest too; here
+    // Debian's image, which has the arm64 cross gcc, by tag: docs/install.md).
     let rust_image = |path: &Path| {
         fs::read_to_string(path)
             .expect("read a Dockerfile")
             .lines()
-            .find_map(|l| {
-                l.strip_prefix("FROM rust:")
-                    .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
-            })
+            .filter_map(|l| l.strip_prefix("FROM "))
+            .flat_map(str::split_whitespace)
+            .find_map(|word| word.strip_prefix("rust:").map(str::to_string))
             .unwrap_or_else(|| panic!("{} has no FROM rust: line", path.display()))
     };
-    let image = rust_image(&dockerfile);
-    assert!(image.contains("@sha256:"), "not pinned by digest: {image}");
-    assert_eq!(image, rust_image(&repo().join("Dockerfile.example")));
+    let example = rust_image(&repo().join("Dockerfile.example"));
+    assert!(
+        example.contains("@sha256:"),
+        "not pinned by digest: {example}"
+    );
+    let release = |image: &str| image.split('-').next().unwrap_or("").to_string();
+    assert_eq!(release(&rust_image(&dockerfile)), release(&example));
+    let text = fs::read_to_string(&dockerfile).expect("read Dockerfile");
+    assert!(
+        text.contains("FROM --platform=$BUILDPLATFORM rust:"),
+        "the build stage must run on the build machine's platform"
+    );
+    for arch in [
+        "amd64) target=x86_64-unknown-linux-musl",
+        "arm64) target=aarch64-unknown-linux-musl",
+    ] {
+        assert!(text.contains(arch), "Dockerfile does not build {arch}");
+    }
 }

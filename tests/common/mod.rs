@@ -5,6 +5,7 @@
 //! hang fails instead of blocking CI; no assertion depends on the machine's speed.
 #![allow(dead_code)]
 
+mod cross;
 mod follow;
 mod holder;
 mod pidfd;
@@ -18,7 +19,8 @@ mod trace;
 // Each test file uses some of these; the rest are unused there, not dead.
 #[allow(unused_imports)]
 pub use {
-    follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*, trace::*,
+    cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*,
+    trace::*,
 };
 
 use std::io::{BufRead, BufReader, Read};
@@ -43,8 +45,36 @@ pub fn release_only(what: &str) -> bool {
     true
 }
 
+/// The pidone binary the tests run: `PIDONE_BIN` when set (a build for another
+/// architecture, which binfmt_misc runs under qemu-user: tests/arm64.rs), else the one
+/// cargo built. A test file may choose it once with `use_pidone` before any test starts it.
 pub fn pidone() -> &'static str {
-    env!("CARGO_BIN_EXE_pidone")
+    PIDONE.get_or_init(|| match std::env::var("PIDONE_BIN") {
+        Ok(path) if !path.is_empty() => path,
+        _ => env!("CARGO_BIN_EXE_pidone").to_string(),
+    })
+}
+
+static PIDONE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes `pidone()` return `path` in this test process. Fails the test if another binary
+/// was already in use: every test of a process must run the same one.
+pub fn use_pidone(path: &str) {
+    let chosen = PIDONE.get_or_init(|| path.to_string());
+    assert_eq!(
+        chosen, path,
+        "this test process already runs another pidone"
+    );
+}
+
+/// Where cargo put the fixture programs: beside the binary it built for this machine,
+/// whatever binary the tests run (fixtures are always the host's; binfmt_misc runs each
+/// program with its own architecture).
+fn host_build_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The signals the `tally` fixture recorded in `file`, in order (none if it never started).
@@ -75,11 +105,7 @@ pub const SELF_SIGNAL_APP: &str = "until ! (trap \"\" PIPE XFSZ; echo probe >&2)
 /// A program cargo builds as an example, next to the binary: a test fixture from
 /// tests/fixtures/ or a user example from examples/ (both declared in Cargo.toml).
 pub fn example(name: &str) -> String {
-    let path = PathBuf::from(pidone())
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
+    let path = host_build_dir().join("examples").join(name);
     assert!(
         path.exists(),
         "{} is missing: run the whole suite (`cargo test --release`), which builds the examples, \
