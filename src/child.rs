@@ -41,7 +41,7 @@ pub enum Stage {
     /// The command has no `#!` line (ENOEXEC) and /bin/sh could not be run for it.
     Shell = 7,
     /// The command is there but its interpreter is not (ENOENT): the `#!` line's program,
-    /// or an ELF's dynamic loader. The report carries the interpreter's name.
+    /// or an ELF's dynamic loader. The report carries the file's first line.
     Interpreter = 8,
 }
 
@@ -68,17 +68,18 @@ impl Stage {
             Stage::Uid => "setuid",
             Stage::NoNewPrivs => "no_new_privs",
             Stage::Shell => "no #! line, and /bin/sh cannot run it",
-            Stage::Interpreter => "its interpreter does not exist",
+            // Reported in its own words, with the file's first line.
+            Stage::Interpreter => "",
         }
     }
 }
 
-/// Longest interpreter name the child reports; a longer one is cut (the message is for a
-/// person, and the error stays small enough to return by value).
+/// Most of a file's first line the child reports for a missing interpreter; a longer one
+/// is cut (the message is for a person, and the error stays small to return by value).
 pub const INTERPRETER_MAX: usize = 96;
 
 /// The report of a failed start: the stage, its errno, and for `Stage::Interpreter` the
-/// interpreter's name (empty for an ELF's loader).
+/// file's first line.
 pub const REPORT_HEADER: usize = 8;
 
 /// The child's whole life: set up, exec, or report the failed step and exit 127. `report`
@@ -101,7 +102,7 @@ pub fn run(plan: &Plan<'_>, report: Option<&Fd>) -> ! {
     sys::exit_now(127)
 }
 
-/// The interpreter a file names, kept while the PATH search goes on.
+/// The first line of a file whose interpreter is missing, kept while the PATH search goes on.
 struct Interpreter {
     name: [u8; INTERPRETER_MAX],
     len: usize,
@@ -123,37 +124,25 @@ impl Interpreter {
     }
 
     /// After execve said ENOENT for `path`: if the file is there, its interpreter is what
-    /// is missing; note its name (the first one found wins, as the search goes on).
+    /// is missing. Keeps the file's first line, a `#!` line that names it (a CRLF's `\r`
+    /// included); the first file found wins, as the search goes on.
     fn note_missing(&mut self, path: &[u8]) {
         if self.found {
             return;
         }
-        // `#!`, blanks and the name: the name's first INTERPRETER_MAX bytes are in here.
-        let mut head = [0u8; 128];
-        let Some(n) = read_head(path, &mut head) else {
+        let Some(n) = read_head(path, &mut self.name) else {
             return; // not there (or unreadable): the file itself is missing
         };
-        let head = head.get(..n).unwrap_or(&[]);
         self.found = true;
-        // `#!` then optional blanks, then the interpreter up to a blank or the line's end,
-        // as the kernel reads it: a CRLF line's `\r` is part of the name.
-        if let Some(rest) = crate::signals::after(head, b"#!") {
-            let name = rest
-                .iter()
-                .skip_while(|b| matches!(b, b' ' | b'\t'))
-                .take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0));
-            for (slot, b) in self.name.iter_mut().zip(name) {
-                *slot = *b;
-                self.len = self.len.saturating_add(1);
-            }
-        }
+        let head = self.name.get(..n).unwrap_or(&[]);
+        self.len = head.iter().position(|b| *b == b'\n').unwrap_or(n);
     }
 }
 
 /// The first bytes of the file at `path` (NUL-terminated): how many were read, `None`
 /// when it cannot be opened. Async-signal-safe: open, read, close.
 fn read_head(path: &[u8], buf: &mut [u8]) -> Option<usize> {
-    let path = CStr::from_bytes_with_nul(path).ok()?;
+    let path = CStr::from_bytes_until_nul(path).ok()?;
     // O_NONBLOCK: a FIFO named as the command must not hold the child here.
     let fd = sys::open(path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY).ok()?;
     fd.read(buf).ok()

@@ -175,11 +175,11 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
     let msg = cfg.log.message(Level::Error).bytes(command).str(": ");
     match (failure.stage, failure.errno) {
         // The kernel says "No such file or directory" of a script whose `#!` program is
-        // missing: name that program instead (a CRLF line shows its `\r` as \x0d).
-        (Stage::Interpreter, _) if !failure.interpreter().is_empty() => msg
-            .str("its interpreter '")
+        // missing: show the line that names it (a CRLF line shows its `\r` as \x0d).
+        (Stage::Interpreter, _) if failure.interpreter().starts_with(b"#!") => msg
+            .str("its interpreter does not exist: '")
             .bytes(failure.interpreter())
-            .str("' (the #! line) does not exist"),
+            .str("'"),
         (Stage::Interpreter, _) => {
             msg.str("its interpreter (for an ELF program, its dynamic loader) does not exist")
         }

@@ -13,7 +13,7 @@ pub enum SpawnError {
 }
 
 /// What the child reported: the stage that failed, its errno, and for
-/// `Stage::Interpreter` the missing interpreter's name (empty for an ELF's loader).
+/// `Stage::Interpreter` the file's first line (a `#!` line names the missing interpreter).
 pub struct Failure {
     pub stage: Stage,
     pub errno: i32,
@@ -75,7 +75,7 @@ pub fn spawn(plan: &Plan<'_>) -> Result<(Pid, Report), SpawnError> {
     Err(SpawnError::Child(failure))
 }
 
-/// The child's report: the header read, the interpreter's name still in the pipe.
+/// The child's report: the header read, the file's first line still in the pipe.
 fn failure(header: [u8; REPORT_HEADER], pipe: &Fd) -> Failure {
     let [a, b, c, d, e, f, g, h] = header;
     let stage = Stage::from_raw(i32::from_ne_bytes([a, b, c, d]));

@@ -47,11 +47,11 @@ fn exec_failures_are_reported_once_with_the_documented_code() {
         (&dangling, 127, "No such file or directory"),
         (&through_file, 127, "Not a directory"),
         // The kernel reports a missing #! interpreter as the script itself missing: pidone
-        // names the interpreter (127 still, as tini).
+        // shows the #! line that names it (127 still, as tini).
         (
             &bad_interpreter,
             127,
-            "its interpreter '/nonexistent/sh' (the #! line) does not exist",
+            "its interpreter does not exist: '#!/nonexistent/sh'",
         ),
         (&not_executable, 126, "Permission denied"),
         (&dir.0, 126, "Permission denied"),

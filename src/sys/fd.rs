@@ -208,19 +208,6 @@ pub fn kind(fd: i32) -> Kind {
     }
 }
 
-/// The size of `fd` when it is a regular file; `None` for anything else (a FIFO, a device,
-/// a directory), whose reads may block or never end.
-pub fn regular_file_size(fd: &Fd) -> Option<u64> {
-    // SAFETY: stat is plain data; all-zero is a valid value, and fstat overwrites it.
-    let mut st: libc::stat = unsafe { core::mem::zeroed() };
-    // SAFETY: `st` is a live stat that fstat writes.
-    if unsafe { libc::fstat(fd.0, &mut st) } != 0 {
-        return None;
-    }
-    let regular = st.st_mode & libc::S_IFMT == libc::S_IFREG;
-    regular.then(|| u64::try_from(st.st_size).unwrap_or(0))
-}
-
 pub fn is_tty(fd: i32) -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(fd) == 1 }

@@ -224,15 +224,7 @@ pub fn proc_is_ours() -> bool {
     // SAFETY: the pointer and length describe the live, writable `buf`; readlink writes at
     // most that many bytes and adds no NUL.
     let n = unsafe { libc::readlink(c"/proc/self".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    let Some(link) = usize::try_from(n).ok().and_then(|n| buf.get(..n)) else {
-        return false;
-    };
-    let mut pid: Pid = 0;
-    for &b in link {
-        let Some(digit) = b.checked_sub(b'0').filter(|d| *d <= 9) else {
-            return false;
-        };
-        pid = pid.saturating_mul(10).saturating_add(Pid::from(digit));
-    }
-    !link.is_empty() && pid == getpid()
+    let link = usize::try_from(n).ok().and_then(|n| buf.get(..n));
+    let pid = link.and_then(|l| crate::decimal::parse(l, u64::from(u32::MAX)));
+    pid.is_some_and(|pid| i64::try_from(pid).ok() == Some(i64::from(getpid())))
 }

@@ -14,16 +14,15 @@ pub(super) trait Scan {
     fn end_line(&mut self, fields: usize) -> bool;
 }
 
-/// The largest /etc/passwd or /etc/group pidone reads (a real one with 100,000 users is
-/// about 6 MB): a bigger one, or one that keeps growing, fails closed instead of holding
-/// up the start.
+/// The most of /etc/passwd or /etc/group pidone reads (a real one with 100,000 users is
+/// about 6 MB): a lookup that needs more fails closed instead of holding up the start.
 pub(super) const FILE_MAX: u64 = 64 << 20;
 
 /// Why /etc/passwd or /etc/group could not be read. Each fails closed: guessing from part
 /// of a file could run the application with other ids or fewer groups.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FileError {
-    /// A FIFO, a device, a directory: a read could block forever or never end.
+    /// A FIFO, a device, a socket: a read could block forever or never end.
     NotRegular,
     /// Over `FILE_MAX` bytes.
     TooLarge,
@@ -33,7 +32,7 @@ pub enum FileError {
 
 /// Feeds every line of `path` to `s`. A missing file has no lines (a scratch image);
 /// anything that cannot be read whole, at once and without blocking is an error.
-pub(super) fn scan(path: &CStr, s: &mut impl Scan) -> Result<(), FileError> {
+pub(super) fn scan(path: &CStr, s: &mut dyn Scan) -> Result<(), FileError> {
     // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer (it is refused just
     // below); O_NOCTTY: a terminal put there never becomes pidone's.
     let fd = match sys::open(path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY) {
@@ -41,10 +40,10 @@ pub(super) fn scan(path: &CStr, s: &mut impl Scan) -> Result<(), FileError> {
         Err(libc::ENOENT) => return Ok(()),
         Err(err) => return Err(FileError::Unreadable(err)),
     };
-    match sys::regular_file_size(&fd) {
-        None => return Err(FileError::NotRegular),
-        Some(size) if size > FILE_MAX => return Err(FileError::TooLarge),
-        Some(_) => {}
+    // A FIFO, a terminal or another device could block or never end; a directory fails
+    // its first read (EISDIR), and the size is bounded as it is read.
+    if sys::kind(fd.raw()) != sys::Kind::File {
+        return Err(FileError::NotRegular);
     }
     let mut buf = [0u8; 4096];
     let mut field = 0usize;

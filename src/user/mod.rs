@@ -6,9 +6,9 @@
 //! length (a group with thousands of members) is read whole: never skipped, never cut.
 //! Bounds, each failing with a message instead of running with other ids: at most
 //! `GROUPS_MAX` groups, a home directory and a passwd name (for a numeric `--user`) of at
-//! most `PATH_MAX` bytes each. Each file is read only when needed, and must be a regular
-//! file of at most 64 MiB that reads without error: a FIFO, a device or a directory there
-//! fails closed at once, since this runs before the signal loop and must never block it.
+//! most `PATH_MAX` bytes each. Each file is read only when needed, must be a regular file,
+//! and is read up to 64 MiB without error: a FIFO, a device or a directory there fails
+//! closed at once, since this runs before the signal loop and must never block it.
 
 mod files;
 
