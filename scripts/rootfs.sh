@@ -24,6 +24,11 @@ packages=(
     nodejs
     python3
     openjdk-17-jre-headless
+    gunicorn
+    celery
+    uwsgi
+    uwsgi-plugin-python3
+    supervisor
     procps
 )
 
@@ -98,7 +103,8 @@ DEBIAN_FRONTEND=noninteractive chroot "$root" \
 chroot "$root" apt-get clean
 # A package script can fail and apt still succeed (PostgreSQL's cluster, for one).
 for needed in /etc/postgresql/15/main/postgresql.conf /usr/sbin/nginx /usr/bin/redis-server \
-    /usr/bin/node /usr/bin/python3 /usr/bin/java /usr/bin/ps; do
+    /usr/bin/node /usr/bin/python3 /usr/bin/java /usr/bin/ps /usr/bin/gunicorn /usr/bin/celery \
+    /usr/bin/uwsgi-core /usr/lib/uwsgi/plugins/python311_plugin.so /usr/bin/supervisord; do
     [[ -e "$root$needed" ]] || { echo "rootfs.sh: $needed is missing in the image" >&2; exit 1; }
 done
 umount "$root/proc"

@@ -27,6 +27,8 @@ pub struct Plan<'a> {
     pub creds: Option<&'a Credentials>,
     /// Rewrite `LISTEN_PID` to the child's own pid (socket activation).
     pub listen_pid: bool,
+    /// `--env-from-files` (issue 24): `NAME=secret` entries in, `NAME_FILE` entries out.
+    pub secrets: Option<&'a crate::secrets::Secrets>,
 }
 
 /// The step of the child's set-up that failed, reported with its errno.
@@ -218,12 +220,17 @@ fn exec(plan: &Plan<'_>, interpreter: &mut Interpreter) -> (Stage, i32) {
     }
     let home = plan.creds.map(|c| c.home());
     let mut envp: [*const c_char; ENV_MAX] = [core::ptr::null(); ENV_MAX];
-    let envp = if home.is_none() && !plan.listen_pid {
+    let envp = if home.is_none() && !plan.listen_pid && plan.secrets.is_none() {
         // SAFETY: `environ` is the process's NULL-terminated array of C strings, unchanged
         // since start (pidone never modifies its environment); reading the pointer races
         // with nothing in a single-threaded child.
         unsafe { environ }
-    } else if rebuild_env(&mut envp, home, plan.listen_pid.then_some(&listen)) {
+    } else if rebuild_env(
+        &mut envp,
+        home,
+        plan.listen_pid.then_some(&listen),
+        plan.secrets,
+    ) {
         envp.as_ptr()
     } else {
         return (Stage::Exec, libc::E2BIG);
@@ -334,6 +341,7 @@ fn rebuild_env(
     envp: &mut [*const c_char; ENV_MAX],
     home: Option<&[u8]>,
     listen: Option<&[u8; 32]>,
+    secrets: Option<&crate::secrets::Secrets>,
 ) -> bool {
     let mut n = 0usize;
     let mut push = |entry: *const c_char| {
@@ -357,6 +365,7 @@ fn rebuild_env(
         match (listen, home) {
             (Some(listen), _) if is(b"LISTEN_PID=") => push(listen.as_ptr().cast()),
             (_, Some(_)) if is(b"HOME=") => {}
+            _ if secrets.is_some_and(|s| s.drops(text)) => {}
             _ => push(text),
         }
         // SAFETY: `entry` was not the terminating NULL, so the next slot is in the array.
@@ -364,6 +373,9 @@ fn rebuild_env(
     }
     if let Some(home) = home {
         push(home.as_ptr().cast());
+    }
+    for entry in secrets.map_or(&[][..], |s| s.entries()) {
+        push(*entry);
     }
     // The rest of `envp` is NULL: it ends the array if one slot is left.
     n < ENV_MAX

@@ -197,6 +197,15 @@ pub struct Config<'a> {
     pub rewrite: Rewrite,
     pub user: Option<&'a [u8]>,
     pub no_new_privs: bool,
+    // Issue 24, what pidone does when the container fails (each in its own module).
+    /// Where the one-line termination message goes at exit (`termlog`).
+    pub termination_log: crate::termlog::Where<'a>,
+    /// `--env-from-files`: `NAME_FILE=path` becomes `NAME=content` for the app (`secrets`).
+    pub env_from_files: bool,
+    /// `--on-oom`: what an OOM kill of any process of the container does (`oom`).
+    pub on_oom: crate::oom::OnOom,
+    /// `--watchdog`: probe the application, stop it when unhealthy (`watchdog`).
+    pub watchdog: Option<crate::watchdog::Watchdog<'a>>,
 }
 
 impl<'a> Config<'a> {
@@ -246,6 +255,10 @@ impl<'a> Config<'a> {
             rewrite: Rewrite::IDENTITY,
             user: None,
             no_new_privs: false,
+            termination_log: None,
+            env_from_files: false,
+            on_oom: crate::oom::OnOom::Ignore,
+            watchdog: None,
         }
     }
 

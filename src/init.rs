@@ -72,6 +72,11 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
         let Some(argv) = args.command(command) else {
             return cfg.personality.usage_exit();
         };
+        // Issue 24: secrets read before the fork, unmapped when this block ends.
+        let secrets = match cfg.env_from_files.then(|| crate::secrets::load(cfg)) {
+            Some(Err(code)) => return code,
+            loaded => loaded.and_then(Result::ok),
+        };
         let plan = Plan {
             argv,
             path: sys::getenv(c"PATH"),
@@ -82,6 +87,7 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             no_new_privs: cfg.no_new_privs,
             creds: None,
             listen_pid: listen_pid_is_ours(),
+            secrets: secrets.as_ref(),
         };
         let started = match cfg.user {
             None => spawn::spawn(&plan).map_err(Failed::Spawn),
@@ -192,5 +198,13 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
     }
     .emit();
     // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
-    cfg.exit_code(failure.exit_status())
+    let code = cfg.exit_code(failure.exit_status());
+    let what = if failure.stage == Stage::Exec {
+        ""
+    } else {
+        failure.stage.what()
+    };
+    let line = crate::termlog::not_started(command, what, sys::strerror(failure.errno), code);
+    crate::termlog::write(cfg.termination_log, line);
+    code
 }

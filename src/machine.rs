@@ -43,6 +43,9 @@ pub struct Machine<'c> {
     record: Record,
     record_full_said: bool,
     stats: Stats,
+    /// How the end began, and whether pidone SIGKILLed at a deadline (termination message).
+    cause: Cause,
+    expired: bool,
 }
 
 impl<'c> Machine<'c> {
@@ -61,6 +64,8 @@ impl<'c> Machine<'c> {
             record: Record::new(),
             record_full_said: false,
             stats: Stats::default(),
+            cause: Cause::OnItsOwn,
+            expired: false,
         }
     }
 
@@ -75,6 +80,11 @@ impl<'c> Machine<'c> {
     /// The main child's wait status, once reaped.
     pub fn status(&self) -> Option<i32> {
         self.status
+    }
+
+    /// How the end began, and whether pidone SIGKILLed what was left at a deadline.
+    pub fn ending(&self) -> (Cause, bool) {
+        (self.cause, self.expired)
     }
 
     /// When `Event::Deadline` is due (monotonic ns): the end of the stop delay, or the
@@ -107,6 +117,7 @@ impl<'c> Machine<'c> {
             Event::Reaped { pid, status } => self.on_reaped(pid, status),
             Event::ReapDone { none_left } => self.on_reap_done(now, none_left, out),
             Event::Listed { sweep, list } => self.on_listed(sweep, list, out),
+            Event::Failed(failure) => self.on_failed(now, failure, out),
         })
     }
 
@@ -122,6 +133,7 @@ impl<'c> Machine<'c> {
             Phase::Paused => "pause mode: nobody to forward to",
             Phase::Killed { .. } | Phase::Done => "everything is being killed: nothing to forward",
             Phase::Running if sig == stop && self.cfg.shutdown.stop_delay_ms > 0 => {
+                self.cause = Cause::Stopped(sig);
                 let delay = self.cfg.shutdown.stop_delay_ms;
                 let forward_at = after_ms(now, delay);
                 out.push(Action::Log(Note::Holding(sig, delay)));
@@ -132,6 +144,7 @@ impl<'c> Machine<'c> {
                 "the stop signal is held for the stop delay (traffic still comes in)"
             }
             Phase::Running if sig == stop => {
+                self.cause = Cause::Stopped(sig);
                 self.forward_stop(now, to, out);
                 "the stop signal: forwarded, and the grace period (if set) starts"
             }
@@ -277,5 +290,33 @@ impl<'c> Machine<'c> {
         };
         *counter = counter.saturating_add(1);
         "reaped a process that was not the main child"
+    }
+}
+
+impl Machine<'_> {
+    /// pidone found the container failing: the stop sequence, as if the stop signal came
+    /// from outside (as the application would get it), bounded by the grace or, without
+    /// one, by the drain's bound: pidone started this stop, so pidone owns its deadline.
+    fn on_failed(&mut self, now: u64, failure: Failure, out: &mut Actions) -> &'static str {
+        if self.phase != Phase::Running {
+            return "already stopping or ending: the failure changes nothing";
+        }
+        self.cause = Cause::Failed(failure);
+        if self.status.is_some() {
+            return "the main child is already gone: its end goes on, with the failure's status";
+        }
+        let stop = self.cfg.shutdown.stop_signal;
+        self.forward_stop(now, self.cfg.forward_as(stop).or(Some(stop)), out);
+        if let Phase::Stopping {
+            kill_at: None,
+            group_reached,
+        } = self.phase
+        {
+            self.phase = Phase::Stopping {
+                kill_at: Some(after_ms(now, self.cfg.shutdown.drain_ms())),
+                group_reached,
+            };
+        }
+        "the container is failing: the stop sequence, and SIGKILL at the deadline"
     }
 }

@@ -27,6 +27,10 @@ pub struct Supervisor<'c> {
     /// The last signal taken outside the priority ones: the next round starts after it.
     cursor: i32,
     exit: Option<i32>,
+    /// `--on-oom` (issue 24): the OOM-kill counter, read when a SIGKILL death is reaped.
+    oom: crate::oom::Watch,
+    /// `--watchdog` (issue 24): its timer and the probe in flight.
+    dog: crate::watchdog::Dog<'c>,
 }
 
 impl<'c> Supervisor<'c> {
@@ -41,6 +45,8 @@ impl<'c> Supervisor<'c> {
             started_ns: sys::now_ns(),
             cursor: 0,
             exit: None,
+            oom: crate::oom::Watch::new(cfg.on_oom),
+            dog: crate::watchdog::Dog::new(cfg.watchdog, sys::now_ns()),
         }
     }
 
@@ -58,6 +64,7 @@ impl<'c> Supervisor<'c> {
         loop {
             if let Some(code) = self.exit {
                 self.report(code);
+                self.termination_message(code);
                 return code;
             }
             if self
@@ -68,6 +75,9 @@ impl<'c> Supervisor<'c> {
                 self.feed(Event::Deadline);
                 continue;
             }
+            // Issue 24: a watchdog probe, if one is due; it runs as a child of its own.
+            let running = self.machine.phase() == crate::machine::Phase::Running;
+            self.dog.tick(sys::now_ns(), running, &self.log);
             match self.next_signal() {
                 // A timeout: the deadline check above decides.
                 None => {}
@@ -87,10 +97,11 @@ impl<'c> Supervisor<'c> {
         if pending == 0 {
             // Nothing pending: the turn starts over, so signals that arrive together are
             // taken lowest first, in the kernel's order, as a marker-ordered test expects.
-            let timeout = self
-                .machine
-                .deadline()
-                .map(|at| at.saturating_sub(sys::now_ns()));
+            let at = match (self.machine.deadline(), self.dog.deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let timeout = at.map(|at| at.saturating_sub(sys::now_ns()));
             let got = sys::wait_signal(sys::ALL_SIGNALS, timeout);
             self.cursor = got.map_or(0, |g| g.signo);
             return got;
@@ -240,10 +251,23 @@ impl<'c> Supervisor<'c> {
     /// Drains every exited child into the machine, then tells it the pass is over.
     fn reap(&mut self) {
         loop {
-            match sys::reap_one() {
+            match self.oom.reap() {
                 Reaped::Child(pid, status) => {
+                    use crate::watchdog::Reaped as Probe;
+                    match self.dog.reaped(pid, status, sys::now_ns(), &self.log) {
+                        Probe::NotOurs => {}
+                        Probe::Probe => continue,
+                        Probe::Unhealthy => {
+                            self.feed(Event::Failed(crate::machine::Failure::Unhealthy));
+                            continue;
+                        }
+                    }
                     self.log_reaped(pid, status);
                     self.feed(Event::Reaped { pid, status });
+                    // Issue 24: an OOM kill is named; under --on-oom exit it ends the run.
+                    if self.oom.take(&self.log) && self.cfg.on_oom == crate::oom::OnOom::Exit {
+                        self.feed(Event::Failed(crate::machine::Failure::Oom));
+                    }
                 }
                 Reaped::NoneExited => return self.feed(Event::ReapDone { none_left: false }),
                 Reaped::NoChildren => return self.feed(Event::ReapDone { none_left: true }),
@@ -290,10 +314,27 @@ impl<'c> Supervisor<'c> {
             .num("waited_for", i64::from(stats.waited))
             // Lines stderr could not take at once: dropped rather than block PID 1.
             .num("log_dropped", i64::from(crate::log::dropped()))
+            .num("oom_killed", i64::from(self.oom.kills))
             .num("orphans_reaped", i64::from(stats.orphans))
             .num("leftovers_terminated", i64::from(stats.terminated))
             .num("killed", i64::from(stats.killed))
             .emit();
+    }
+}
+
+impl Supervisor<'_> {
+    /// Issue 24: the one-line termination message, if there is a file for it.
+    fn termination_message(&self, code: i32) {
+        let (cause, expired) = self.machine.ending();
+        let line = crate::termlog::ended(&crate::termlog::Summary {
+            code,
+            status: self.machine.status(),
+            cause,
+            expired,
+            stats: self.machine.stats(),
+            oom: self.oom.last(),
+        });
+        crate::termlog::write(self.cfg.termination_log, line);
     }
 }
 

@@ -19,8 +19,15 @@
 //! wrapper gets one SIGTERM, not a second one when pidone drains), and SIGINT and SIGQUIT
 //! passed on without starting any deadline.
 //!
-//! A missing docker or debootstrap is a loud SKIP, and a FAIL in CI. The JVM case needs the
-//! host's javac to compile its class (SKIP/FAIL likewise).
+//! The pre-fork servers (gunicorn, celery, uWSGI, a Node.js `cluster` app, supervisord), the
+//! wrappers that pass no signal on (`sh -c`, `npm start`) and an app whose leftover ignores
+//! SIGTERM run side by side behind pidone, behind Debian's tini-static (bind-mounted from
+//! the host) and with no init, each asserting the application's own evidence: the client's
+//! answer to a request in flight, the task's "succeeded" line, the signals the app logged.
+//! The clients run inside the container (`docker exec`), on its loopback.
+//!
+//! A missing docker, debootstrap or tini-static is a loud SKIP, and a FAIL in CI. The JVM
+//! case needs the host's javac to compile its class (SKIP/FAIL likewise).
 
 mod common;
 mod real;
@@ -186,7 +193,19 @@ fn recipe_path(app: &str) -> PathBuf {
         .join("Dockerfile")
 }
 
-const APPS: [&str; 6] = ["postgres", "nginx", "redis", "node", "python", "jvm"];
+const APPS: [&str; 11] = [
+    "postgres",
+    "nginx",
+    "redis",
+    "node",
+    "python",
+    "jvm",
+    "gunicorn",
+    "celery",
+    "uwsgi",
+    "node-cluster",
+    "supervisor",
+];
 
 // ---- the set-up ------------------------------------------------------------------------------
 
@@ -971,6 +990,703 @@ fn jvm_thread_dump_on_sigquit_and_clean_stop() {
     verdicts(
         test,
         "JVM: `docker kill -s QUIT` (12 s), then `docker stop`",
+        results,
+    );
+    ran(test);
+}
+
+// ---- pre-fork servers: pidone, tini and no init side by side ---------------------------------
+
+// A pre-fork server's master owns the signal protocol: a signal meant for it that reaches
+// its workers directly kills them with their work (issue 21). Each case runs behind pidone
+// as the recipe has it, behind Debian's tini-static (what `docker run --init` runs), and
+// with no init, and asserts the application's own evidence: its log lines, what the client
+// got, the exit code. Never pidone's log.
+
+/// What a case runs behind: an init, or none.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Runner {
+    /// The recipe's ENTRYPOINT: `/pidone --` and its options.
+    Pidone,
+    /// Debian's tini-static, bind-mounted from the host, with its defaults.
+    Tini,
+    /// No init: the command is PID 1.
+    NoInit,
+}
+
+const RUNNERS: [Runner; 3] = [Runner::Pidone, Runner::Tini, Runner::NoInit];
+
+/// The host's tini-static (scripts/setup.sh installs Debian's tini).
+const TINI: &str = "/usr/bin/tini-static";
+
+impl Runner {
+    fn column(self) -> &'static str {
+        match self {
+            Runner::Pidone => COLUMNS[0],
+            Runner::Tini => "tini (`tini-static --`)",
+            Runner::NoInit => COLUMNS[2],
+        }
+    }
+}
+
+/// The recipe for `app` and the host's tini, or None after a loud SKIP (a FAIL in CI).
+fn prefork_recipe(test: &str, app: &str) -> Option<&'static Recipe> {
+    let r = recipe(test, app)?;
+    if !Path::new(TINI).is_file() {
+        not_here(
+            test,
+            &format!("{TINI} is missing (scripts/setup.sh installs tini)"),
+        );
+        return None;
+    }
+    Some(r)
+}
+
+/// Starts `cmd` in `r`'s image behind `init`, with `flags` for `docker run`.
+fn run_behind(init: Runner, r: &Recipe, what: &str, flags: &[&str], cmd: &[String]) -> Running {
+    let engine = real::Engine::docker(None);
+    let mount = format!("{TINI}:/tini:ro");
+    let mut all: Vec<&str> = flags.to_vec();
+    let mut args: Vec<&str> = Vec::new();
+    match init {
+        Runner::Pidone => {
+            all.extend(["--entrypoint", "/pidone"]);
+            args.extend(r.entrypoint[1..].iter().map(String::as_str));
+        }
+        Runner::Tini => {
+            all.extend(["-v", &mount, "--entrypoint", "/tini"]);
+            args.push("--");
+        }
+        Runner::NoInit => all.extend(["--entrypoint", ""]),
+    }
+    args.extend(cmd.iter().map(String::as_str));
+    engine.start(what, &all, &r.image, &args)
+}
+
+/// The client, inside the container (its loopback; the container has no other network):
+/// the whole response, or `client error: ...`.
+const FETCH: &str = "import sys, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=60).read().decode(), end='')
+except Exception as e:
+    print(f'client error: {e!r}')
+    sys.exit(1)";
+
+/// Starts a request to `url` from inside the container, on a thread of its own.
+fn fetch(c: &Running, url: &str) -> std::thread::JoinHandle<real::Output> {
+    let (engine, name, url) = (c.engine.clone(), c.name.clone(), url.to_string());
+    std::thread::spawn(move || engine.try_run(&["exec", &name, "python3", "-c", FETCH, &url]))
+}
+
+/// What the client got, one line for the table: the body, or the client's error.
+fn answer(out: &real::Output) -> String {
+    let text = if out.stdout.trim().is_empty() {
+        out.stderr.trim()
+    } else {
+        out.stdout.trim()
+    };
+    text.lines().next().unwrap_or("(nothing)").to_string()
+}
+
+/// Waits for the `n`th next line containing `want`.
+fn wait_n(c: &mut Running, want: &str, n: usize) {
+    for _ in 0..n {
+        c.log.wait_for(want);
+    }
+}
+
+/// Collects every init's verdict in `row`, records it, and fails once all are shown.
+fn init_verdicts(test: &str, row: &str, results: Vec<(Runner, String, Option<String>)>) {
+    let rows = results
+        .into_iter()
+        .map(|(runner, shown, p)| (row.to_string(), runner, shown, p))
+        .collect();
+    row_verdicts(test, rows);
+}
+
+/// The same for cases of several rows.
+fn row_verdicts(test: &str, results: Vec<(String, Runner, String, Option<String>)>) {
+    let mut wrong = Vec::new();
+    for (row, runner, shown, problem) in results {
+        record(&row, runner.column(), &shown);
+        if let Some(p) = problem {
+            wrong.push(format!("{}: {row}: {p}", runner.column()));
+        }
+    }
+    assert!(wrong.is_empty(), "{test}:\n{}", wrong.join("\n"));
+}
+
+/// A request to `url` in flight (the app has logged `started`) across `docker kill -s
+/// SIGNAL`, which the app has logged as `handled`: what the client got.
+fn across_signal(
+    c: &mut Running,
+    url: &str,
+    started: &str,
+    signal: &str,
+    handled: &str,
+) -> real::Output {
+    let client = fetch(c, url);
+    c.log.wait_for(started);
+    c.kill(signal);
+    c.log.wait_for(handled);
+    client.join().expect("client thread")
+}
+
+/// A request to `url` in flight (the app has logged `started`) across `docker stop`: what
+/// the client got, and the stop.
+fn across_stop(c: &mut Running, url: &str, started: &str) -> (real::Output, Stopped) {
+    let client = fetch(c, url);
+    c.log.wait_for(started);
+    let s = stop(c, TIMEOUT);
+    (client.join().expect("client thread"), s)
+}
+
+// ---- gunicorn -----------------------------------------------------------------------------------------
+
+const GUNICORN_SLOW: &str = "http://127.0.0.1:8000/slow?s=4";
+
+/// The recipe's gunicorn behind `init`, once both workers have booted.
+fn gunicorn(init: Runner, r: &Recipe, what: &str) -> Running {
+    let mut c = run_behind(init, r, what, &[], &r.cmd);
+    wait_n(&mut c, "Booting worker with pid", 2);
+    c
+}
+
+/// A 4 s request in flight on a worker across `docker kill -s SIGNAL`: what the client got.
+fn gunicorn_across(c: &mut Running, signal: &str) -> real::Output {
+    let handled = format!("Handling signal: {}", signal.to_lowercase());
+    across_signal(c, GUNICORN_SLOW, "slow request started", signal, &handled)
+}
+
+/// gunicorn with two workers: a 4 s request in flight across `docker kill -s HUP` (the
+/// master replaces its workers) and then across `docker stop` (its graceful stop) completes
+/// both times; two new workers boot after the HUP; exit 0. Under pidone, tini and no init
+/// alike: only the master hears the signals.
+#[test]
+fn gunicorn_finishes_requests_across_hup_and_stop() {
+    let test = "apps::gunicorn_finishes_requests_across_hup_and_stop";
+    let Some(r) = prefork_recipe(test, "gunicorn") else {
+        return;
+    };
+    let results = each(&RUNNERS, |init| {
+        let mut c = gunicorn(*init, r, "gunicorn");
+
+        let hup = gunicorn_across(&mut c, "HUP");
+        // The new workers the HUP asked for (either order with the answer).
+        wait_n(&mut c, "Booting worker with pid", 2);
+
+        let (term, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
+
+        let done = |o: &real::Output| o.stdout.starts_with("slow request done");
+        let master_down = count_containing(&s.lines, "Shutting down: Master") == 1;
+        let ok = done(&hup) && done(&term) && master_down && s.code == 0;
+        let shown = format!(
+            "HUP: {}; stop: {}, {}",
+            answer(&hup),
+            answer(&term),
+            s.show(master_down)
+        );
+        (
+            *init,
+            shown,
+            problem(ok, || {
+                format!(
+                    "expected both requests done and exit 0: HUP client {hup:?}, stop client {term:?}, log {:#?}",
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "gunicorn, 2 workers: a 4 s request across `docker kill -s HUP`, then across `docker stop`",
+        results,
+    );
+    ran(test);
+}
+
+/// gunicorn's binary upgrade: `docker kill -s USR2` starts a new master beside the old
+/// one; the 4 s request in flight on an old worker completes.
+#[test]
+fn gunicorn_finishes_a_request_across_usr2() {
+    let test = "apps::gunicorn_finishes_a_request_across_usr2";
+    let Some(r) = prefork_recipe(test, "gunicorn") else {
+        return;
+    };
+    let results = each(&RUNNERS, |init| {
+        let mut c = gunicorn(*init, r, "gunicorn-usr2");
+        let got = gunicorn_across(&mut c, "USR2");
+        // The new master's own start line.
+        c.log.wait_for("Starting gunicorn");
+        let ok = got.stdout.starts_with("slow request done");
+        (
+            *init,
+            format!("{}; a new master started", answer(&got)),
+            problem(ok, || {
+                format!(
+                    "expected the request done: client {got:?}, log {:#?}",
+                    c.log.so_far()
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "gunicorn, 2 workers: a 4 s request across `docker kill -s USR2` (new master)",
+        results,
+    );
+    ran(test);
+}
+
+// ---- celery -------------------------------------------------------------------------------------------
+
+const CELERY_TASK: &str = "import tasks; tasks.slow.delay(5)";
+
+/// Sends the 5 s task and waits until a pool process has started it.
+fn celery_task_in_flight(c: &mut Running) {
+    c.log.wait_for("ready.");
+    let sent = c.exec(&["python3", "-c", CELERY_TASK]);
+    assert!(sent.ok(), "sending the task: {sent:?}");
+    c.log.wait_for("slow task started");
+}
+
+/// A celery stop's evidence: the task's "succeeded" line and the number of warm shutdowns.
+fn celery_outcome(s: &Stopped) -> (bool, usize) {
+    let succeeded = s
+        .lines
+        .iter()
+        .any(|l| l.contains("succeeded in") && l.contains("slow task done"));
+    (succeeded, count_containing(&s.lines, "Warm shutdown"))
+}
+
+/// celery with two pool processes and a filesystem broker: a 5 s task in flight across
+/// `docker stop -t 15` completes ("succeeded"), one warm shutdown, exit 0.
+#[test]
+fn celery_finishes_the_task_in_flight() {
+    let test = "apps::celery_finishes_the_task_in_flight";
+    let Some(r) = prefork_recipe(test, "celery") else {
+        return;
+    };
+    let results = each(&RUNNERS, |init| {
+        let mut c = run_behind(*init, r, "celery", &[], &r.cmd);
+        celery_task_in_flight(&mut c);
+        let s = stop(&mut c, 15);
+        let (succeeded, warm) = celery_outcome(&s);
+        let ok = succeeded && warm == 1 && s.code == 0;
+        let shown = format!(
+            "task {}, {warm} warm shutdown, exit {}, {}",
+            if succeeded { "succeeded" } else { "LOST" },
+            s.code,
+            secs(s.took)
+        );
+        (
+            *init,
+            shown,
+            problem(ok, || {
+                format!(
+                    "expected the task to succeed, one warm shutdown, exit 0: {:#?}",
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "celery, 2 pool processes: a 5 s task across `docker stop -t 15`",
+        results,
+    );
+    ran(test);
+}
+
+/// The entrypoint script many images have: bash starts celery in the background, traps
+/// SIGTERM and passes it on. celery must hear exactly one SIGTERM (a second one is its cold
+/// shutdown, which abandons the task): one warm shutdown, the task succeeds, exit 0.
+#[test]
+fn celery_behind_a_bash_entrypoint_hears_one_sigterm() {
+    let test = "apps::celery_behind_a_bash_entrypoint_hears_one_sigterm";
+    let Some(r) = prefork_recipe(test, "celery") else {
+        return;
+    };
+    let script = format!(
+        "{} &\npid=$!\ntrap 'echo \"entrypoint: passing SIGTERM on\"; kill -TERM $pid' TERM\nwait $pid\nwait $pid",
+        r.cmd_line()
+    );
+    let cmd = ["bash".to_string(), "-c".to_string(), script];
+    let results = each(&RUNNERS, |init| {
+        let mut c = run_behind(*init, r, "celery-bash", &[], &cmd);
+        celery_task_in_flight(&mut c);
+        let s = stop(&mut c, 15);
+        let (succeeded, warm) = celery_outcome(&s);
+        let passed = count(&s.lines, "entrypoint: passing SIGTERM on");
+        let ok = succeeded && warm == 1 && passed == 1 && s.code == 0;
+        let shown = format!(
+            "task {}, {warm} warm shutdown, exit {}, {}",
+            if succeeded { "succeeded" } else { "LOST" },
+            s.code,
+            secs(s.took)
+        );
+        (
+            *init,
+            shown,
+            problem(ok, || {
+                format!(
+                    "expected one SIGTERM passed on, one warm shutdown, the task done, exit 0: {:#?}",
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "celery behind a bash entrypoint that traps SIGTERM and passes it on: a 5 s task across `docker stop -t 15`",
+        results,
+    );
+    ran(test);
+}
+
+// ---- Node.js cluster ------------------------------------------------------------------------------------
+
+const NODE_SLOW: &str = "http://127.0.0.1:8080/slow?s=3";
+
+/// Runs the cluster app behind `init` with `cmd`, a 3 s request in flight across
+/// `docker stop`: the client's answer, the stop, and how many SIGTERMs the primary logged.
+fn node_cluster_stop(
+    init: Runner,
+    r: &Recipe,
+    what: &str,
+    cmd: &[String],
+) -> (real::Output, Stopped, usize) {
+    let mut c = run_behind(init, r, what, &[], cmd);
+    wait_n(&mut c, "listening on 8080", 2);
+    let (got, s) = across_stop(&mut c, NODE_SLOW, "slow request started");
+    let terms = count(&s.lines, "primary got SIGTERM, disconnecting the workers");
+    (got, s, terms)
+}
+
+/// A Node.js `cluster` app, a primary and two workers: a 3 s request in flight across
+/// `docker stop` gets its whole answer (no ECONNRESET); the primary disconnects its
+/// workers and exits 0.
+#[test]
+fn node_cluster_finishes_the_request_in_flight() {
+    let test = "apps::node_cluster_finishes_the_request_in_flight";
+    let Some(r) = prefork_recipe(test, "node-cluster") else {
+        return;
+    };
+    let results = each(&RUNNERS, |init| {
+        let (got, s, terms) = node_cluster_stop(*init, r, "node-cluster", &r.cmd);
+        let done = got.stdout.starts_with("slow request done");
+        let closed = count(&s.lines, "all workers done, exiting 0") == 1;
+        let ok = done && terms == 1 && closed && s.code == 0;
+        (
+            *init,
+            format!("{}; {terms} SIGTERM, {}", answer(&got), s.show(closed)),
+            problem(ok, || {
+                format!(
+                    "expected the request done, one SIGTERM, exit 0: client {got:?}, log {:#?}",
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "Node.js `cluster`, 2 workers: a 3 s request across `docker stop`",
+        results,
+    );
+    ran(test);
+}
+
+// ---- wrappers that pass no signal on ---------------------------------------------------------------
+
+/// `sh -c` without exec, or `npm start`: tests/fixtures/npm-start.js, which does with
+/// signals what npm 9's run-script does (it passes SIGTERM to its `sh -c`, which dies of it
+/// without passing it on; see the file). Bind-mounted, so the recipe stays as users have it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Wrapper {
+    Sh,
+    Npm,
+}
+
+/// What a wrapped app did across `docker stop`: the client's answer (if a request was in
+/// flight), the stop, and how many times the app logged `heard`.
+struct Wrapped {
+    got: Option<real::Output>,
+    s: Stopped,
+    heard: usize,
+}
+
+/// Runs `r`'s CMD behind `wrapper` behind `runner`; waits for `ready` `n` times; sends a
+/// request to `slow` if given and waits for `started`; then `docker stop`.
+fn wrapped(
+    runner: Runner,
+    wrapper: Wrapper,
+    r: &Recipe,
+    (ready, n): (&str, usize),
+    slow: Option<(&str, &str)>,
+    heard: &str,
+) -> Wrapped {
+    let npm = real::repo().join("tests/fixtures/npm-start.js");
+    let mount = format!("{}:/npm-start.js:ro", npm.display());
+    let cmd: Vec<String> = match wrapper {
+        Wrapper::Npm => vec!["node".into(), "/npm-start.js".into()],
+        Wrapper::Sh => vec!["sh".into(), "-c".into(), r.cmd_line()],
+    };
+    let mut c = run_behind(runner, r, "wrapped", &["-v", &mount], &cmd);
+    wait_n(&mut c, ready, n);
+    let (got, s) = match slow {
+        Some((url, started)) => {
+            let (got, s) = across_stop(&mut c, url, started);
+            (Some(got), s)
+        }
+        None => (None, stop(&mut c, TIMEOUT)),
+    };
+    let heard = count(&s.lines, heard);
+    Wrapped { got, s, heard }
+}
+
+fn wrapper_row(wrapper: Wrapper, app: &str) -> String {
+    match wrapper {
+        Wrapper::Sh => format!("{app} behind `sh -c` (no exec): `docker stop`"),
+        Wrapper::Npm => format!("{app} behind `npm start` (stand-in): `docker stop`"),
+    }
+}
+
+const WRAPPED: [(Runner, Wrapper); 6] = [
+    (Runner::Pidone, Wrapper::Sh),
+    (Runner::Pidone, Wrapper::Npm),
+    (Runner::Tini, Wrapper::Sh),
+    (Runner::Tini, Wrapper::Npm),
+    (Runner::NoInit, Wrapper::Sh),
+    (Runner::NoInit, Wrapper::Npm),
+];
+
+/// The Node.js server behind `sh -c` and behind `npm start`: behind pidone the wrapper dies
+/// of SIGTERM, then the server hears it exactly once and closes; the container's code is
+/// the wrapper's 143. Behind tini and without an init the server never hears it: it is
+/// killed with the container, or the runtime waits out its timeout.
+#[test]
+fn node_server_behind_a_wrapper_hears_one_sigterm() {
+    let test = "apps::node_server_behind_a_wrapper_hears_one_sigterm";
+    let Some(r) = prefork_recipe(test, "node") else {
+        return;
+    };
+    let results = each(&WRAPPED, |(runner, wrapper)| {
+        let w = wrapped(
+            *runner,
+            *wrapper,
+            r,
+            ("listening on 8080", 1),
+            None,
+            "got SIGTERM, closing",
+        );
+        let closed = count(&w.s.lines, "closed, exiting 0") == 1;
+        let ok = match runner {
+            Runner::Pidone => w.heard == 1 && closed && w.s.code == 143,
+            Runner::Tini | Runner::NoInit => w.heard == 0 && !closed,
+        };
+        let row = wrapper_row(*wrapper, "Node.js server");
+        let shown = format!("{} SIGTERM, {}", w.heard, w.s.show(closed));
+        let p = problem(ok, || format!("{:#?}", w.s.lines));
+        (row, *runner, shown, p)
+    });
+    row_verdicts(test, results);
+    ran(test);
+}
+
+/// The `cluster` app behind `sh -c` and `npm start`, a 3 s request in flight: the primary
+/// should hear the stop once, after the wrapper's exit, and its workers nothing, so that
+/// the request is answered. Ignored: the drain that follows the wrapper's exit signals
+/// every leftover, the workers too, which die with the request (issue 21's design
+/// question, reported; `cargo test --test apps -- --ignored` shows it).
+#[test]
+#[ignore = "the drain after a wrapper's exit signals the cluster's workers too"]
+fn node_cluster_behind_a_wrapper_finishes_the_request() {
+    let test = "apps::node_cluster_behind_a_wrapper_finishes_the_request";
+    let Some(r) = prefork_recipe(test, "node-cluster") else {
+        return;
+    };
+    let results = each(&WRAPPED, |(runner, wrapper)| {
+        let w = wrapped(
+            *runner,
+            *wrapper,
+            r,
+            ("listening on 8080", 2),
+            Some((NODE_SLOW, "slow request started")),
+            "primary got SIGTERM, disconnecting the workers",
+        );
+        let got = w.got.as_ref().map(answer).unwrap_or_default();
+        let done = got.starts_with("slow request done");
+        let closed = count(&w.s.lines, "all workers done, exiting 0") == 1;
+        let ok = match runner {
+            Runner::Pidone => done && w.heard == 1 && closed && w.s.code == 143,
+            Runner::Tini | Runner::NoInit => w.heard == 0 && !closed,
+        };
+        let row = wrapper_row(*wrapper, "Node.js `cluster`, a 3 s request in flight");
+        let shown = format!("{got}; {} SIGTERM, {}", w.heard, w.s.show(closed));
+        let p = problem(ok, || format!("client {:?}, log {:#?}", w.got, w.s.lines));
+        (row, *runner, shown, p)
+    });
+    row_verdicts(test, results);
+    ran(test);
+}
+
+// ---- uWSGI ----------------------------------------------------------------------------------------------
+
+/// uWSGI's last line when its master exits.
+const UWSGI_BYE: &str = "goodbye to uWSGI";
+/// uWSGI's line when SIGTERM, by default, reloads it.
+const UWSGI_RELOAD: &str = "brutally killing workers";
+
+/// The recipe's uWSGI (its master hook makes SIGTERM the graceful stop): a 4 s request in
+/// flight across `docker stop` completes, exit 0. And why the hook: uWSGI's own SIGTERM is
+/// a reload, after which it runs on.
+#[test]
+fn uwsgi_stops_gracefully_under_the_recipe() {
+    let test = "apps::uwsgi_stops_gracefully_under_the_recipe";
+    let Some(r) = prefork_recipe(test, "uwsgi") else {
+        return;
+    };
+    let hook = r.cmd.iter().position(|w| w == "--hook-master-start");
+    assert!(
+        hook.is_some(),
+        "the recipe sets --hook-master-start: {:?}",
+        r.cmd
+    );
+    let results = each(&RUNNERS, |init| {
+        let mut c = run_behind(*init, r, "uwsgi", &[], &r.cmd);
+        wait_n(&mut c, "spawned uWSGI worker", 2);
+        let (got, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
+        let done = got.stdout.starts_with("slow request done");
+        let bye = count_containing(&s.lines, UWSGI_BYE) == 1;
+        let ok = done && bye && s.code == 0;
+        (
+            *init,
+            format!("{}; {}", answer(&got), s.show(bye)),
+            problem(ok, || {
+                format!(
+                    "expected the request done, a graceful stop, exit 0: client {got:?}, log {:#?}",
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "uWSGI (recipe), 2 workers: a 4 s request across `docker stop`",
+        results,
+    );
+
+    // Without the hook: SIGTERM reloads, and uWSGI runs on. (A short reload mercy: a
+    // worker still starting when the signal comes could hold the reload for 60 s.)
+    let mut plain = r.cmd.clone();
+    plain.truncate(hook.unwrap_or(plain.len()));
+    plain.extend(["--worker-reload-mercy".to_string(), "10".to_string()]);
+    let mut c = run_behind(Runner::Pidone, r, "uwsgi-plain", &[], &plain);
+    wait_n(&mut c, "spawned uWSGI worker", 2);
+    let warm = fetch(&c, "http://127.0.0.1:8000/")
+        .join()
+        .expect("client thread");
+    assert!(warm.stdout.starts_with("ok from worker"), "{warm:?}");
+    c.kill("TERM");
+    c.log.wait_for(UWSGI_RELOAD);
+    c.log.wait_for("(RE)spawned uWSGI master");
+    wait_n(&mut c, "spawned uWSGI worker", 2);
+    let running = c.running();
+    record(
+        "uWSGI without the recipe's hook: `docker kill -s TERM`",
+        Runner::Pidone.column(),
+        if running {
+            "reloaded, still running"
+        } else {
+            "ENDED"
+        },
+    );
+    assert!(
+        running,
+        "uWSGI's own SIGTERM reloads: {:#?}",
+        c.log.so_far()
+    );
+    ran(test);
+}
+
+// ---- supervisord -------------------------------------------------------------------------------------
+
+/// supervisord as the application, running two programs: on `docker stop` it stops each
+/// with its stopsignal; each program hears exactly one SIGTERM, finishes its job and exits
+/// 0; supervisord exits 0.
+#[test]
+fn supervisord_stops_its_programs_cleanly() {
+    let test = "apps::supervisord_stops_its_programs_cleanly";
+    let Some(r) = prefork_recipe(test, "supervisor") else {
+        return;
+    };
+    let results = each(&RUNNERS, |init| {
+        let mut c = run_behind(*init, r, "supervisord", &[], &r.cmd);
+        c.log.wait_for("working");
+        c.log.wait_for("working");
+        let s = stop(&mut c, TIMEOUT);
+        let finished = |p: &str| {
+            count_containing(
+                &s.lines,
+                &format!("{p} finished its job after 1 SIGTERM, exiting 0"),
+            ) == 1
+        };
+        let stopped =
+            |p: &str| count_containing(&s.lines, &format!("stopped: {p} (exit status 0)")) == 1;
+        let clean = ["alpha", "beta"].iter().all(|p| finished(p) && stopped(p));
+        let ok = clean && s.code == 0;
+        (
+            *init,
+            s.show(clean),
+            problem(ok, || {
+                format!(
+                    "expected each program to hear one SIGTERM and exit 0, then exit 0: {:#?}",
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(test, "supervisord, 2 programs: `docker stop`", results);
+    ran(test);
+}
+
+// ---- a leftover that ignores SIGTERM ---------------------------------------------------------------
+
+/// The app traps SIGTERM and exits 0; a `setsid` child it started ignores SIGTERM. The
+/// stop ends at once with the app's 0, well before the runtime's timeout: waiting for a
+/// process that ignores the signal it got achieves nothing (tini and no init: the kernel
+/// ends it with the container).
+#[test]
+fn a_leftover_ignoring_sigterm_does_not_hold_the_stop() {
+    let test = "apps::a_leftover_ignoring_sigterm_does_not_hold_the_stop";
+    let Some(r) = prefork_recipe(test, "supervisor") else {
+        return;
+    };
+    let app = "setsid sh -c \"trap '' TERM; sleep 3000\" & \
+               trap 'echo app: got SIGTERM, exiting 0; exit 0' TERM; \
+               echo app: running; while :; do sleep 0.1; done";
+    let cmd = ["sh".to_string(), "-c".to_string(), app.to_string()];
+    let results = each(&RUNNERS, |init| {
+        let mut c = run_behind(*init, r, "leftover", &[], &cmd);
+        c.log.wait_for("app: running");
+        let s = stop(&mut c, TIMEOUT);
+        let exited = count(&s.lines, "app: got SIGTERM, exiting 0") == 1;
+        let ok = exited && s.code == 0 && s.took < Duration::from_secs(5);
+        (
+            *init,
+            s.show(exited),
+            problem(ok, || {
+                format!(
+                    "expected exit 0 well before the timeout: {} {:#?}",
+                    s.show(exited),
+                    s.lines
+                )
+            }),
+        )
+    });
+    init_verdicts(
+        test,
+        "an app that exits 0 on SIGTERM, with a `setsid` leftover that ignores it: `docker stop`",
         results,
     );
     ran(test);

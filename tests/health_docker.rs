@@ -15,7 +15,6 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -53,41 +52,7 @@ fn missing(what: &str) {
     );
 }
 
-/// `docker ARGS`: exit code and stdout, killed after two minutes.
-fn docker_try(args: &[&str]) -> (Option<i32>, String, String) {
-    let child = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start docker");
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(out) = rx.recv_timeout(Duration::from_secs(120)) else {
-        // SAFETY: kill has no memory effects; the child is not reaped until the waiting
-        // thread sees it die, so the pid cannot have been reused.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-        panic!("`docker {}` hung: killed", args.join(" "));
-    };
-    let out = out.expect("wait for docker");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
-}
-
-fn docker(args: &[&str]) -> String {
-    let (code, stdout, stderr) = docker_try(args);
-    assert_eq!(
-        code,
-        Some(0),
-        "`docker {}`: {stdout}{stderr}",
-        args.join(" ")
-    );
-    stdout
-}
+use common::{docker, docker_try};
 
 /// Removes the container and the image, whatever happened to the test.
 struct Cleanup {

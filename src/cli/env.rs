@@ -8,7 +8,7 @@ use super::{Draft, Parsed, values};
 use crate::config::{NotPid1, Target};
 
 /// pidone's flag variables, each `1/true/yes/on` or `0/false/no/off`.
-const FLAGS: [(&CStr, Id); 9] = [
+const FLAGS: [(&CStr, Id); 10] = [
     (c"PIDONE_SINGLE_CHILD", Id::SingleChild),
     (c"PIDONE_PROCESS_GROUP", Id::Group),
     (c"PIDONE_DRAIN", Id::Drain),
@@ -18,10 +18,11 @@ const FLAGS: [(&CStr, Id); 9] = [
     (c"PIDONE_WARN_REAP", Id::WarnReap),
     (c"PIDONE_PAUSE", Id::Pause),
     (c"PIDONE_NO_NEW_PRIVS", Id::NoNewPrivs),
+    (c"PIDONE_ENV_FROM_FILES", Id::EnvFromFiles),
 ];
 
 /// pidone's valued variables, read as the option's value.
-const VALUED: [(&CStr, Id); 7] = [
+const VALUED: [(&CStr, Id); 13] = [
     (c"PIDONE_GRACE", Id::Grace),
     (c"PIDONE_STOP_DELAY", Id::StopDelay),
     (c"PIDONE_STOP_SIGNAL", Id::StopSignal),
@@ -29,6 +30,12 @@ const VALUED: [(&CStr, Id); 7] = [
     (c"PIDONE_REMAP_EXIT", Id::RemapExit),
     (c"PIDONE_REWRITE", Id::Rewrite),
     (c"PIDONE_USER", Id::User),
+    (c"PIDONE_TERMINATION_LOG", Id::TerminationLog),
+    (c"PIDONE_ON_OOM", Id::OnOom),
+    (c"PIDONE_WATCHDOG", Id::Watchdog),
+    (c"PIDONE_WATCHDOG_INTERVAL", Id::WatchdogInterval),
+    (c"PIDONE_WATCHDOG_START_PERIOD", Id::WatchdogStart),
+    (c"PIDONE_WATCHDOG_RETRIES", Id::WatchdogRetries),
 ];
 
 pub(super) fn apply<'a>(

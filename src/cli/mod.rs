@@ -25,6 +25,8 @@ pub use options::HELP;
 /// pidone's license, printed by `-l` / `-L` / `--license`.
 pub const LICENSE: &str = include_str!("../../LICENSE");
 
+// Built once, on the stack, and matched at once: boxing it (no heap here) is not an option.
+#[allow(clippy::large_enum_variant)]
 pub enum Action<'a> {
     Run(Config<'a>),
     Help,

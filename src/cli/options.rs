@@ -31,6 +31,13 @@ pub(super) enum Id {
     LogFormat,
     User,
     NoNewPrivs,
+    TerminationLog,
+    EnvFromFiles,
+    OnOom,
+    Watchdog,
+    WatchdogInterval,
+    WatchdogStart,
+    WatchdogRetries,
 }
 
 pub(super) struct Opt {
@@ -52,7 +59,7 @@ const fn opt(id: Id, long: &'static str, short: u8, takes_value: bool) -> Opt {
 
 /// Every option. Short letters: tini `-s -p -v -w -g -e -l -h`, dumb-init `-c -r -v -V -h`,
 /// catatonit `-g -P -L -V -h`.
-const OPTIONS: [Opt; 22] = [
+const OPTIONS: [Opt; 29] = [
     opt(Id::Help, "help", b'h', false),
     opt(Id::Version, "version", b'V', false),
     opt(Id::License, "license", b'l', false),
@@ -75,6 +82,13 @@ const OPTIONS: [Opt; 22] = [
     opt(Id::LogFormat, "log-format", 0, true),
     opt(Id::User, "user", b'u', true),
     opt(Id::NoNewPrivs, "no-new-privs", 0, false),
+    opt(Id::TerminationLog, "termination-log", 0, true),
+    opt(Id::EnvFromFiles, "env-from-files", 0, false),
+    opt(Id::OnOom, "on-oom", 0, true),
+    opt(Id::Watchdog, "watchdog", 0, true),
+    opt(Id::WatchdogInterval, "watchdog-interval", 0, true),
+    opt(Id::WatchdogStart, "watchdog-start-period", 0, true),
+    opt(Id::WatchdogRetries, "watchdog-retries", 0, true),
 ];
 
 /// The option `--NAME` names: an exact name, or as getopt_long (dumb-init's parser) allows,
@@ -172,6 +186,40 @@ pub(super) fn apply<'a>(
             cfg.user = Some(value);
         }
         Id::NoNewPrivs => cfg.no_new_privs = true,
+        Id::TerminationLog => cfg.termination_log = Some(value),
+        Id::EnvFromFiles => cfg.env_from_files = true,
+        Id::OnOom => {
+            cfg.on_oom = match value {
+                b"exit" => crate::oom::OnOom::Exit,
+                b"log" => crate::oom::OnOom::Log,
+                b"ignore" => crate::oom::OnOom::Ignore,
+                _ => return bad("--on-oom takes 'log', 'exit' or 'ignore', not", value),
+            }
+        }
+        Id::Watchdog if crate::health::url_ok(value) => {
+            let timing = cfg
+                .watchdog
+                .unwrap_or(crate::watchdog::Watchdog::new(value));
+            cfg.watchdog = Some(crate::watchdog::Watchdog {
+                url: value,
+                ..timing
+            });
+        }
+        Id::Watchdog => return bad("not a URL 'pidone health' can check", value),
+        Id::WatchdogInterval | Id::WatchdogStart | Id::WatchdogRetries => {
+            // Set before or after --watchdog; without it, they change nothing.
+            let mut dog = cfg.watchdog.unwrap_or(crate::watchdog::Watchdog::new(b""));
+            let ms = |v| values::duration(v).map(|ms| u32::try_from(ms).unwrap_or(u32::MAX));
+            match id {
+                Id::WatchdogInterval => dog.interval_ms = ms(value)?.max(1),
+                Id::WatchdogStart => dog.start_ms = ms(value)?,
+                _ => match crate::decimal::parse(value, 255) {
+                    Some(n @ 1..=255) => dog.retries = n as u8,
+                    _ => return bad("retries must be 1-255, not", value),
+                },
+            }
+            cfg.watchdog = Some(dog);
+        }
     }
     Ok(None)
 }
@@ -201,6 +249,7 @@ pub(super) fn unset(draft: &mut Draft<'_>, id: Id) {
         Id::WarnReap => cfg.reap_level = Level::Debug,
         Id::Pause => draft.pause = false,
         Id::NoNewPrivs => cfg.no_new_privs = false,
+        Id::EnvFromFiles => cfg.env_from_files = false,
         _ => {}
     }
 }

@@ -38,6 +38,11 @@ pub enum Exit {
     Usage = 2,
 }
 
+/// Whether `url` is one `pidone health` can check (for `--watchdog`, at start).
+pub fn url_ok(url: &[u8]) -> bool {
+    url::parse(url, None).is_ok()
+}
+
 /// Runs `pidone health`; `arg(0)` is the first word after `health`.
 pub fn main<'a>(arg: impl Fn(usize) -> Option<&'a [u8]>) -> i32 {
     let exit = match options::parse(arg) {

@@ -9,6 +9,7 @@ use super::{
 impl Machine<'_> {
     pub(super) fn kill_all(&mut self, out: &mut Actions) {
         out.push(Action::Log(Note::GraceExpired));
+        self.expired = true;
         self.record.clear();
         let group_reached = if self.pid1 {
             out.push(Action::Signal(Who::Everyone, libc::SIGKILL));
@@ -267,6 +268,16 @@ impl Machine<'_> {
     }
 
     pub(super) fn exit(&mut self, code: i32, out: &mut Actions) {
+        // pidone stopped a failing container: its status, whatever the application's.
+        let code = match self.cause {
+            super::Cause::Failed(failure) => failure.exit_code(),
+            _ => code,
+        };
+        // pidone stopped a failing container: its status, whatever the application's.
+        let code = match self.cause {
+            super::Cause::Failed(failure) => failure.exit_code(),
+            _ => code,
+        };
         out.push(Action::Exit(code));
         self.phase = Phase::Done;
     }

@@ -2,6 +2,7 @@
 //! cases the fidelity issue names, each by name.
 
 mod exhaustive;
+mod failed;
 mod fidelity;
 mod render;
 mod table;

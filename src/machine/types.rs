@@ -92,6 +92,9 @@ pub enum Event<'a> {
     /// decision for each into the list (`Kid::send`, `Kid::cont`); the executor performs
     /// them after the step's actions, before anything else can be reaped.
     Listed { sweep: Sweep, list: &'a mut Listing },
+    /// pidone found the container failing (issue 24: an OOM kill under `--on-oom exit`, the
+    /// watchdog): the stop sequence starts, and pidone exits with the failure's status.
+    Failed(Failure),
 }
 
 /// How many children one listing holds. Past it, `Listing::more` says some were left out:
@@ -189,6 +192,38 @@ impl Default for Listing {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A failure that makes pidone end the application itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Failure {
+    /// A process of the container was OOM-killed (`--on-oom exit`).
+    Oom,
+    /// The watchdog's checks failed (`--watchdog`).
+    Unhealthy,
+}
+
+impl Failure {
+    /// pidone's exit status after it: 137, what an OOM-killed main process gives (and
+    /// what Kubernetes shows for OOMKilled); 134, 128+SIGABRT, as systemd's watchdog
+    /// aborts a hung service. Both are failures to every restart policy.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Failure::Oom => 137,
+            Failure::Unhealthy => 134,
+        }
+    }
+}
+
+/// How the application's end began, for the termination message: the first cause wins.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cause {
+    /// It exited, or was killed, with nobody asking it to stop.
+    OnItsOwn,
+    /// The stop signal came from outside (`docker stop`, the kubelet).
+    Stopped(i32),
+    /// pidone stopped it (`Event::Failed`).
+    Failed(Failure),
 }
 
 /// Whom a signal goes to.

@@ -10,14 +10,20 @@
 //! - `tty`: the terminal calls of `terminal`;
 //! - `time`: the clocks.
 
+mod environ;
 mod fd;
+mod peek;
 mod process;
+mod region;
 mod signal;
 mod time;
 mod tty;
 
+pub use environ::*;
 pub use fd::*;
+pub use peek::*;
 pub use process::*;
+pub use region::*;
 pub use signal::*;
 pub use time::*;
 pub use tty::*;

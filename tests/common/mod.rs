@@ -483,3 +483,50 @@ pub fn started(p: &Proc) -> i32 {
     wait_until("the init to start", || !children(p.pid).is_empty());
     p.pidone_pid()
 }
+
+/// `PROGRAM ARGS` with stdin closed: exit code, stdout and stderr (trimmed). Fails the test
+/// if it takes longer than `timeout` (the command is killed first).
+pub fn run_bounded(
+    program: &str,
+    args: &[&str],
+    timeout: std::time::Duration,
+) -> (Option<i32>, String, String) {
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {program}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let Ok(out) = rx.recv_timeout(timeout) else {
+        // SAFETY: kill has no memory effects; the child is not reaped until the waiting
+        // thread sees it die, so the pid cannot have been reused.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        panic!("`{program} {}` hung: killed", args.join(" "));
+    };
+    let out = out.expect("wait");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+/// `docker ARGS`: exit code, stdout and stderr, killed after two minutes.
+pub fn docker_try(args: &[&str]) -> (Option<i32>, String, String) {
+    run_bounded("docker", args, std::time::Duration::from_secs(120))
+}
+
+/// A docker command that must succeed; returns its stdout.
+pub fn docker(args: &[&str]) -> String {
+    let (code, stdout, stderr) = docker_try(args);
+    assert_eq!(
+        code,
+        Some(0),
+        "`docker {}`: {stdout}{stderr}",
+        args.join(" ")
+    );
+    stdout
+}
