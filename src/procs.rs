@@ -12,6 +12,11 @@ use crate::sys;
 /// one `Kid::in_group` means (0 in pause mode: none is).
 pub fn list(main: sys::Pid, scope: Scope) -> Listing {
     let mut list = Listing::new();
+    // Another PID namespace's /proc names strangers by pidone's numbers: as no /proc.
+    if !sys::proc_is_ours() {
+        list.complete = false;
+        return list;
+    }
     let me = sys::getpid();
     let mut add = |pid: sys::Pid| {
         if pid <= 1 || pid == me {
@@ -168,6 +173,9 @@ fn hex(text: &[u8]) -> u64 {
 /// also one the process's old parent already collected with WUNTRACED (a shell's job
 /// control), which `waitid` no longer reports; without /proc, `waitid` is all there is.
 pub fn is_stopped(pid: sys::Pid) -> bool {
+    if !sys::proc_is_ours() {
+        return sys::is_stopped(pid);
+    }
     let mut digits = [0u8; 20];
     let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
     let mut path = [0u8; 40];
