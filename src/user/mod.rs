@@ -1,6 +1,6 @@
 //! `--user USER[:GROUP]`: resolved in the parent before fork, from numbers or from
 //! /etc/passwd and /etc/group read directly (a static binary has no NSS). The child only
-//! makes the system calls (`child::apply`).
+//! makes the system calls (`spawn::apply`).
 //!
 //! The files are streamed a byte at a time through small state machines, so a line of any
 //! length (a group with thousands of members) is read whole: never skipped, never cut.
