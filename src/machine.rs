@@ -138,10 +138,7 @@ impl<'c> Machine<'c> {
                 let delay = self.cfg.shutdown.stop_delay_ms;
                 let forward_at = after_ms(now, delay);
                 out.push(Action::Log(Note::Holding(sig, delay)));
-                self.phase = Phase::Delaying {
-                    held: sig,
-                    forward_at,
-                };
+                self.phase = Phase::Delaying { forward_at };
                 "the stop signal is held for the stop delay (traffic still comes in)"
             }
             Phase::Running if sig == stop => {
@@ -149,9 +146,9 @@ impl<'c> Machine<'c> {
                 self.forward_stop(now, to, out);
                 "the stop signal: forwarded, and the grace period (if set) starts"
             }
-            Phase::Delaying { held, .. } if sig == stop => {
+            Phase::Delaying { .. } if sig == stop => {
                 // The held signal is this same signal: it goes once.
-                self.forward_stop(now, self.cfg.forward_as(held), out);
+                self.forward_stop(now, to, out);
                 "a second stop signal ends the delay: the held one goes now, once"
             }
             Phase::Running | Phase::Delaying { .. } | Phase::Stopping { .. } => {
@@ -159,7 +156,7 @@ impl<'c> Machine<'c> {
                 "forwarded to the application"
             }
             Phase::Waiting if sig == stop => {
-                let sig = to.unwrap_or(libc::SIGTERM);
+                let sig = self.stop_as_forwarded();
                 let kill_at = self.cfg.shutdown.grace_ms.map(|g| after_ms(now, g));
                 self.begin_end(kill_at, sig, false, out);
                 "--wait-all, the stop signal: it ends the leftovers too (grace if set)"
@@ -208,12 +205,11 @@ impl<'c> Machine<'c> {
         }
     }
 
-    /// The stop signal goes out (as `to`): continue a stopped app so it can act on it, and
-    /// start the grace period if one is set.
+    /// The stop signal goes out (as `to`), and the grace period starts if one is set. The
+    /// listing of the group continues a stopped app (or worker) so it can act on it.
     fn forward_stop(&mut self, now: u64, to: Option<i32>, out: &mut Actions) {
         let stop = self.cfg.shutdown.stop_signal;
         self.forward_main(stop, to, out);
-        out.push(Action::ContIfStopped(self.main));
         self.list(Sweep::Stop, out);
         let kill_at = self.cfg.shutdown.grace_ms.map(|ms| {
             out.push(Action::Log(Note::GraceStarted(ms)));
@@ -223,6 +219,12 @@ impl<'c> Machine<'c> {
             kill_at,
             group_reached: to.is_some() && self.cfg.target == Target::Group,
         };
+    }
+
+    /// What `--wait-all` ends its leftovers with: the stop signal, as forwarded.
+    fn stop_as_forwarded(&self) -> i32 {
+        let stop = self.cfg.shutdown.stop_signal;
+        self.cfg.forward_as(stop).unwrap_or(libc::SIGTERM)
     }
 
     /// A signal for the leftovers once the main child is gone: as PID 1 `kill(-1)` reaches
@@ -256,8 +258,9 @@ impl<'c> Machine<'c> {
             return "no deadline due: nothing to do";
         }
         match self.phase {
-            Phase::Delaying { held, .. } => {
-                self.forward_stop(now, self.cfg.forward_as(held), out);
+            Phase::Delaying { .. } => {
+                let stop = self.cfg.shutdown.stop_signal;
+                self.forward_stop(now, self.cfg.forward_as(stop), out);
                 "the stop delay is over: the held stop signal is forwarded"
             }
             _ => {

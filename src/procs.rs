@@ -1,21 +1,24 @@
-//! What /proc says about pidone's processes (not `child`, which starts the application):
-//! the listings the machine is fed whole, each process with what the machine needs to
-//! decide (its group, whether it is stopped, which signals it ignores), and whether one
-//! process is stopped. Read in fixed buffers.
+//! What /proc says about pidone's processes (not `spawn`, which starts the application):
+//! the listings the machine is fed (in parts past `LIST_CAP`), each process with what the
+//! machine needs to decide (its group, whether it is stopped, which signals it ignores),
+//! and whether one process is stopped. Read in fixed buffers.
 
 use core::ffi::CStr;
 
 use crate::machine::{Kid, Listing, Scope};
 use crate::sys;
 
-/// The processes `scope` names, now; `main` is the main child, whose process group is the
-/// one `Kid::in_group` means (0 in pause mode: none is).
-pub fn list(main: sys::Pid, scope: Scope) -> Listing {
+/// The processes `scope` names, now, handed to `page` in listings of at most `LIST_CAP`,
+/// so that every one is seen however many there are, in a fixed buffer; `main` is the
+/// main child, whose process group is the one `Kid::in_group` means (0 in pause mode: none
+/// is). `page` is called at least once; its last listing says whether /proc could be read.
+pub fn list(main: sys::Pid, scope: Scope, mut page: impl FnMut(&mut Listing)) {
     let mut list = Listing::new();
     // Another PID namespace's /proc names strangers by pidone's numbers: as no /proc.
     if !sys::proc_is_ours() {
         list.complete = false;
-        return list;
+        page(&mut list);
+        return;
     }
     let me = sys::getpid();
     let mut add = |pid: sys::Pid| {
@@ -31,13 +34,19 @@ pub fn list(main: sys::Pid, scope: Scope) -> Listing {
             kid.stopped = status.stopped;
             kid.ignored = status.ignored;
         }
+        if list.is_full() {
+            list.last = false;
+            page(&mut list);
+            list = Listing::new();
+        }
         list.push(kid);
     };
-    list.complete = match scope {
+    let complete = match scope {
         Scope::Children => for_each_child(&mut add),
         Scope::Everyone | Scope::Group => for_each_process(&mut add),
     };
-    list
+    list.complete = complete;
+    page(&mut list);
 }
 
 /// Calls `each` with each current child of pidone (/proc/self/task/PID/children). Returns
@@ -136,9 +145,16 @@ fn status(pid: sys::Pid) -> Option<Status> {
     // The fields needed come before the long lists at the end (capabilities, cpus).
     let mut buf = [0u8; 4096];
     let n = fd.read_full(&mut buf);
-    let text = buf.get(..n).unwrap_or(&[]);
+    Some(parse_status(buf.get(..n).unwrap_or(&[])))
+}
+
+fn parse_status(text: &[u8]) -> Status {
     let (mut stopped, mut blocked, mut ignored) = (false, 0u64, 0u64);
-    for line in text.split(|b| *b == b'\n') {
+    // Only whole lines: the read may have ended inside one, whose value would be cut.
+    for line in text.split_inclusive(|b| *b == b'\n') {
+        let Some(line) = line.strip_suffix(b"\n") else {
+            continue;
+        };
         let Some(colon) = line.iter().position(|b| *b == b':') else {
             continue;
         };
@@ -153,10 +169,10 @@ fn status(pid: sys::Pid) -> Option<Status> {
             _ => {}
         }
     }
-    Some(Status {
+    Status {
         stopped,
         ignored: ignored & !blocked,
-    })
+    }
 }
 
 fn hex(text: &[u8]) -> u64 {
@@ -215,6 +231,20 @@ mod tests {
     }
 
     #[test]
+    fn a_status_cut_inside_a_line_is_not_read_as_its_value() {
+        // A long Groups line (hundreds of groups) pushes the signal masks toward the end
+        // of the 4 KiB read: SigIgn 0000000000400000 (SIGURG) cut two digits short would
+        // read as SIGTERM ignored, and the process would be SIGKILLed at once.
+        let cut = b"State:\tS (sleeping)\nSigBlk:\t0000000000000000\nSigIgn:\t00000000004000";
+        let got = super::parse_status(cut);
+        assert_eq!(got.ignored, 0, "a cut line gave {:#x}", got.ignored);
+        let whole = b"State:\tT (stopped)\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000004000\n";
+        let got = super::parse_status(whole);
+        assert!(got.stopped);
+        assert_eq!(got.ignored, 1 << 14);
+    }
+
+    #[test]
     fn this_process_is_listed_with_its_status() {
         // The test runner is not stopped, and ignores what the status says it ignores.
         let me = crate::sys::getpid();
@@ -223,5 +253,40 @@ mod tests {
         let mut seen = false;
         super::for_each_process(|pid| seen |= pid == me);
         assert!(seen, "/proc lists this process");
+    }
+
+    /// `n` sleeping processes in one new process group; the first leads it.
+    fn group_of(n: usize) -> std::vec::Vec<std::process::Child> {
+        use std::os::unix::process::CommandExt;
+        let mut kids: std::vec::Vec<std::process::Child> = std::vec::Vec::new();
+        for _ in 0..n {
+            let leader = kids.first().map_or(0, |k| k.id() as i32);
+            let kid = std::process::Command::new("sleep")
+                .arg("60")
+                .process_group(leader)
+                .spawn()
+                .unwrap();
+            kids.push(kid);
+        }
+        kids
+    }
+
+    #[test]
+    fn a_listing_shows_every_process_past_the_cap() {
+        let n = crate::machine::LIST_CAP + 2;
+        let mut kids = group_of(n);
+        let leader = kids[0].id() as i32;
+        let (mut seen, mut pages, mut last) = (0, 0, std::vec::Vec::new());
+        super::list(leader, crate::machine::Scope::Group, |list| {
+            seen += list.kids().len();
+            pages += 1;
+            last.push(list.last);
+        });
+        for k in &mut kids {
+            let _ = k.kill();
+            let _ = k.wait();
+        }
+        assert_eq!(seen, n, "processes past the listing's cap were not shown");
+        assert_eq!(last, [false, true], "{pages} listings");
     }
 }

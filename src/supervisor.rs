@@ -119,16 +119,15 @@ impl<'c> Supervisor<'c> {
     }
 
     /// One event into the machine, and its actions out. A listing it asks for is read
-    /// after the actions and fed back whole; the answer to a listing never asks for another
-    /// (the exhaustive test checks it), and were it to, that request would be dropped: the
-    /// loop cannot spin here.
+    /// after the actions and fed back, a part of up to `LIST_CAP` processes at a time; the
+    /// answer to a listing never asks for another (the exhaustive test checks it), and
+    /// were it to, that request would be dropped: the loop cannot spin here.
     fn feed(&mut self, event: Event<'_>) {
-        if let Some((sweep, scope)) = self.step(event) {
-            let mut list = crate::procs::list(self.main, scope);
-            let _ = self.step(Event::Listed {
-                sweep,
-                list: &mut list,
-            });
+        let Some((sweep, scope)) = self.step(event) else {
+            return;
+        };
+        crate::procs::list(self.main, scope, |list| {
+            let _ = self.step(Event::Listed { sweep, list });
             for kid in list.kids() {
                 match kid.send {
                     Sent::Nothing => {}
@@ -140,7 +139,7 @@ impl<'c> Supervisor<'c> {
                     self.send(Who::Pid(kid.pid), libc::SIGCONT, "continued");
                 }
             }
-        }
+        });
     }
 
     /// Steps the machine and performs the actions; returns the listing asked for, if any.

@@ -72,7 +72,6 @@ impl Machine<'_> {
     /// The main child has just been reaped and other processes remain (under dumb-init's
     /// TermGroup, also when none of pidone's children do).
     pub(super) fn main_exited(&mut self, now: u64, code: i32, out: &mut Actions) -> &'static str {
-        let stop = self.cfg.shutdown.stop_signal;
         match (self.cfg.shutdown.leftovers, self.phase) {
             (Leftovers::Leave, _) => {
                 self.exit(code, out);
@@ -94,14 +93,14 @@ impl Machine<'_> {
                 },
             ) => {
                 let sig = match self.cfg.shutdown.leftovers {
-                    Leftovers::WaitAll => self.cfg.forward_as(stop).unwrap_or(libc::SIGTERM),
+                    Leftovers::WaitAll => self.stop_as_forwarded(),
                     _ => libc::SIGTERM,
                 };
                 self.begin_end(kill_at, sig, group_reached, out);
                 "stopped from outside: what the stop signal missed gets one; the deadline stays"
             }
-            (Leftovers::WaitAll, Phase::Delaying { held, .. }) => {
-                let sig = self.cfg.forward_as(held).unwrap_or(libc::SIGTERM);
+            (Leftovers::WaitAll, Phase::Delaying { .. }) => {
+                let sig = self.stop_as_forwarded();
                 let kill_at = self.cfg.shutdown.grace_ms.map(|g| after_ms(now, g));
                 self.begin_end(kill_at, sig, false, out);
                 "--wait-all, a stop was held: it ends the leftovers"
@@ -146,8 +145,8 @@ impl Machine<'_> {
         };
     }
 
-    /// The children, listed whole: a decision for each, then what the listing as a whole
-    /// means. The answer never asks for another listing.
+    /// A listing (or one part of it, past `LIST_CAP`): a decision for each child, then
+    /// what the listing means. The answer never asks for another listing.
     pub(super) fn on_listed(
         &mut self,
         sweep: Sweep,
@@ -158,6 +157,9 @@ impl Machine<'_> {
         // listing shows one, and nothing is reaped before its answer is carried out.
         if list.kids().iter().any(|k| k.in_group) {
             self.signal_held_group(sweep, out);
+        }
+        if sweep == Sweep::Stop && matches!(self.phase, Phase::Stopping { .. }) {
+            self.continue_stopped(list, out);
         }
         for kid in list.kids_mut() {
             self.on_kid(kid, sweep, out);
@@ -212,14 +214,27 @@ impl Machine<'_> {
         }
     }
 
+    /// The stop signal went out while the main child is unreaped, so it holds its group:
+    /// a stopped worker (which its master waits for) continues with one SIGCONT to the
+    /// group, since a worker's pid alone is not pidone's to signal (its master reaps it);
+    /// otherwise, once the last listing is in, the main child alone if it is still stopped
+    /// (without /proc, `waitid` still tells).
+    fn continue_stopped(&self, list: &Listing, out: &mut Actions) {
+        let worker_stopped = list
+            .kids()
+            .iter()
+            .any(|k| k.in_group && k.stopped && k.pid != self.main);
+        if worker_stopped {
+            out.push(Action::Signal(Who::Group, libc::SIGCONT));
+        } else if list.last {
+            out.push(Action::ContIfStopped(self.main));
+        }
+    }
+
     /// One listed child: what it gets, written into `kid`.
     fn on_kid(&mut self, kid: &mut Kid, sweep: Sweep, out: &mut Actions) {
         let pid = kid.pid;
         match (sweep, self.phase) {
-            // A stopped member of the group (the main child has its own SIGCONT).
-            (Sweep::Stop, Phase::Stopping { .. }) if kid.in_group && pid != self.main => {
-                kid.cont = kid.stopped;
-            }
             // A leftover outside the group: forwarded to it too.
             (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
                 kid.send = Sent::Forward(sig);
@@ -268,11 +283,6 @@ impl Machine<'_> {
     }
 
     pub(super) fn exit(&mut self, code: i32, out: &mut Actions) {
-        // pidone stopped a failing container: its status, whatever the application's.
-        let code = match self.cause {
-            super::Cause::Failed(failure) => failure.exit_code(),
-            _ => code,
-        };
         // pidone stopped a failing container: its status, whatever the application's.
         let code = match self.cause {
             super::Cause::Failed(failure) => failure.exit_code(),

@@ -1,6 +1,9 @@
 //! Who got pidone's drain or kill signal, so nobody gets it twice when a later listing
-//! shows them again. Fixed size, no heap: only children of pidone are recorded, and each
-//! is forgotten when reaped, so a recorded pid cannot be reused by a stranger.
+//! shows them again. Fixed size, no heap. Each is forgotten when pidone reaps it, so a
+//! recorded child of pidone cannot be reused by a stranger. As PID 1 a drain also records
+//! processes of the namespace that are not pidone's children; one that its own parent
+//! reaps stays recorded, and a process that later gets its number is taken as signalled:
+//! it can miss the drain's signal (the deadline still ends it), never get a second one.
 
 use crate::sys::Pid;
 

@@ -9,8 +9,8 @@ pub enum Phase {
     Paused,
     /// The application runs; nobody has asked it to stop.
     Running,
-    /// The stop signal `held` is kept back for the stop delay, until `forward_at`.
-    Delaying { held: i32, forward_at: u64 },
+    /// The stop signal is kept back for the stop delay, until `forward_at`.
+    Delaying { forward_at: u64 },
     /// The stop signal was forwarded. With a grace period, everything is SIGKILLed at
     /// `kill_at`; without one the runtime owns the deadline. `group_reached`: it went to the
     /// child's whole process group, not only the child.
@@ -67,8 +67,8 @@ pub enum Sweep {
     DrainFirst,
     /// After a reap during a drain: signal newcomers (re-parented late) once.
     DrainLate,
-    /// The stop signal went out: continue the stopped members of the main child's group
-    /// (workers its master waits for cannot act on anything while stopped).
+    /// The stop signal went out: continue the main child, or its group when a member is
+    /// stopped (workers its master waits for cannot act on anything while stopped).
     Stop,
     /// At the deadline: SIGKILL each child outside the group.
     KillFirst,
@@ -88,17 +88,18 @@ pub enum Event<'a> {
     Reaped { pid: Pid, status: i32 },
     /// The reaping pass is over: `none_left` when pidone has no child at all (ECHILD).
     ReapDone { none_left: bool },
-    /// pidone's children, whole, in answer to `Action::List`. The machine writes its
-    /// decision for each into the list (`Kid::send`, `Kid::cont`); the executor performs
-    /// them after the step's actions, before anything else can be reaped.
+    /// pidone's children, in answer to `Action::List`: all of them, in parts of up to
+    /// `LIST_CAP` one after the other (`Listing::last` marks the last). The machine writes
+    /// its decision for each into the list (`Kid::send`, `Kid::cont`); the executor
+    /// performs them after the step's actions, before anything else can be reaped.
     Listed { sweep: Sweep, list: &'a mut Listing },
     /// pidone found the container failing (issue 24: an OOM kill under `--on-oom exit`, the
     /// watchdog): the stop sequence starts, and pidone exits with the failure's status.
     Failed(Failure),
 }
 
-/// How many children one listing holds. Past it, `Listing::more` says some were left out:
-/// they are found by the listing after the next reaping pass, or left to the deadline.
+/// How many children one listing holds: more come in further listings, each fed to the
+/// machine in turn, all before anything else happens.
 pub const LIST_CAP: usize = 128;
 
 /// One child of pidone in a listing, with what the machine decided for it.
@@ -154,8 +155,8 @@ pub struct Listing {
     len: usize,
     /// False when the children could not be read at all (no /proc).
     pub complete: bool,
-    /// More children than `LIST_CAP`: the rest are not in this listing.
-    pub more: bool,
+    /// The last listing of its sweep: no more follow in this event.
+    pub last: bool,
 }
 
 impl Listing {
@@ -164,19 +165,21 @@ impl Listing {
             kids: [Kid::new(0, false); LIST_CAP],
             len: 0,
             complete: true,
-            more: false,
+            last: true,
         }
     }
 
-    /// Adds a child; past `LIST_CAP` it is left out and `more` says so.
+    /// Adds a child, unless the listing is full (see `is_full`).
     pub fn push(&mut self, kid: Kid) {
-        match self.kids.get_mut(self.len) {
-            Some(slot) => {
-                *slot = kid;
-                self.len = self.len.saturating_add(1);
-            }
-            None => self.more = true,
+        if let Some(slot) = self.kids.get_mut(self.len) {
+            *slot = kid;
+            self.len = self.len.saturating_add(1);
         }
+    }
+
+    /// It holds `LIST_CAP` children: the next go in another listing.
+    pub fn is_full(&self) -> bool {
+        self.len >= LIST_CAP
     }
 
     pub fn kids(&self) -> &[Kid] {

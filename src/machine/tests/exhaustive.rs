@@ -1,11 +1,11 @@
 //! The decisions, checked exhaustively: every sequence of events up to `DEPTH`,
 //! in every configuration, against a small world of processes, with the invariants checked
 //! after every event. The world: the main child (100, leader of its group), A (201, in
-//! the group), B (202, setsid'd away, stopped until continued) and C (203, setsid'd away,
-//! ignoring SIGTERM). They are the main child's children, and become pidone's when it is
-//! reaped (as PID 1 or a subreaper); each may exit at any point. The executor's part is
-//! played here: a listing the machine asks for is answered from the world in the same
-//! event, as `supervisor` does.
+//! the group), B (202, setsid'd away) and C (203, setsid'd away, ignoring SIGTERM); all
+//! but C stopped until continued. They are the main child's children, and become pidone's
+//! when it is reaped (as PID 1 or a subreaper); each may exit at any point. The executor's
+//! part is played here: a listing the machine asks for is answered from the world in the
+//! same event, as `supervisor` does, whole or (`paged`) one process at a time.
 
 #![allow(clippy::arithmetic_side_effects)] // test code: times and counts far from any bound
 
@@ -50,6 +50,8 @@ struct World {
     grace_from: Option<u64>,
     drain_from: Option<u64>,
     main_status: Option<i32>,
+    /// pidone stopped the application itself (`Event::Failed` while it ran).
+    failed: bool,
     exited: bool,
     /// The events so far, to name a failing sequence.
     trail: [Option<Ev>; DEPTH],
@@ -62,15 +64,18 @@ enum Ev {
     Quit,
     OwnPipe,
     Deadline,
+    /// A process of the container was OOM-killed (`--on-oom exit`).
+    Oom,
     Exit(Pid),
 }
 
-const EVENTS: [Ev; 9] = [
+const EVENTS: [Ev; 10] = [
     Ev::Stop,
     Ev::Int,
     Ev::Quit,
     Ev::OwnPipe,
     Ev::Deadline,
+    Ev::Oom,
     Ev::Exit(MAIN),
     Ev::Exit(A),
     Ev::Exit(B),
@@ -81,6 +86,8 @@ const EVENTS: [Ev; 9] = [
 struct Reach {
     /// Signals as (pid, signal), expanded to the processes they reach.
     to: Vec<(Pid, i32)>,
+    /// The processes SIGCONT reached.
+    conts: Vec<Pid>,
     exits: Vec<i32>,
 }
 
@@ -88,6 +95,8 @@ struct Checker<'c> {
     cfg: &'c Config<'c>,
     pid1: bool,
     paused: bool,
+    /// Listings come one process at a time, as past `LIST_CAP`.
+    paged: bool,
     sequences: u64,
     steps: u64,
     failures: Vec<String>,
@@ -97,8 +106,9 @@ impl<'c> Checker<'c> {
     fn fail(&mut self, w: &World, what: String) {
         if self.failures.len() < 20 {
             self.failures.push(format!(
-                "{what}\n    config: pid1={} {:?} {:?} grace={:?} delay={} {:?}\n    events: {}",
+                "{what}\n    config: pid1={} paged={} {:?} {:?} grace={:?} delay={} {:?}\n    events: {}",
                 self.pid1,
+                self.paged,
                 self.cfg.personality,
                 self.cfg.target,
                 self.cfg.shutdown.grace_ms,
@@ -126,6 +136,15 @@ impl<'c> Checker<'c> {
         for ev in EVENTS {
             let applicable = match ev {
                 Ev::Deadline => m.deadline().is_some(),
+                // Once per sequence (a second changes nothing), under pidone's name (its
+                // configurations cover every target and leftovers mode but dumb-init's),
+                // and not again with listings in parts: seconds, not minutes.
+                Ev::Oom => {
+                    !self.paused
+                        && !self.paged
+                        && self.cfg.personality == Personality::Pidone
+                        && !w.trail.contains(&Some(Ev::Oom))
+                }
                 Ev::Exit(p) => !self.paused && w.alive[idx(p)],
                 _ => true,
             };
@@ -162,6 +181,10 @@ impl<'c> Checker<'c> {
                 from_self: true,
             }],
             Ev::Deadline => std::vec![Event::Deadline],
+            Ev::Oom => {
+                w.failed |= before == Phase::Running;
+                std::vec![Event::Failed(Failure::Oom)]
+            }
             Ev::Exit(MAIN) => {
                 w.alive[0] = false;
                 w.main_status = Some(3 << 8);
@@ -196,6 +219,7 @@ impl<'c> Checker<'c> {
         };
         let mut sent = Reach {
             to: Vec::new(),
+            conts: Vec::new(),
             exits: Vec::new(),
         };
         for e in events {
@@ -237,46 +261,62 @@ impl<'c> Checker<'c> {
         let Some(&(sweep, scope)) = lists.first() else {
             return;
         };
-        let mut list = self.listing(w, scope);
-        let held = list.kids().iter().any(|k| k.in_group);
-        let out = m.step(
-            w.now,
-            Event::Listed {
-                sweep,
-                list: &mut list,
-            },
-        );
-        let mut acts = out.actions.as_slice().to_vec();
-        if acts.iter().any(|a| matches!(a, Action::List(..))) {
-            self.fail(
-                w,
-                format!("the answer to a listing asks for another: {acts:?}"),
-            );
-        }
-        acts.extend(kid_actions(&list));
-        self.perform(m, w, &acts, sent, held, ev, deadline_before, before);
-    }
-
-    fn listing(&self, w: &World, scope: Scope) -> Listing {
-        let mut list = Listing::new();
-        for p in PROCS {
-            let i = idx(p);
-            let shown = w.alive[i]
-                && match scope {
-                    Scope::Children => w.ours[i] && p != MAIN,
-                    Scope::Everyone => true,
-                    Scope::Group => in_group(p),
-                };
-            if shown {
+        // Paged, each process is a listing of its own, read (as the executor reads /proc)
+        // only once the previous one's actions are done.
+        let shown = self.shown(w, scope);
+        let pages: Vec<&[Pid]> = match self.paged {
+            true if !shown.is_empty() => shown.chunks(1).collect(),
+            _ => std::vec![&shown[..]],
+        };
+        for (n, page) in pages.iter().enumerate() {
+            if w.exited {
+                break;
+            }
+            let mut list = Listing::new();
+            for &p in *page {
                 let mut kid = Kid::new(p, in_group(p));
-                kid.stopped = w.stopped[i];
+                kid.stopped = w.stopped[idx(p)];
                 if p == C {
                     kid.ignored = 1 << (libc::SIGTERM - 1);
                 }
                 list.push(kid);
             }
+            list.last = n + 1 == pages.len();
+            let held = list.kids().iter().any(|k| k.in_group);
+            let out = m.step(
+                w.now,
+                Event::Listed {
+                    sweep,
+                    list: &mut list,
+                },
+            );
+            let mut acts = out.actions.as_slice().to_vec();
+            if acts.iter().any(|a| matches!(a, Action::List(..))) {
+                self.fail(
+                    w,
+                    format!("the answer to a listing asks for another: {acts:?}"),
+                );
+            }
+            acts.extend(kid_actions(&list));
+            self.perform(m, w, &acts, sent, held, ev, deadline_before, before);
         }
-        list
+    }
+
+    /// The processes a listing of `scope` shows.
+    fn shown(&self, w: &World, scope: Scope) -> Vec<Pid> {
+        PROCS
+            .iter()
+            .copied()
+            .filter(|&p| {
+                let i = idx(p);
+                w.alive[i]
+                    && match scope {
+                        Scope::Children => w.ours[i] && p != MAIN,
+                        Scope::Everyone => true,
+                        Scope::Group => in_group(p),
+                    }
+            })
+            .collect()
     }
 
     /// Checks each action against what pidone holds, and records what it reaches.
@@ -296,6 +336,8 @@ impl<'c> Checker<'c> {
         for a in acts {
             let (who, s) = match *a {
                 Action::Forward(who, s) | Action::Signal(who, s) => (who, s),
+                // The executor looks first: nothing is sent to one that is not stopped.
+                Action::ContIfStopped(p) if !w.stopped[idx(p)] => continue,
                 Action::ContIfStopped(p) => (Who::Pid(p), libc::SIGCONT),
                 Action::Exit(code) => {
                     sent.exits.push(code);
@@ -343,6 +385,7 @@ impl<'c> Checker<'c> {
             for p in reached {
                 if s == libc::SIGCONT {
                     w.stopped[idx(p)] = false;
+                    sent.conts.push(p);
                     continue;
                 }
                 if s == libc::SIGKILL {
@@ -422,6 +465,10 @@ impl<'c> Checker<'c> {
         {
             w.drain_from = Some(w.now);
         }
+        // A stop pidone starts itself is bounded as a drain is: pidone owns its deadline.
+        if ev == Ev::Oom && before == Phase::Running {
+            w.drain_from = Some(w.now);
+        }
         // At most one of pidone's signals per process per event, an ignored one aside.
         let mut count: HashMap<Pid, Vec<i32>> = HashMap::new();
         for &(p, s) in &sent.to {
@@ -435,6 +482,12 @@ impl<'c> Checker<'c> {
                 self.fail(w, format!("{p} got {sigs:?} in one event"));
             }
         }
+        // And at most one SIGCONT.
+        for p in PROCS {
+            if sent.conts.iter().filter(|c| **c == p).count() > 1 {
+                self.fail(w, format!("{p} got SIGCONT twice in one event"));
+            }
+        }
         // Exactly once, with the documented status.
         if sent.exits.len() > 1 {
             self.fail(w, format!("exits twice: {:?}", sent.exits));
@@ -442,6 +495,7 @@ impl<'c> Checker<'c> {
         if let Some(&code) = sent.exits.first() {
             let want = match (self.paused, w.main_status) {
                 (true, _) => 0,
+                _ if w.failed => Failure::Oom.exit_code(),
                 (false, Some(status)) => self.cfg.status_code(status),
                 (false, None) => 1,
             };
@@ -510,9 +564,9 @@ pub fn run() -> (usize, u64, u64, Vec<String>) {
     let (mut sequences, mut steps, mut failures) = (0, 0, Vec::new());
     let mut runs = 0;
     for cfg in &configs {
-        for pid1 in [false, true] {
+        for (pid1, paged) in [(false, false), (true, false), (false, true), (true, true)] {
             for paused in [false, true] {
-                if paused && cfg.target == Target::Group {
+                if paused && (cfg.target == Target::Group || paged) {
                     continue;
                 }
                 runs += 1;
@@ -520,6 +574,7 @@ pub fn run() -> (usize, u64, u64, Vec<String>) {
                     cfg,
                     pid1,
                     paused,
+                    paged,
                     sequences: 0,
                     steps: 0,
                     failures: Vec::new(),
@@ -528,11 +583,12 @@ pub fn run() -> (usize, u64, u64, Vec<String>) {
                 let w = World {
                     alive: if paused { [false; 4] } else { [true; 4] },
                     ours: [!paused, false, false, false],
-                    stopped: [false, false, true, false],
+                    stopped: [true, true, true, false],
                     now: 0,
                     grace_from: None,
                     drain_from: None,
                     main_status: None,
+                    failed: false,
                     exited: false,
                     trail: [None; DEPTH],
                 };

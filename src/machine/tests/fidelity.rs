@@ -629,3 +629,25 @@ fn the_kill_sweep_skips_the_group_and_forgets_the_drain() {
 fn child_reaped(pid: Pid, status: i32) -> Event<'static> {
     Event::Reaped { pid, status }
 }
+
+#[test]
+fn a_stopped_worker_is_continued_through_the_group_the_main_child_holds() {
+    // Not PID 1, a tini name: the workers are the master's children, not pidone's, so a
+    // worker's pid is not pidone's to signal; the group is, while the main child is unreaped.
+    for cfg in [pidone(), parsed(&["tini", "--", "app"])] {
+        let mut m = Machine::new(&cfg, false, MAIN);
+        let acts = step(&mut m, 0, sig(libc::SIGTERM));
+        assert_eq!(acts.last(), Some(&Action::List(Sweep::Stop, Scope::Group)));
+        let mut acts = listed_stopped(&mut m, 0, Sweep::Stop, &[(MAIN, true), (300, true)]);
+        assert_eq!(acts, vec![Action::Signal(Who::Group, libc::SIGCONT)]);
+        // No stopped worker, or no /proc: the main child alone, if stopped.
+        let mut m = Machine::new(&cfg, false, MAIN);
+        step(&mut m, 0, sig(libc::SIGTERM));
+        acts = listed(&mut m, 0, Sweep::Stop, &[(MAIN, true), (300, true)]);
+        assert_eq!(acts, vec![Action::ContIfStopped(MAIN)]);
+        let mut m = Machine::new(&cfg, false, MAIN);
+        step(&mut m, 0, sig(libc::SIGTERM));
+        let acts = list_failed(&mut m, 0, Sweep::Stop);
+        assert_eq!(acts, vec![Action::ContIfStopped(MAIN)]);
+    }
+}

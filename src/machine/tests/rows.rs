@@ -21,12 +21,13 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
     (Setup::Paused, Ev::ChildIgnoringDrain, "Paused", "-"),
     (Setup::Paused, Ev::ChildOutsideKill, "Paused", "-"),
     (Setup::Paused, Ev::ChildOutsideForward, "Paused", "-"),
+    (Setup::Paused, Ev::ChildStoppedStop, "Paused", "-"),
     (Setup::Paused, Ev::ListFailed, "Paused", "-"),
     (
         Setup::Running,
         Ev::StopSignal,
         "Stopping",
-        "forward SIGTERM to the child; SIGCONT to pid 100 if stopped; list the group (stop); log \"grace started\"; deadline in 1000 ms",
+        "forward SIGTERM to the child; list the group (stop); log \"grace started\"; deadline in 1000 ms",
     ),
     (
         Setup::Running,
@@ -69,6 +70,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
     (Setup::Running, Ev::ChildIgnoringDrain, "Running", "-"),
     (Setup::Running, Ev::ChildOutsideKill, "Running", "-"),
     (Setup::Running, Ev::ChildOutsideForward, "Running", "-"),
+    (Setup::Running, Ev::ChildStoppedStop, "Running", "-"),
     (Setup::Running, Ev::ListFailed, "Running", "-"),
     (
         Setup::RunningDelayed,
@@ -127,12 +129,13 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         "Running",
         "-",
     ),
+    (Setup::RunningDelayed, Ev::ChildStoppedStop, "Running", "-"),
     (Setup::RunningDelayed, Ev::ListFailed, "Running", "-"),
     (
         Setup::RunningWaitAll,
         Ev::StopSignal,
         "Stopping",
-        "forward SIGTERM to the child; SIGCONT to pid 100 if stopped; list the group (stop); log \"grace started\"; deadline in 1000 ms",
+        "forward SIGTERM to the child; list the group (stop); log \"grace started\"; deadline in 1000 ms",
     ),
     (
         Setup::RunningWaitAll,
@@ -180,12 +183,13 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         "Running",
         "-",
     ),
+    (Setup::RunningWaitAll, Ev::ChildStoppedStop, "Running", "-"),
     (Setup::RunningWaitAll, Ev::ListFailed, "Running", "-"),
     (
         Setup::Delaying,
         Ev::StopSignal,
         "Stopping",
-        "forward SIGTERM to the child; SIGCONT to pid 100 if stopped; list the group (stop); log \"grace started\"; deadline in 1000 ms",
+        "forward SIGTERM to the child; list the group (stop); log \"grace started\"; deadline in 1000 ms",
     ),
     (
         Setup::Delaying,
@@ -210,7 +214,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         Setup::Delaying,
         Ev::Deadline,
         "Stopping",
-        "forward SIGTERM to the child; SIGCONT to pid 100 if stopped; list the group (stop); log \"grace started\"; deadline in 1000 ms",
+        "forward SIGTERM to the child; list the group (stop); log \"grace started\"; deadline in 1000 ms",
     ),
     (Setup::Delaying, Ev::MainReaped, "Delaying", "-"),
     (
@@ -238,6 +242,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
     (Setup::Delaying, Ev::ChildIgnoringDrain, "Delaying", "-"),
     (Setup::Delaying, Ev::ChildOutsideKill, "Delaying", "-"),
     (Setup::Delaying, Ev::ChildOutsideForward, "Delaying", "-"),
+    (Setup::Delaying, Ev::ChildStoppedStop, "Delaying", "-"),
     (Setup::Delaying, Ev::ListFailed, "Delaying", "-"),
     (
         Setup::Stopping,
@@ -296,6 +301,12 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
     (Setup::Stopping, Ev::ChildIgnoringDrain, "Stopping", "-"),
     (Setup::Stopping, Ev::ChildOutsideKill, "Stopping", "-"),
     (Setup::Stopping, Ev::ChildOutsideForward, "Stopping", "-"),
+    (
+        Setup::Stopping,
+        Ev::ChildStoppedStop,
+        "Stopping",
+        "SIGCONT to the group",
+    ),
     (Setup::Stopping, Ev::ListFailed, "Stopping", "-"),
     (
         Setup::Draining,
@@ -379,6 +390,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         "Draining",
         "forward SIGHUP to pid 201",
     ),
+    (Setup::Draining, Ev::ChildStoppedStop, "Draining", "-"),
     (Setup::Draining, Ev::ListFailed, "Draining", "-"),
     (
         Setup::Waiting,
@@ -422,6 +434,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         "Waiting",
         "forward SIGHUP to pid 201",
     ),
+    (Setup::Waiting, Ev::ChildStoppedStop, "Waiting", "-"),
     (Setup::Waiting, Ev::ListFailed, "Waiting", "-"),
     (Setup::Killed, Ev::StopSignal, "Killed", "-"),
     (Setup::Killed, Ev::Int, "Killed", "-"),
@@ -455,6 +468,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         "SIGKILL to pid 201",
     ),
     (Setup::Killed, Ev::ChildOutsideForward, "Killed", "-"),
+    (Setup::Killed, Ev::ChildStoppedStop, "Killed", "-"),
     (Setup::Killed, Ev::ListFailed, "Killed", "-"),
     (Setup::Done, Ev::StopSignal, "Done", "-"),
     (Setup::Done, Ev::Int, "Done", "-"),
@@ -473,5 +487,6 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
     (Setup::Done, Ev::ChildIgnoringDrain, "Done", "-"),
     (Setup::Done, Ev::ChildOutsideKill, "Done", "-"),
     (Setup::Done, Ev::ChildOutsideForward, "Done", "-"),
+    (Setup::Done, Ev::ChildStoppedStop, "Done", "-"),
     (Setup::Done, Ev::ListFailed, "Done", "-"),
 ];

@@ -69,10 +69,12 @@ pub enum Ev {
     ChildIgnoringDrain,
     ChildOutsideKill,
     ChildOutsideForward,
+    /// A stopped member of the group, not the main child, in the stop signal's listing.
+    ChildStoppedStop,
     ListFailed,
 }
 
-pub const EVENTS: [Ev; 18] = [
+pub const EVENTS: [Ev; 19] = [
     Ev::StopSignal,
     Ev::Int,
     Ev::Hup,
@@ -90,6 +92,7 @@ pub const EVENTS: [Ev; 18] = [
     Ev::ChildIgnoringDrain,
     Ev::ChildOutsideKill,
     Ev::ChildOutsideForward,
+    Ev::ChildStoppedStop,
     Ev::ListFailed,
 ];
 
@@ -142,6 +145,16 @@ fn events(e: Ev) -> (u64, Vec<In>) {
         Ev::ChildOutsideKill => return (now, std::vec![child(false, Sweep::KillLate)]),
         Ev::ChildOutsideForward => {
             return (now, std::vec![child(false, Sweep::Forward(libc::SIGHUP))]);
+        }
+        Ev::ChildStoppedStop => {
+            let mut list = Listing::new();
+            let mut kid = Kid::new(OTHER + 1, true);
+            kid.stopped = true;
+            list.push(kid);
+            return (
+                now,
+                std::vec![In::List(Sweep::Stop, std::boxed::Box::new(list))],
+            );
         }
         Ev::ListFailed => {
             let mut list = Listing::new();
@@ -368,6 +381,7 @@ fn describe(e: Ev) -> &'static str {
         Ev::ChildIgnoringDrain => "child outside the group that ignores SIGTERM (drain listing)",
         Ev::ChildOutsideKill => "child outside the group (kill listing)",
         Ev::ChildOutsideForward => "child outside the group (forward listing)",
+        Ev::ChildStoppedStop => "stopped member of the group (stop listing)",
         Ev::ListFailed => "children cannot be listed",
     }
 }
