@@ -28,5 +28,9 @@ fn main() {
         // As for aarch64 in .cargo/config.toml: only a dynamic loader applies RELRO, and a
         // static musl binary has none; here it padded the file by most of a page.
         println!("cargo:rustc-link-arg-bins=-Wl,-z,norelro");
+        // One read-only segment for headers, code and constants, as aarch64's GNU ld makes
+        // by default, instead of three each padded to a page in the file (up to 8 KB of
+        // zeros in a non-PIE 32-bit binary): 105,096 -> 97,816 bytes with issue 22's fixes.
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,noseparate-code");
     }
 }

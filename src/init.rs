@@ -3,10 +3,11 @@
 
 use crate::config::{Config, Leftovers, Mode, NotPid1, Start};
 use crate::log::Level;
-use crate::spawn::{self, Plan, SpawnError, Stage};
+use crate::spawn::{self, Plan, Report, SpawnError, Stage};
 use crate::supervisor::Supervisor;
-use crate::sys::{self, Args};
+use crate::sys::{self, Args, Errno};
 use crate::terminal::Terminal;
+use crate::user::UserError;
 
 /// Runs the configured command (in pidone's own `args`) and returns pidone's status.
 pub fn run(cfg: &Config, args: Args) -> i32 {
@@ -39,10 +40,21 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
                 .emit();
         }
     }
-    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain && !crate::procs::listable() {
-        log.message(Level::Warn)
-            .str("no /proc: leftovers that leave the process group cannot be signalled")
-            .emit();
+    if !pid1 && cfg.shutdown.leftovers == Leftovers::Drain {
+        let missing = if sys::readable(c"/proc/self") && !sys::proc_is_ours() {
+            // Its pids are another namespace's: read as ours, they would name strangers.
+            Some("/proc is another PID namespace's (mount one for this namespace)")
+        } else if !crate::procs::listable() {
+            Some("no /proc")
+        } else {
+            None
+        };
+        if let Some(why) = missing {
+            log.message(Level::Warn)
+                .str(why)
+                .str(": leftovers that leave the process group cannot be signalled")
+                .emit();
+        }
     }
     if let Some(sig) = cfg.pdeathsig {
         if let Err(err) = sys::set_parent_death_signal(sig) {
@@ -77,15 +89,25 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
             secrets: secrets.as_ref(),
         };
         let started = match cfg.user {
-            None => spawn::spawn(&plan),
-            Some(_) => match spawn_as_user(cfg, plan) {
-                Ok(started) => started,
-                Err(code) => return code,
-            },
+            None => spawn::spawn(&plan).map_err(Failed::Spawn),
+            Some(_) => spawn_as_user(cfg, plan),
         };
         match started {
-            Ok(pid) => pid,
-            Err(err) => {
+            Ok((pid, Report::Pipe)) => pid,
+            Ok((pid, Report::None(errno))) => {
+                log.message(Level::Warn)
+                    .str("no descriptor for the exec report (")
+                    .str(sys::strerror(errno))
+                    .str("): a failed exec shows only as status 127")
+                    .emit();
+                pid
+            }
+            Err(Failed::User(err)) => {
+                crate::log::sink::await_room();
+                err.emit(&log);
+                return USER_FAILED;
+            }
+            Err(Failed::Spawn(err)) => {
                 terminal.restore();
                 return report_spawn_error(cfg, args.get(command).unwrap_or(b""), err);
             }
@@ -112,16 +134,27 @@ pub fn run(cfg: &Config, args: Args) -> i32 {
     code
 }
 
+/// pidone's status when `--user` cannot be resolved: the command was found but cannot be
+/// run as asked, so nothing runs (the shell's 126, as a failed setuid in the child).
+const USER_FAILED: i32 = 126;
+
+/// Why the application was not started.
+enum Failed<'a> {
+    User(UserError<'a>),
+    Spawn(SpawnError),
+}
+
 /// `--user`, in a frame of its own: the resolved ids and the passwd reader's buffers take
 /// some 50 KB of stack, and stack pages once touched stay resident for pidone's whole
-/// life, so only containers that use `--user` pay for them. `Err` is pidone's status.
+/// life, so only containers that use `--user` pay for them.
 #[inline(never)]
-fn spawn_as_user(cfg: &Config, plan: Plan<'_>) -> Result<Result<sys::Pid, SpawnError>, i32> {
-    let creds = crate::user::resolve(cfg)?;
-    Ok(spawn::spawn(&Plan {
+fn spawn_as_user<'a>(cfg: &Config<'a>, plan: Plan<'_>) -> Result<(sys::Pid, Report), Failed<'a>> {
+    let creds = crate::user::resolve(cfg.user).map_err(Failed::User)?;
+    spawn::spawn(&Plan {
         creds: creds.as_ref(),
         ..plan
-    }))
+    })
+    .map_err(Failed::Spawn)
 }
 
 fn listen_pid_is_ours() -> bool {
@@ -131,7 +164,9 @@ fn listen_pid_is_ours() -> bool {
 }
 
 fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
-    let (stage, errno) = match err {
+    // pidone's last line: it may wait a moment for a full stderr.
+    crate::log::sink::await_room();
+    let failure = match err {
         SpawnError::Fork(errno) => {
             cfg.log
                 .message(Level::Error)
@@ -140,21 +175,35 @@ fn report_spawn_error(cfg: &Config, command: &[u8], err: SpawnError) -> i32 {
                 .emit();
             return 1;
         }
-        SpawnError::Child(stage, errno) => (stage, errno),
+        SpawnError::Child(failure) => failure,
     };
-    let mut msg = cfg.log.message(Level::Error).bytes(command).str(": ");
-    if stage != Stage::Exec {
-        msg = msg.str(stage.what()).str(": ");
+    let msg = cfg.log.message(Level::Error).bytes(command).str(": ");
+    match (failure.stage, failure.errno) {
+        // The kernel says "No such file or directory" of a script whose `#!` program is
+        // missing: show the line that names it (a CRLF line shows its `\r` as \x0d).
+        (Stage::Interpreter, _) if failure.interpreter().starts_with(b"#!") => msg
+            .str("its interpreter does not exist: '")
+            .bytes(failure.interpreter())
+            .str("'"),
+        (Stage::Interpreter, _) => {
+            msg.str("its interpreter (for an ELF program, its dynamic loader) does not exist")
+        }
+        // Only an ELF gets here with ENOEXEC: a script without `#!` runs with /bin/sh.
+        (Stage::Exec, Errno::ENOEXEC) => msg
+            .str(sys::strerror(Errno::ENOEXEC))
+            .str(" (an ELF program for another architecture?)"),
+        (Stage::Exec, errno) => msg.str(sys::strerror(errno)),
+        (stage, errno) => msg.str(stage.what()).str(": ").str(sys::strerror(errno)),
     }
-    msg.str(sys::strerror(errno)).emit();
+    .emit();
     // tini's `-e` applies to the exec-failure code too (`-e 127` makes a missing command 0).
-    let code = cfg.exit_code(spawn::not_started_status(stage, errno));
-    let what = if stage == Stage::Exec {
+    let code = cfg.exit_code(failure.exit_status());
+    let what = if failure.stage == Stage::Exec {
         ""
     } else {
-        stage.what()
+        failure.stage.what()
     };
-    let line = crate::termlog::not_started(command, what, sys::strerror(errno), code);
+    let line = crate::termlog::not_started(command, what, sys::strerror(failure.errno), code);
     crate::termlog::write(cfg.termination_log, line);
     code
 }

@@ -81,16 +81,21 @@ pub fn main(args: Args) -> i32 {
             0
         }
         Err(err) => {
-            let mut line = Line::new();
-            line.str("pidone: ");
+            // In the format asked for: under `--log-format json` every line is JSON.
+            let log = log::Log {
+                format: err.format,
+                ..log::Log::default()
+            };
+            let mut msg = log.message(log::Level::Error);
             if !err.option.is_empty() {
-                line.escaped(err.option).str(": ");
+                msg = msg.bytes(err.option).str(": ");
             }
-            line.str(err.problem);
+            msg = msg.str(err.problem);
             if !err.value.is_empty() || !err.option.is_empty() {
-                line.str(" '").escaped(err.value).str("'");
+                msg = msg.str(" '").bytes(err.value).str("'");
             }
-            line.str(" (see 'pidone --help')").emit();
+            log::sink::await_room();
+            msg.str(" (see 'pidone --help')").emit();
             personality.usage_exit()
         }
     }

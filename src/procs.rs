@@ -1,4 +1,4 @@
-//! What /proc says about pidone's processes (not `child`, which starts the application):
+//! What /proc says about pidone's processes (not `spawn`, which starts the application):
 //! the listings the machine is fed (in parts past `LIST_CAP`), each process with what the
 //! machine needs to decide (its group, whether it is stopped, which signals it ignores),
 //! and whether one process is stopped. Read in fixed buffers.
@@ -14,6 +14,12 @@ use crate::sys;
 /// is). `page` is called at least once; its last listing says whether /proc could be read.
 pub fn list(main: sys::Pid, scope: Scope, mut page: impl FnMut(&mut Listing)) {
     let mut list = Listing::new();
+    // Another PID namespace's /proc names strangers by pidone's numbers: as no /proc.
+    if !sys::proc_is_ours() {
+        list.complete = false;
+        page(&mut list);
+        return;
+    }
     let me = sys::getpid();
     let mut add = |pid: sys::Pid| {
         if pid <= 1 || pid == me {
@@ -183,6 +189,9 @@ fn hex(text: &[u8]) -> u64 {
 /// also one the process's old parent already collected with WUNTRACED (a shell's job
 /// control), which `waitid` no longer reports; without /proc, `waitid` is all there is.
 pub fn is_stopped(pid: sys::Pid) -> bool {
+    if !sys::proc_is_ours() {
+        return sys::is_stopped(pid);
+    }
     let mut digits = [0u8; 20];
     let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
     let mut path = [0u8; 40];

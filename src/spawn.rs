@@ -4,47 +4,97 @@
 //! (no allocation, no locks, no stdio). Any failure goes to the parent over a close-on-exec
 //! pipe, then `_exit`, so the parent knows for certain whether exec succeeded.
 
+use core::ffi::CStr;
+
 use crate::bytes;
 use crate::sys::{self, CommandArgv, Entry, Envp, Errno, Fd, Pid, SignalSet};
 use crate::user::Credentials;
 
 pub enum SpawnError {
-    /// pidone could not create the pipe or the process.
+    /// pidone could not create the process.
     Fork(Errno),
     /// The child could not become the command; it has been reaped.
-    Child(Stage, Errno),
+    Child(Failure),
 }
 
-/// Starts the command. Returns the child's pid once it has exec'd.
-pub fn spawn(plan: &Plan<'_>) -> Result<Pid, SpawnError> {
-    let (read_end, write_end) = sys::pipe().map_err(SpawnError::Fork)?;
+/// What the child reported: the stage that failed, its errno, and for
+/// `Stage::Interpreter` the file's first line (a `#!` line names the missing interpreter).
+pub struct Failure {
+    pub stage: Stage,
+    pub errno: Errno,
+    name: [u8; INTERPRETER_MAX],
+    len: u8,
+}
+
+impl Failure {
+    pub fn interpreter(&self) -> &[u8] {
+        self.name.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// pidone's exit status for it: 127 not found, 126 found but not runnable (the
+    /// shell's convention, and tini's). A missing interpreter is ENOENT: 127, as tini.
+    pub fn exit_status(&self) -> i32 {
+        match (self.stage, self.errno) {
+            (Stage::Exec | Stage::Interpreter, Errno::ENOENT | Errno::ENOTDIR) => 127,
+            _ => 126,
+        }
+    }
+}
+
+/// How the parent learns whether exec succeeded.
+pub enum Report {
+    /// The close-on-exec pipe: end of file without a report means exec succeeded.
+    Pipe,
+    /// No descriptor was free for the pipe (EMFILE, ENFILE): the command still runs, and a
+    /// failed exec shows only as the child's status 127.
+    None(Errno),
+}
+
+/// Starts the command. Returns the child's pid once it has exec'd (or, without a report
+/// pipe, once it is forked), and how its start was checked.
+pub fn spawn(plan: &Plan<'_>) -> Result<(Pid, Report), SpawnError> {
+    let pipe = sys::pipe();
     let pid = sys::fork().map_err(SpawnError::Fork)?;
+    let (read_end, write_end) = match pipe {
+        Ok(ends) => ends,
+        Err(err) => {
+            if pid == 0 {
+                run(plan, None);
+            }
+            return Ok((pid, Report::None(err)));
+        }
+    };
     if pid == 0 {
         drop(read_end);
-        run(plan, &write_end);
+        run(plan, Some(&write_end));
     }
     drop(write_end);
-    let mut report = [0u8; 8];
-    let n = read_end.read_full(&mut report);
-    drop(read_end);
-    if n == 0 {
-        return Ok(pid);
+    let mut header = [0u8; REPORT_HEADER];
+    if read_end.read_full(&mut header) == 0 {
+        return Ok((pid, Report::Pipe));
     }
+    let failure = failure(header, &read_end);
+    drop(read_end);
     // The child failed before or at exec and is exiting: reap it so nothing is left.
     sys::wait_for(pid);
-    let [a, b, c, d, e, f, g, h] = report;
-    let stage = Stage::from_raw(i32::from_ne_bytes([a, b, c, d]));
-    let err = Errno::from_raw(i32::from_ne_bytes([e, f, g, h]));
-    Err(SpawnError::Child(stage, err))
+    Err(SpawnError::Child(failure))
 }
 
-/// The exit status for a command that could not be started: 127 not found, 126 found but
-/// not runnable (the shell's convention, and tini's).
-pub fn not_started_status(stage: Stage, err: Errno) -> i32 {
-    match (stage, err) {
-        (Stage::Exec, Errno::ENOENT | Errno::ENOTDIR) => 127,
-        _ => 126,
+/// The child's report: the header read, the file's first line still in the pipe.
+fn failure(header: [u8; REPORT_HEADER], pipe: &Fd) -> Failure {
+    let [a, b, c, d, e, f, g, h] = header;
+    let stage = Stage::from_raw(i32::from_ne_bytes([a, b, c, d]));
+    let mut failure = Failure {
+        stage,
+        errno: Errno::from_raw(i32::from_ne_bytes([e, f, g, h])),
+        name: [0; INTERPRETER_MAX],
+        len: 0,
+    };
+    if stage == Stage::Interpreter {
+        let n = pipe.read_full(&mut failure.name);
+        failure.len = u8::try_from(n).unwrap_or(0);
     }
+    failure
 }
 
 /// What the child does before exec, decided by the parent.
@@ -81,6 +131,9 @@ pub enum Stage {
     NoNewPrivs = 6,
     /// The command has no `#!` line (ENOEXEC) and /bin/sh could not be run for it.
     Shell = 7,
+    /// The command is there but its interpreter is not (ENOENT): the `#!` line's program,
+    /// or an ELF's dynamic loader. The report carries the file's first line.
+    Interpreter = 8,
 }
 
 impl Stage {
@@ -92,6 +145,7 @@ impl Stage {
             5 => Stage::Uid,
             6 => Stage::NoNewPrivs,
             7 => Stage::Shell,
+            8 => Stage::Interpreter,
             _ => Stage::Exec,
         }
     }
@@ -105,20 +159,91 @@ impl Stage {
             Stage::Uid => "setuid",
             Stage::NoNewPrivs => "no_new_privs",
             Stage::Shell => "no #! line, and /bin/sh cannot run it",
+            // Reported in its own words, with the file's first line.
+            Stage::Interpreter => "",
         }
     }
 }
 
-/// The child's whole life: set up, exec, or report the failed step and exit 127.
-pub fn run(plan: &Plan<'_>, report: &Fd) -> ! {
+/// Most of a file's first line the child reports for a missing interpreter; a longer one
+/// is cut (the message is for a person, and the error stays small to return by value).
+pub const INTERPRETER_MAX: usize = 96;
+
+/// The report of a failed start: the stage, its errno, and for `Stage::Interpreter` the
+/// file's first line.
+pub const REPORT_HEADER: usize = 8;
+
+/// The child's whole life: set up, exec, or report the failed step and exit 127. `report`
+/// is `None` when pidone had no descriptor for the pipe: a failure then only shows in
+/// the exit status.
+fn run(plan: &Plan<'_>, report: Option<&Fd>) -> ! {
+    let mut interpreter = Interpreter::new();
     let (stage, err) = match set_up(plan) {
-        Ok(()) => exec(plan),
+        Ok(()) => exec(plan, &mut interpreter),
         Err(failed) => failed,
     };
-    let [a, b, c, d] = (stage as i32).to_ne_bytes();
-    let [e, f, g, h] = err.raw().to_ne_bytes();
-    sys::write_all(report.raw(), &[a, b, c, d, e, f, g, h]);
+    if let Some(report) = report {
+        let [a, b, c, d] = (stage as i32).to_ne_bytes();
+        let [e, f, g, h] = err.raw().to_ne_bytes();
+        sys::write_all(report.raw(), &[a, b, c, d, e, f, g, h]);
+        if stage == Stage::Interpreter {
+            sys::write_all(report.raw(), interpreter.get());
+        }
+    }
     sys::exit_now(127)
+}
+
+/// The first line of a file whose interpreter is missing, kept while the PATH search goes on.
+struct Interpreter {
+    name: [u8; INTERPRETER_MAX],
+    len: usize,
+    /// A file was found whose interpreter is missing.
+    found: bool,
+}
+
+impl Interpreter {
+    fn new() -> Self {
+        Interpreter {
+            name: [0; INTERPRETER_MAX],
+            len: 0,
+            found: false,
+        }
+    }
+
+    fn get(&self) -> &[u8] {
+        self.name.get(..self.len).unwrap_or(&[])
+    }
+
+    /// After execve said ENOENT for `path`: if the file is there, its interpreter is what
+    /// is missing. Keeps the file's first line, a `#!` line that names it (a CRLF's `\r`
+    /// included); the first file found wins, as the search goes on.
+    fn note_missing(&mut self, path: &[u8]) {
+        if self.found {
+            return;
+        }
+        let Some(n) = read_head(path, &mut self.name) else {
+            return; // not there (or unreadable): the file itself is missing
+        };
+        self.found = true;
+        let head = self.name.get(..n).unwrap_or(&[]);
+        self.len = head.iter().position(|b| *b == b'\n').unwrap_or(n);
+    }
+}
+
+/// The first bytes of the file at `path` (NUL-terminated): how many were read, `None`
+/// when it cannot be opened. Async-signal-safe: open, read, close.
+fn read_head(path: &[u8], buf: &mut [u8]) -> Option<usize> {
+    let path = CStr::from_bytes_until_nul(path).ok()?;
+    // O_NONBLOCK: a FIFO named as the command must not hold the child here.
+    let fd = sys::open(path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY).ok()?;
+    fd.read(buf).ok()
+}
+
+/// Whether the file at `path` is an ELF: then ENOEXEC means a binary for another machine
+/// (an arm64 image on an amd64 host), never a script for /bin/sh.
+fn is_elf(path: &[u8]) -> bool {
+    let mut magic = [0u8; 4];
+    read_head(path, &mut magic) == Some(4) && magic == *b"\x7fELF"
 }
 
 fn set_up(plan: &Plan<'_>) -> Result<(), (Stage, Errno)> {
@@ -169,7 +294,7 @@ const PATH_MAX: usize = 4096;
 const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 
 /// Execs the command, searching PATH as execvp does; returns only on failure.
-fn exec(plan: &Plan<'_>) -> (Stage, Errno) {
+fn exec(plan: &Plan<'_>, interpreter: &mut Interpreter) -> (Stage, Errno) {
     // "LISTEN_PID=" and the pid in decimal, NUL-terminated.
     let mut listen = [0u8; 32];
     let mut digits = [0u8; 20];
@@ -217,7 +342,7 @@ fn exec(plan: &Plan<'_>) -> (Stage, Errno) {
     }
     if name.contains(&b'/') {
         return match try_exec(plan, file, &envp) {
-            Ok(err) => (Stage::Exec, err),
+            Ok(err) => missing(interpreter, file, err),
             Err(failed) => failed,
         };
     }
@@ -232,18 +357,30 @@ fn exec(plan: &Plan<'_>) -> (Stage, Errno) {
         match try_exec(plan, full, &envp) {
             Err(failed) => return failed,
             Ok(Errno::EACCES) => seen_eacces = true,
+            Ok(Errno::ENOENT) => interpreter.note_missing(full),
             // Not here (or not a directory, a stale mount): try the next entry.
-            Ok(
-                Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT,
-            ) => {}
+            Ok(Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT) => {}
             Ok(other) => return (Stage::Exec, other),
         }
     }
-    let err = if seen_eacces {
-        Errno::EACCES
-    } else {
-        Errno::ENOENT
-    };
+    if seen_eacces {
+        return (Stage::Exec, Errno::EACCES);
+    }
+    match interpreter.found {
+        true => (Stage::Interpreter, Errno::ENOENT),
+        false => (Stage::Exec, Errno::ENOENT),
+    }
+}
+
+/// The failure of exec'ing `path` with `err`: ENOENT for a file that is there means its
+/// interpreter is missing.
+fn missing(interpreter: &mut Interpreter, path: &[u8], err: Errno) -> (Stage, Errno) {
+    if err == Errno::ENOENT {
+        interpreter.note_missing(path);
+        if interpreter.found {
+            return (Stage::Interpreter, err);
+        }
+    }
     (Stage::Exec, err)
 }
 
@@ -252,6 +389,8 @@ fn exec(plan: &Plan<'_>) -> (Stage, Errno) {
 /// failure that ends the search.
 fn try_exec(plan: &Plan<'_>, path: &[u8], envp: &Envp<'_>) -> Result<Errno, (Stage, Errno)> {
     match plan.argv.exec(path, envp) {
+        // Not a script: /bin/sh would only print binary noise and exit 2.
+        Errno::ENOEXEC if is_elf(path) => Err((Stage::Exec, Errno::ENOEXEC)),
         Errno::ENOEXEC => Err((Stage::Shell, plan.argv.exec_shell(path, envp))),
         err => Ok(err),
     }

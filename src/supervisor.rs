@@ -305,7 +305,8 @@ impl<'c> Supervisor<'c> {
             event = event.status(status);
         }
         // New fields go before the established three, which scripts (and tests) read at
-        // the end of the line.
+        // the end of the line. The last line: it may wait a moment for a full stderr.
+        crate::log::sink::await_room();
         event
             .num("ran_ms", clamp(ran_ms))
             .num("waited_for", i64::from(stats.waited))

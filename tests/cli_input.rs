@@ -233,7 +233,7 @@ fn hostile_command_lines_are_usage_errors() {
 
 /// `--user` names are looked up at start (in /etc/passwd), so a hostile name is not a
 /// syntax error: it fails at start with 126 and one line naming it, and the command never
-/// runs; an empty one is a usage error (2).
+/// runs; an empty one (or an empty user name, `:GROUP`) is a usage error (2).
 #[test]
 fn hostile_user_values_fail_at_start() {
     let dir = TempDir::new("hostile-user");
@@ -248,7 +248,7 @@ fn hostile_user_values_fail_at_start() {
             pidone_raw(&command, &[("PIDONE_USER", user)]),
         ]
     };
-    let values: [(&[u8], i32); 9] = [
+    let values: [(&[u8], i32); 10] = [
         (b"", 2),
         (b"-1", 126),
         (b"4294967295", 126),
@@ -257,7 +257,9 @@ fn hostile_user_values_fail_at_start() {
         (b"\xff\xfe", 126),
         (b"0:\xff", 126),
         (b"0:-1", 126),
-        (b":", 126),
+        // An empty user name is a usage error: never uid 0, never an empty passwd name.
+        (b":", 2),
+        (b":0", 2),
     ];
     for (value, code) in values {
         for out in with(value) {
@@ -628,4 +630,48 @@ fn duration_parser_matches_a_model() {
         };
         assert_eq!(got, expect, "--grace {text}");
     }
+}
+
+/// Values that can never work are refused before anything runs (issue 22 finding 11):
+/// pidone never receives KILL or STOP, and takes CHLD for a child's exit. One line naming
+/// the option and the value, status 2; under tini's name `-p SIGCHLD` still runs, as tini
+/// takes it.
+#[test]
+fn signals_that_can_never_work_are_usage_errors() {
+    let dir = TempDir::new("never");
+    let ran = dir.path("ran");
+    let touch = format!("touch {ran}");
+    let cases: [(&str, &[&str], &str); 2] = [
+        (
+            "--stop-signal",
+            &["KILL", "SIGSTOP", "CHLD", "9"],
+            "PIDONE_STOP_SIGNAL",
+        ),
+        ("-p", &["CHLD", "SIGCHLD", "17"], "PIDONE_PDEATHSIG"),
+    ];
+    for (option, values, var) in cases {
+        for sig in values {
+            let command = [&b"--"[..], b"sh", b"-c", touch.as_bytes()];
+            let mut args = vec![option.as_bytes(), sig.as_bytes()];
+            args.extend(command);
+            for (out, named) in [
+                (pidone_raw(&args, &[]), option),
+                (pidone_raw(&command, &[(var, sig.as_bytes())]), var),
+            ] {
+                assert_usage_error(&out, sig.as_bytes(), sig);
+                let head = format!("pidone: {named}: ");
+                assert!(out.stderr().starts_with(&head), "{}", out.stderr());
+            }
+        }
+    }
+    assert!(!std::path::Path::new(&ran).exists(), "the command ran");
+    let tini = dir.path("tini");
+    std::os::unix::fs::symlink(pidone(), &tini).unwrap();
+    let out = run_raw({
+        let mut cmd = Command::new(&tini);
+        cmd.args(["-p", "SIGCHLD", "--", "true"]);
+        cmd
+    })
+    .unwrap();
+    assert_eq!(out.code, Some(0), "{}", out.stderr());
 }

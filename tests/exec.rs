@@ -156,6 +156,85 @@ fn script_without_shebang_and_no_shell_is_126() {
     );
 }
 
+/// An ELF the kernel cannot run (built for another machine: an arm64 image on an amd64
+/// host) is 126 with the reason, never run through /bin/sh as a script (finding 7); a
+/// missing `#!` interpreter is named, also when it is a CRLF line's `/bin/sh\r`.
+#[test]
+fn foreign_elf_and_missing_interpreters_are_named() {
+    let dir = TempDir::new("elf");
+    // A 64-byte ELF header for machine 0x1234, which no kernel (nor binfmt_misc) takes.
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x34\x12\x01\0\0\0".to_vec();
+    elf.resize(128, 0);
+    let files = [
+        ("foreign", elf),
+        ("crlf", b"#!/bin/sh\r\necho ran\r\n".to_vec()),
+        ("nowhere", b"#!  /nowhere/sh -e\necho ran\n".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(dir.path(name), bytes).unwrap();
+        std::fs::set_permissions(dir.path(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // A dynamically linked program whose loader is missing (a glibc binary in a musl
+    // image): /bin/true with its PT_INTERP path pointed at a loader that does not exist.
+    let mut dynamic = std::fs::read("/bin/true").unwrap();
+    let loader = b"/lib64/ld-linux-x86-64.so.2";
+    if let Some(at) = dynamic.windows(loader.len()).position(|w| w == loader) {
+        dynamic[at + loader.len() - 1] = b'X';
+        std::fs::write(dir.path("noloader"), &dynamic).unwrap();
+        std::fs::set_permissions(dir.path("noloader"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", dir.0.display());
+    let foreign = dir.path("foreign").display().to_string();
+    let cases = [
+        (
+            foreign.as_str(),
+            126,
+            format!(
+                "pidone: {foreign}: Exec format error (an ELF program for another architecture?)\n"
+            ),
+        ),
+        (
+            "crlf",
+            127,
+            "pidone: crlf: its interpreter does not exist: '#!/bin/sh\\x0d'\n".into(),
+        ),
+        (
+            "nowhere",
+            127,
+            "pidone: nowhere: its interpreter does not exist: '#!  /nowhere/sh -e'\n".into(),
+        ),
+    ];
+    let noloader = (
+        "noloader",
+        127,
+        "pidone: noloader: its interpreter (for an ELF program, its dynamic loader) does not \
+         exist\n"
+            .to_string(),
+    );
+    let has_noloader = dir.path("noloader").exists();
+    if !has_noloader {
+        eprintln!("NOT CHECKED: a missing ELF loader: /bin/true names no x86-64 glibc loader");
+    }
+    for (command, code, message) in cases.iter().chain(has_noloader.then_some(&noloader)) {
+        for mode in MODES {
+            let mut cmd = common::command(mode, &["--", command]);
+            cmd.env("PATH", &path);
+            let out = spawn(mode, cmd).wait();
+            assert_eq!(
+                (out.code(), &out.stderr),
+                (*code, message),
+                "{command} {mode:?}"
+            );
+            assert!(
+                out.rest.is_empty(),
+                "{command}: something ran: {:?}",
+                out.rest
+            );
+        }
+    }
+}
+
 /// What the application sees of its ids in /proc/self/status, and its HOME.
 const IDS: &str =
     "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t ' ' '; echo HOME=$HOME";
@@ -163,13 +242,29 @@ const IDS: &str =
 /// Runs `pidone --user SPEC` with `passwd` and `group` as /etc/passwd and /etc/group
 /// (bind-mounted in a private mount namespace); returns (code, stdout lines, stderr).
 fn as_user(tag: &str, passwd: &str, group: &str, spec: &str) -> (i32, Vec<String>, String) {
+    as_user_after(tag, passwd, group, "true", spec)
+}
+
+/// `as_user`, with `prepare` run in /etc (the test's directory bound over it) first, to put
+/// something other than a regular file there. pidone runs under `timeout -s KILL 10`: one
+/// that blocks or spins on such a file ends with 137 instead of hanging the test.
+fn as_user_after(
+    tag: &str,
+    passwd: &str,
+    group: &str,
+    prepare: &str,
+    spec: &str,
+) -> (i32, Vec<String>, String) {
     let dir = TempDir::new(tag);
-    std::fs::write(dir.path("passwd"), passwd).unwrap();
-    std::fs::write(dir.path("group"), group).unwrap();
+    let etc = dir.path("etc");
+    std::fs::create_dir(&etc).unwrap();
+    std::fs::write(etc.join("passwd"), passwd).unwrap();
+    std::fs::write(etc.join("group"), group).unwrap();
     std::fs::write(dir.path("ids"), IDS).unwrap();
     let shell = format!(
-        "mount --bind {d}/passwd /etc/passwd && mount --bind {d}/group /etc/group && \
-         exec {p} --user {spec} -- sh {d}/ids",
+        "mount --bind {e} /etc && cd /etc && {prepare} && \
+         exec timeout -s KILL 10 {p} --user '{spec}' -- sh {d}/ids",
+        e = etc.display(),
         d = dir.0.display(),
         p = pidone()
     );
@@ -191,6 +286,137 @@ fn ids(uid: u32, gid: u32, groups: &[u32], home: &str) -> Vec<String> {
         format!("Groups: {g}"),
         format!("HOME={home}"),
     ]
+}
+
+/// `USER:GROUP` gets GROUP alone, no supplementary groups, as runc, gosu and Docker's
+/// `--user u:g` do (issue 22 finding 3); `USER` gets all of USER's groups.
+#[test]
+fn user_with_a_group_gets_that_group_alone() {
+    let passwd = "alice:x:1500:1600::/home/alice:/bin/sh\n";
+    let group = "staff:x:1600:\nvideo:x:1700:alice\naudio:x:1800:bob\n";
+    let (code, out, err) = as_user("withgroup", passwd, group, "alice:audio");
+    assert_eq!(out, ids(1500, 1800, &[1800], "/home/alice"), "{err}");
+    assert_eq!(code, 0);
+    let (code, out, err) = as_user("withgid", passwd, group, "alice:1900");
+    assert_eq!(out, ids(1500, 1900, &[1900], "/home/alice"), "{err}");
+    assert_eq!(code, 0);
+    let (code, out, err) = as_user("nogroup", passwd, group, "alice");
+    assert_eq!(out, ids(1500, 1600, &[1600, 1700], "/home/alice"), "{err}");
+    assert_eq!(code, 0);
+}
+
+/// /etc/passwd or /etc/group that is not a regular file, or too large, fails closed at
+/// once with the cause (finding 2 and 4): a FIFO blocked pidone in `open` forever,
+/// /dev/zero made it spin, a directory as /etc/group ran the app with fewer groups. Files
+/// that are not needed are not read: numeric `UID:GID` reads no /etc/group.
+#[test]
+fn user_files_that_cannot_be_read_fail_closed_at_once() {
+    let passwd = "alice:x:1500:1600::/home/alice:/bin/sh\n";
+    let group = "staff:x:1600:\nvideo:x:1700:alice\n";
+    let not_regular =
+        |file: &str| format!("pidone: --user: cannot read /etc/{file}: not a regular file\n");
+    let cases = [
+        ("rm passwd && mkfifo passwd", "alice", not_regular("passwd")),
+        (
+            "mount --bind /dev/zero passwd",
+            "alice",
+            not_regular("passwd"),
+        ),
+        (
+            "mount --bind /dev/zero passwd",
+            "1500",
+            not_regular("passwd"),
+        ),
+        ("rm group && mkfifo group", "alice", not_regular("group")),
+        (
+            "mount --bind /dev/zero group",
+            "alice",
+            not_regular("group"),
+        ),
+        (
+            "rm group && mkdir group",
+            "alice",
+            "pidone: --user: cannot read /etc/group: Is a directory\n".into(),
+        ),
+        (
+            "rm group && mkfifo group",
+            "alice:video",
+            not_regular("group"),
+        ),
+        (
+            // Read whole for the memberships: 65 MiB of nothing is refused at 64.
+            "truncate -s 65M group",
+            "alice",
+            "pidone: --user: cannot read /etc/group: larger than 64 MiB\n".into(),
+        ),
+    ];
+    for (prepare, spec, message) in &cases {
+        let (code, out, err) = as_user_after("unreadable", passwd, group, prepare, spec);
+        assert_eq!((code, &err), (126, message), "{prepare}, --user {spec}");
+        assert!(out.is_empty(), "{prepare}: the application ran: {out:?}");
+    }
+    // Numeric ids need no /etc/group (and a numeric group no group name), so a FIFO there
+    // is never opened.
+    for (spec, gid) in [("65534:65534", 65534), ("alice:1900", 1900)] {
+        let (code, out, err) =
+            as_user_after("fifo", passwd, group, "rm group && mkfifo group", spec);
+        let (uid, home) = if spec == "alice:1900" {
+            (1500, "/home/alice")
+        } else {
+            (65534, "/")
+        };
+        assert_eq!(out, ids(uid, gid, &[gid], home), "{spec}: {err}");
+        assert_eq!(code, 0, "{spec}");
+    }
+}
+
+/// A read error is named as itself: with no descriptor left, EMFILE, not "unknown user".
+#[test]
+fn user_files_unreadable_for_lack_of_descriptors_say_so() {
+    let passwd = "alice:x:1500:1600::/home/alice:/bin/sh\n";
+    let (code, out, err) = as_user_after("emfile", passwd, "", "true", "alice");
+    assert_eq!(
+        (code, out),
+        (0, ids(1500, 1600, &[1600], "/home/alice")),
+        "{err}"
+    );
+    let dir = TempDir::new("emfile-limit");
+    std::fs::write(dir.path("passwd"), passwd).unwrap();
+    let shell = format!(
+        "mount --bind {d}/passwd /etc/passwd && \
+         exec timeout -s KILL 10 prlimit --nofile=3 {p} --user alice -- true",
+        d = dir.0.display(),
+        p = pidone()
+    );
+    let out = run(
+        Mode::Plain,
+        &["--", "unshare", "--mount", "sh", "-c", &shell],
+    );
+    assert_eq!(
+        (out.code(), out.stderr.as_str()),
+        (
+            126,
+            "pidone: --user: cannot read /etc/passwd: Too many open files\n"
+        )
+    );
+}
+
+/// An empty name never matches (finding 12): `--user :GROUP` is a usage error, not uid 0,
+/// and a passwd line with an empty name never lends its groups (an empty member field
+/// would otherwise match it).
+#[test]
+fn an_empty_user_name_matches_nothing() {
+    let passwd = "::0:0::/:/bin/sh\n::4242:4242::/nowhere:/bin/sh\n";
+    let group = "wheel:x:10:\napp:x:1800:\n";
+    let (code, out, err) = as_user("emptyname", passwd, group, ":app");
+    assert_eq!((code, out), (2, vec![]), "{err}");
+    assert_eq!(
+        err,
+        "pidone: --user: empty user name in ':app' (see 'pidone --help')\n"
+    );
+    let (code, out, err) = as_user("emptyuid", passwd, group, "4242");
+    assert_eq!(out, ids(4242, 4242, &[4242], "/nowhere"), "{err}");
+    assert_eq!(code, 0);
 }
 
 /// A 70-byte name gets its own groups, not those of its 64-byte prefix.

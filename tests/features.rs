@@ -85,17 +85,24 @@ fn quoted_ids() -> String {
 #[test]
 fn user_by_number_needs_no_passwd() {
     // An empty /etc/passwd and /etc/group, as in a scratch image. A bare uid gets the same
-    // number as its gid, never root's group.
+    // number as its gid, never root's group. UID:GID reads no /etc/group: /dev/null there
+    // (not a regular file, refused when read) is never opened. /etc/passwd is read for
+    // HOME (and a bare uid's gid), so it must be a file.
+    let empty = std::env::temp_dir().join(format!("pidone-empty-{}", std::process::id()));
+    std::fs::write(&empty, "").unwrap();
     let script = format!(
-        "mount --bind /dev/null /etc/passwd && mount --bind /dev/null /etc/group && \
-         {p} --user 65532:65533 -- sh -c \"{ids}\" && {p} --user 65532 -- sh -c \"{ids}\"",
+        "mount --bind {e} /etc/passwd && mount --bind /dev/null /etc/group && \
+         {p} --user 65532:65533 -- sh -c \"{ids}\" && mount --bind {e} /etc/group && \
+         {p} --user 65532 -- sh -c \"{ids}\"",
         p = pidone(),
+        e = empty.display(),
         ids = quoted_ids()
     );
     let out = run(
         Mode::Plain,
         &["--", "unshare", "--mount", "sh", "-c", &script],
     );
+    std::fs::remove_file(&empty).unwrap();
     assert_eq!(
         out.rest,
         vec![
@@ -152,7 +159,8 @@ fn user_by_name_gets_groups_and_home() {
             "HOME=/home/alice",
             "Uid: 1500 1500 1500 1500",
             "Gid: 1800 1800 1800 1800",
-            "Groups: 1700 1800 1900 ",
+            // A group given: that group alone, as runc, gosu and Docker do.
+            "Groups: 1800 ",
             "HOME=/home/alice",
         ],
         "{}",

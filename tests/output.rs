@@ -23,16 +23,17 @@ fn bash(script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The issue's reproduction, word for word: a broken stderr pipe under `-v`. Each log line
-/// raises SIGPIPE on pidone; forwarded, it kills the app (141), and a stream of them kept
+/// The issue's reproduction: a broken stderr pipe under `-v`. Each log line raises
+/// SIGPIPE on pidone; forwarded, it killed the app (141), and a stream of them kept
 /// SIGCHLD from ever being taken, so pidone spun until `timeout` killed it (137).
 /// Needs both halves: EPIPE ignored on the log (here) and the self-caused SIGPIPE not
-/// forwarded (the loop).
+/// forwarded (the loop). The application waits for the pipe to break and for pidone to
+/// have taken what its writes raised (`SELF_SIGNAL_APP`), so no timing decides.
 #[test]
 fn broken_stderr_exits_with_the_apps_code() {
     let script = format!(
-        "timeout -s KILL 8 {} -v -- sh -c 'trap \"\" HUP; sleep 0.3; kill -HUP $PPID; \
-         sleep 0.5; exit 7' 2>&1 | true; echo ${{PIPESTATUS[0]}}",
+        "timeout -s KILL 8 {} -v -- sh -c '{SELF_SIGNAL_APP}' 2>&1 | true; \
+         echo ${{PIPESTATUS[0]}}",
         pidone()
     );
     assert_eq!(bash(&script), "7");
@@ -43,8 +44,7 @@ fn broken_stderr_exits_with_the_apps_code() {
 fn broken_stderr_as_pid1() {
     let script = format!(
         "timeout -s KILL 8 unshare --pid --fork --mount-proc --kill-child -- {} -v -- sh -c \
-         'trap \"\" HUP; sleep 0.3; kill -HUP 1; sleep 0.5; exit 7' 2>&1 >/dev/null | true; \
-         echo ${{PIPESTATUS[0]}}",
+         '{SELF_SIGNAL_APP}' 2>&1 >/dev/null | true; echo ${{PIPESTATUS[0]}}",
         pidone()
     );
     assert_eq!(bash(&script), "7");
@@ -59,8 +59,7 @@ fn log_file_over_its_size_limit() {
     let log = dir.join("log");
     std::fs::write(&log, vec![b'x'; 8192]).unwrap();
     let script = format!(
-        "ulimit -f 4; timeout -s KILL 8 {} -v -- sh -c 'trap \"\" HUP; sleep 0.3; \
-         kill -HUP $PPID; sleep 0.5; exit 7' 2>>{}; echo $?",
+        "ulimit -f 4; timeout -s KILL 8 {} -v -- sh -c '{SELF_SIGNAL_APP}' 2>>{}; echo $?",
         pidone(),
         log.display()
     );
@@ -263,4 +262,123 @@ fn text_lines_escape_the_same_way() {
         text.starts_with("pidone: /no/such/\\xff\\xc3\\x0a: "),
         "{text}"
     );
+}
+
+/// Whether `pid` is blocked in poll or ppoll (x86_64 7, 271; aarch64 ppoll 73).
+fn in_poll(pid: i32) -> bool {
+    let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+    let nr = syscall.split_whitespace().next().unwrap_or("");
+    if cfg!(target_arch = "x86_64") {
+        matches!(nr, "7" | "271")
+    } else {
+        nr == "73"
+    }
+}
+
+/// The exit report is the last line, and carries `log_dropped`: with stderr a full pipe
+/// it waits a bounded moment for room instead of being dropped (finding 5). The test waits
+/// until pidone either waits for room or has exited (as before the fix, dropping the
+/// line), and only then reads the pipe: so the pipe is full when pidone writes, on any
+/// machine.
+#[test]
+fn the_exit_report_waits_for_a_full_stderr() {
+    for mode in MODES {
+        let (read, write) = full_pipe();
+        let mut cmd = command(mode, &["-v", "--", "sh", "-c", "exit 4"]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(write));
+        let mut child = cmd.spawn().expect("start pidone");
+        // Our copy of the write end goes with `cmd`: the reader below must see the end.
+        drop(cmd);
+        let id = child.id() as i32;
+        let pidone = match mode {
+            Mode::Plain => id,
+            Mode::Pid1 => {
+                let mut found = 0;
+                wait_until("pidone to start", || {
+                    found = children(id).first().copied().unwrap_or(0);
+                    found != 0 || child.try_wait().unwrap().is_some()
+                });
+                found
+            }
+        };
+        wait_until("pidone to wait for room, or to exit", || {
+            in_poll(pidone) || matches!(state_of(pidone), None | Some('Z'))
+        });
+        let mut pipe = std::fs::File::from(read);
+        let mut text = Vec::new();
+        let reader = std::thread::spawn(move || {
+            let _ = std::io::Read::read_to_end(&mut pipe, &mut text);
+            text
+        });
+        assert_eq!(
+            wait_bounded(&mut child, "full stderr report"),
+            4,
+            "{mode:?}"
+        );
+        let text = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+        let report = text
+            .split('\n')
+            .find_map(|l| l.find("pidone: exit ").map(|at| l[at..].to_string()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{mode:?}: no exit report in {:?}",
+                    text.get(text.len().saturating_sub(300)..)
+                )
+            });
+        assert!(
+            report.starts_with("pidone: exit code=4 exit=4 "),
+            "{report}"
+        );
+        let dropped: u32 = report
+            .split(' ')
+            .find_map(|f| f.strip_prefix("log_dropped="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no log_dropped: {report}"));
+        assert!(
+            dropped >= 2,
+            "spawned and child exited were dropped: {report}"
+        );
+    }
+}
+
+/// Under `--log-format json` (or PIDONE_LOG_FORMAT=json) every line is JSON, usage errors
+/// too, wherever the format was asked for (finding 6).
+#[test]
+fn usage_errors_are_json_lines_when_asked() {
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&[&str], Env); 5] = [
+        (
+            &["--log-format", "json", "--grace", "soon", "--", "true"],
+            &[],
+        ),
+        (&["--grace", "soon", "--log-format=json", "--", "true"], &[]),
+        (&["--log-format", "json"], &[]),
+        (
+            &["--grace", "soon", "--", "true"],
+            &[("PIDONE_LOG_FORMAT", "json")],
+        ),
+        (
+            &["--", "true"],
+            &[("PIDONE_LOG_FORMAT", "json"), ("PIDONE_GRACE", "soon")],
+        ),
+    ];
+    for (args, env) in cases {
+        let out = Command::new(pidone())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run pidone");
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}");
+        let lines = json_lines(&out.stderr);
+        assert_eq!(lines.len(), 1, "{args:?} {env:?}");
+        assert_eq!(lines[0]["level"], "error");
+        let message = lines[0]["message"].as_str().unwrap_or_default();
+        assert!(message.ends_with("(see 'pidone --help')"), "{message}");
+        if args.contains(&"soon") || env.len() > 1 {
+            assert!(message.contains("'soon'"), "{message}");
+        }
+    }
 }

@@ -516,8 +516,7 @@ fn a_signal_pidone_caused_is_never_forwarded() {
         assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
         // SAFETY: closing the read end we own: every write to the pipe now fails.
         unsafe { libc::close(fds[0]) };
-        let script = "trap '' HUP; sleep 0.3; kill -HUP $PPID; sleep 0.5; exit 7";
-        let mut cmd = command(mode, &sh_args(&["-v"], script));
+        let mut cmd = command(mode, &sh_args(&["-v"], SELF_SIGNAL_APP));
         // SAFETY: fds[1] is an open descriptor we own and hand over to the Command.
         cmd.stderr(unsafe { Stdio::from_raw_fd(fds[1]) })
             .stdin(Stdio::null());

@@ -22,14 +22,13 @@ const FLAGS: [(&CStr, Id); 10] = [
 ];
 
 /// pidone's valued variables, read as the option's value.
-const VALUED: [(&CStr, Id); 14] = [
+const VALUED: [(&CStr, Id); 13] = [
     (c"PIDONE_GRACE", Id::Grace),
     (c"PIDONE_STOP_DELAY", Id::StopDelay),
     (c"PIDONE_STOP_SIGNAL", Id::StopSignal),
     (c"PIDONE_PDEATHSIG", Id::Pdeathsig),
     (c"PIDONE_REMAP_EXIT", Id::RemapExit),
     (c"PIDONE_REWRITE", Id::Rewrite),
-    (c"PIDONE_LOG_FORMAT", Id::LogFormat),
     (c"PIDONE_USER", Id::User),
     (c"PIDONE_TERMINATION_LOG", Id::TerminationLog),
     (c"PIDONE_ON_OOM", Id::OnOom),
@@ -43,6 +42,10 @@ pub(super) fn apply<'a>(
     draft: &mut Draft<'a>,
     env: &impl Fn(&CStr) -> Option<&'a [u8]>,
 ) -> Parsed<'a, ()> {
+    // First, so that a usage error in any other variable is written in this format.
+    if let Some(v) = env(c"PIDONE_LOG_FORMAT") {
+        options::apply(draft, Id::LogFormat, v).map_err(|e| e.given_to(b"PIDONE_LOG_FORMAT"))?;
+    }
     let cfg = &mut draft.cfg;
     // tini: presence alone turns these on, even when empty.
     if env(c"TINI_SUBREAPER").is_some() {

@@ -18,6 +18,7 @@ use core::ffi::CStr;
 
 use crate::bytes;
 use crate::config::{Config, Leftovers, Mode, Personality, Start, Target};
+use crate::log::Format;
 use crate::sys::SignalSet;
 
 pub use options::HELP;
@@ -44,6 +45,8 @@ pub struct UsageError<'a> {
     pub problem: &'static str,
     /// The offending word or value, quoted after the problem; empty for none.
     pub value: &'a [u8],
+    /// The format to write the error in (`--log-format`, PIDONE_LOG_FORMAT).
+    pub format: Format,
 }
 
 impl<'a> UsageError<'a> {
@@ -63,6 +66,7 @@ fn bad<'a, T>(problem: &'static str, value: &'a [u8]) -> Parsed<'a, T> {
         option: b"",
         problem,
         value,
+        format: Format::Text,
     })
 }
 
@@ -94,74 +98,140 @@ pub fn parse<'a>(
     // `--version` must still answer.
     let env_result = env::apply(&mut draft, &env);
 
-    let mut i = 1;
-    while let Some(word) = arg(i) {
-        i = i.saturating_add(1);
+    let mut words = Words {
+        arg,
+        next: 1,
+        cluster: b"",
+        at: 0,
+        done: false,
+    };
+    let mut failed = None;
+    while let Some(item) = words.next() {
+        let applied = item.and_then(|(opt, value, given)| {
+            options::apply(&mut draft, opt.id, value).map_err(|e| e.given_to(given))
+        });
+        match applied {
+            Ok(Some(action)) => return Ok(action),
+            Ok(None) => {}
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    let failed = failed.or(env_result.err());
+    if let Some(mut err) = failed {
+        // The error line is written in the format asked for, also by an option after the
+        // bad one (or by PIDONE_LOG_FORMAT, read first): then every line is JSON.
+        let mut format = draft.cfg.log.format;
+        while let Some(item) = words.next() {
+            if let Ok((opt, value, _)) = item {
+                format = match (opt.id, value) {
+                    (options::Id::LogFormat, b"json") => Format::Json,
+                    (options::Id::LogFormat, b"text") => Format::Text,
+                    _ => format,
+                };
+            }
+        }
+        err.format = format;
+        return Err(err);
+    }
+    let command = words.next;
+    let format = draft.cfg.log.format;
+    finish(draft, command, (words.arg)(command).is_some())
+        .map(Action::Run)
+        .map_err(|e| UsageError { format, ..e })
+}
+
+/// The options of a command line, one at a time: each with its value and the name it was
+/// given as (`--grace`, `-e`), or the error of a word that is none. They end at `--` or at
+/// the first word that is not an option; `next` is then the command's index.
+struct Words<'a, F> {
+    arg: F,
+    /// The next word to read.
+    next: usize,
+    /// A cluster of short options being read (`-vvv`), and where in it.
+    cluster: &'a [u8],
+    at: usize,
+    done: bool,
+}
+
+type Word<'a> = Parsed<'a, (&'static options::Opt, &'a [u8], &'a [u8])>;
+
+impl<'a, F: Fn(usize) -> Option<&'a [u8]>> Words<'a, F> {
+    /// The word after the current one, as an option's value.
+    fn value(&mut self) -> Option<&'a [u8]> {
+        let v = (self.arg)(self.next);
+        self.next = self.next.saturating_add(1);
+        v
+    }
+
+    fn next(&mut self) -> Option<Word<'a>> {
+        if self.done {
+            return None;
+        }
+        if let Some(&c) = self.cluster.get(self.at) {
+            // A cluster of short options: `-vvv`, `-sg`, `-e143`, `-p SIGKILL`.
+            let word = self.cluster;
+            self.at = self.at.saturating_add(1);
+            let Some(opt) = options::find_short(c) else {
+                self.at = word.len();
+                return Some(bad("unknown option", word));
+            };
+            let mut value: &[u8] = b"";
+            if opt.takes_value {
+                value = match word.get(self.at..) {
+                    Some(rest) if !rest.is_empty() => rest,
+                    _ => match self.value() {
+                        Some(v) => v,
+                        None => return Some(bad("missing value for option", word)),
+                    },
+                };
+                self.at = word.len();
+            }
+            return Some(Ok((opt, value, options::short_name(c))));
+        }
+        let Some(word) = (self.arg)(self.next) else {
+            self.done = true;
+            return None;
+        };
         if word == b"--" {
-            break;
+            self.next = self.next.saturating_add(1);
+            self.done = true;
+            return None;
         }
         if let Some(long) = bytes::after(word, b"--") {
+            self.next = self.next.saturating_add(1);
             let (name, inline) = match bytes::split_once(long, b'=') {
                 Some((name, value)) => (name, Some(value)),
                 None => (long, None),
             };
-            let opt = options::find_long(name).map_err(|problem| UsageError {
-                option: b"",
-                problem,
-                value: word,
-            })?;
+            let opt = match options::find_long(name) {
+                Ok(opt) => opt,
+                Err(problem) => return Some(bad(problem, word)),
+            };
             let value = if opt.takes_value {
-                match inline.or_else(|| {
-                    i = i.saturating_add(1);
-                    arg(i.saturating_sub(1))
-                }) {
-                    Some(v) => Some(v),
-                    None => return bad("missing value for option", word),
+                match inline.or_else(|| self.value()) {
+                    Some(v) => v,
+                    None => return Some(bad("missing value for option", word)),
                 }
             } else if inline.is_some() {
-                return bad("option takes no value", word);
+                return Some(bad("option takes no value", word));
             } else {
-                None
+                b""
             };
             let given = word.get(..name.len().saturating_add(2)).unwrap_or(word);
-            let applied = options::apply(&mut draft, opt.id, value.unwrap_or(b""));
-            if let Some(action) = applied.map_err(|e| e.given_to(given))? {
-                return Ok(action);
-            }
-        } else if word.len() > 1 && word.first() == Some(&b'-') {
-            // A cluster of short options: `-vvv`, `-sg`, `-e143`, `-p SIGKILL`.
-            let mut j = 1;
-            while let Some(&c) = word.get(j) {
-                j = j.saturating_add(1);
-                let Some(opt) = options::find_short(c) else {
-                    return bad("unknown option", word);
-                };
-                let mut value: &[u8] = b"";
-                if opt.takes_value {
-                    value = match word.get(j..) {
-                        Some(rest) if !rest.is_empty() => rest,
-                        _ => {
-                            i = i.saturating_add(1);
-                            match arg(i.saturating_sub(1)) {
-                                Some(v) => v,
-                                None => return bad("missing value for option", word),
-                            }
-                        }
-                    };
-                    j = word.len();
-                }
-                let applied = options::apply(&mut draft, opt.id, value);
-                if let Some(action) = applied.map_err(|e| e.given_to(options::short_name(c)))? {
-                    return Ok(action);
-                }
-            }
-        } else {
-            i = i.saturating_sub(1);
-            break;
+            return Some(Ok((opt, value, given)));
         }
+        if word.len() > 1 && word.first() == Some(&b'-') {
+            self.next = self.next.saturating_add(1);
+            self.cluster = word;
+            self.at = 1;
+            return self.next();
+        }
+        self.done = true;
+        None
     }
-    env_result?;
-    finish(draft, i, arg(i).is_some()).map(Action::Run)
 }
 
 /// Settles what depends on more than one option, and checks the command.

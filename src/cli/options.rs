@@ -2,7 +2,7 @@
 
 use super::values;
 use super::{Action, Draft, Parsed, bad};
-use crate::config::{Leftovers, NotPid1, Target};
+use crate::config::{Leftovers, NotPid1, Personality, Target};
 use crate::log::{Format, Level};
 
 /// `--help` text; every option's variable is named in it.
@@ -137,7 +137,7 @@ pub(super) fn apply<'a>(
         Id::Verbose => cfg.log.verbosity = cfg.log.verbosity.saturating_add(1),
         Id::Grace => cfg.shutdown.grace_ms = Some(values::duration(value)?),
         Id::StopDelay => cfg.shutdown.stop_delay_ms = values::duration(value)?,
-        Id::StopSignal => cfg.shutdown.stop_signal = values::signal(value)?,
+        Id::StopSignal => cfg.shutdown.stop_signal = values::stop_signal(value)?,
         Id::SingleChild => cfg.target = Target::Child,
         Id::Group => cfg.target = Target::Group,
         Id::Drain | Id::NoDrain | Id::WaitAll => {
@@ -149,7 +149,10 @@ pub(super) fn apply<'a>(
             draft.leftovers_chosen = true;
         }
         Id::Subreaper => cfg.not_pid1 = NotPid1::Subreaper,
-        Id::Pdeathsig => cfg.pdeathsig = Some(values::signal(value)?),
+        Id::Pdeathsig => {
+            let tini = cfg.personality == Personality::Tini;
+            cfg.pdeathsig = Some(values::pdeathsig(value, tini)?);
+        }
         Id::WarnReap => cfg.reap_level = Level::Warn,
         Id::RemapExit => {
             for code in value.split(|b| *b == b',') {
@@ -174,6 +177,11 @@ pub(super) fn apply<'a>(
         Id::User => {
             if value.is_empty() {
                 return bad("empty user", value);
+            }
+            // `:GROUP` would be uid 0 under runc's rules and the empty passwd name under
+            // a naive lookup: never what was meant, so neither.
+            if value.first() == Some(&b':') {
+                return bad("empty user name in", value);
             }
             cfg.user = Some(value);
         }

@@ -579,3 +579,80 @@ fn pidone_verbosity_is_one_digit() {
         assert_eq!(e.option, b"PIDONE_VERBOSITY", "{bad:?}");
     }
 }
+
+/// Values that can never work are refused up front (issue 22, finding 11): pidone never
+/// receives KILL or STOP, and takes CHLD for a child's exit.
+#[test]
+fn signals_that_can_never_work_are_refused() {
+    for sig in ["KILL", "SIGSTOP", "CHLD", "9", "17"] {
+        let argv = ["pidone", "--stop-signal", sig, "a"];
+        let e = error(&argv, &[]);
+        assert_eq!((e.option, e.value), (&b"--stop-signal"[..], sig.as_bytes()));
+        let env = [("PIDONE_STOP_SIGNAL", sig)];
+        assert_eq!(error(&["pidone", "a"], &env).option, b"PIDONE_STOP_SIGNAL");
+    }
+    let e = error(&["pidone", "-p", "SIGCHLD", "a"], &[]);
+    assert_eq!((e.option, e.value), (&b"-p"[..], &b"SIGCHLD"[..]));
+    // tini takes `-p SIGCHLD` (to no effect): a drop-in keeps running such an image.
+    assert_eq!(
+        config(&["tini", "-p", "SIGCHLD", "a"], &[]).pdeathsig,
+        Some(libc::SIGCHLD)
+    );
+    assert_eq!(
+        config(&["pidone", "-p", "KILL", "a"], &[]).pdeathsig,
+        Some(libc::SIGKILL)
+    );
+}
+
+/// `--user :GROUP` names no user: refused, never uid 0 or an empty passwd name (finding 12).
+#[test]
+fn an_empty_user_name_is_refused() {
+    let e = error(&["pidone", "--user", ":app", "a"], &[]);
+    assert_eq!((e.option, e.value), (&b"--user"[..], &b":app"[..]));
+    assert_eq!(
+        error(&["pidone", "a"], &[("PIDONE_USER", ":0")]).value,
+        b":0"
+    );
+}
+
+/// A usage error is written in the format asked for, wherever that was asked: before or
+/// after the bad option, or in the environment (finding 6).
+#[test]
+fn usage_errors_know_the_log_format() {
+    let json = [("PIDONE_LOG_FORMAT", "json")];
+    for (argv, env) in [
+        (
+            &["pidone", "--log-format", "json", "--grace", "x", "a"][..],
+            &[][..],
+        ),
+        (&["pidone", "--grace", "x", "--log-format=json", "a"], &[]),
+        (&["pidone", "--bogus", "--log-format", "json", "a"], &[]),
+        (&["pidone", "-Zv", "--log-format", "json", "a"], &[]),
+        (&["pidone", "--log-format", "json"], &[]),
+        (&["pidone", "--grace", "x", "a"], &json),
+        (
+            &["pidone", "a"],
+            &[("PIDONE_LOG_FORMAT", "json"), ("PIDONE_GRACE", "x")],
+        ),
+    ] {
+        assert_eq!(error(argv, env).format, Format::Json, "{argv:?} {env:?}");
+    }
+    for (argv, env) in [
+        (&["pidone", "--grace", "x", "a"][..], &[][..]),
+        (
+            &["pidone", "--grace", "x", "--log-format", "text", "a"],
+            &json,
+        ),
+        // After the command, `--log-format` is the command's own.
+        (
+            &["pidone", "--grace", "x", "a", "--log-format", "json"],
+            &[],
+        ),
+        (
+            &["pidone", "--grace", "x", "--", "--log-format", "json"],
+            &[],
+        ),
+    ] {
+        assert_eq!(error(argv, env).format, Format::Text, "{argv:?} {env:?}");
+    }
+}

@@ -13,6 +13,31 @@ pub(super) fn signal(value: &[u8]) -> Parsed<'_, i32> {
     signals::parse(value).map_or_else(|| bad("unknown signal", value), Ok)
 }
 
+/// `--stop-signal`: one that can reach pidone as a stop signal. KILL and STOP are never
+/// delivered to a process's handler, and a CHLD is taken as a child's exit.
+pub(super) fn stop_signal(value: &[u8]) -> Parsed<'_, i32> {
+    match signal(value)? {
+        libc::SIGKILL | libc::SIGSTOP | libc::SIGCHLD => bad(
+            "must be a signal pidone can catch (not KILL, STOP or CHLD), not",
+            value,
+        ),
+        sig => Ok(sig),
+    }
+}
+
+/// `-p`: any signal but CHLD, which pidone would take for a child's exit, so the parent's
+/// death would go unnoticed. tini accepts `-p SIGCHLD` (to no effect): under its name, so
+/// does pidone (`tini_names`).
+pub(super) fn pdeathsig(value: &[u8], tini_names: bool) -> Parsed<'_, i32> {
+    match signal(value)? {
+        libc::SIGCHLD if !tini_names => bad(
+            "cannot be CHLD (pidone would take it for a child exiting):",
+            value,
+        ),
+        sig => Ok(sig),
+    }
+}
+
 /// An exit code, 0-255.
 pub(super) fn exit_code(value: &[u8]) -> Parsed<'_, u8> {
     match decimal::parse(value, 255).and_then(|n| u8::try_from(n).ok()) {

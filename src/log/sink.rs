@@ -11,7 +11,8 @@
 //! - a socket: `send` with MSG_DONTWAIT;
 //! - a regular file (or /dev/null): a plain write, which does not block.
 //!
-//! A line that cannot be written whole right away is dropped and counted (`dropped`). EPIPE
+//! A line that cannot be written whole right away is dropped and counted (`dropped`), except
+//! that the last line may first wait a bounded moment for room (`await_room`). EPIPE
 //! (nobody reads any more) and EFBIG (the file hit `ulimit -f`) just drop the line; the
 //! SIGPIPE or SIGXFSZ that the write raised stays pending, sent by pidone itself, and the
 //! loop knows it for what it is.
@@ -76,6 +77,23 @@ pub fn open() -> Option<i32> {
 /// gone, or over its file size limit). For the exit report.
 pub fn dropped() -> u32 {
     DROPPED.load(Relaxed)
+}
+
+/// How long the last line may wait for room on a full stderr.
+const LAST_LINE_WAIT_MS: i32 = 1000;
+
+/// Waits, for at most a second, until stderr can take a line. Only before the last line
+/// pidone writes (the exit report, a fatal error): nothing follows it, so a moment spent
+/// for a log collector that is behind costs nothing, and a dropped line would lose the
+/// very report of how the application ended (and of the lines dropped before it).
+pub fn await_room() {
+    let fd = match way() {
+        Way::Reopened => FD.load(Relaxed),
+        Way::Plain => return,
+        Way::Polled | Way::Socket | Way::Unset => STDERR,
+    };
+    // Signals are blocked while pidone runs, so none cuts the wait short.
+    let _ = sys::poll(fd, libc::POLLOUT, LAST_LINE_WAIT_MS);
 }
 
 /// Writes one whole line, or drops and counts it; never blocks, never retries a failure.

@@ -174,3 +174,17 @@ pub fn chdir_root() {
     // SAFETY: the argument is a NUL-terminated literal.
     unsafe { libc::chdir(c"/".as_ptr()) };
 }
+
+/// Whether /proc is the one of pidone's own PID namespace: `/proc/self` names pidone's own
+/// pid. A /proc mounted for another namespace (a container that shares the host's, an
+/// `unshare --pid` without `--mount-proc`) names other processes by the same numbers, so
+/// nothing in it may be read as pidone's children; no /proc at all is not ours either.
+pub fn proc_is_ours() -> bool {
+    let mut buf = [0u8; 24];
+    // SAFETY: the pointer and length describe the live, writable `buf`; readlink writes at
+    // most that many bytes and adds no NUL.
+    let n = unsafe { libc::readlink(c"/proc/self".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let link = usize::try_from(n).ok().and_then(|n| buf.get(..n));
+    let pid = link.and_then(|l| crate::decimal::parse(l, u64::from(u32::MAX)));
+    pid.is_some_and(|pid| i64::try_from(pid).ok() == Some(i64::from(getpid())))
+}

@@ -14,25 +14,57 @@ pub(super) trait Scan {
     fn end_line(&mut self, fields: usize) -> bool;
 }
 
-/// Feeds every line of `path` to `s`. A missing or unreadable file has no lines; a read
-/// error drops the line it cut.
-pub(super) fn scan(path: &CStr, s: &mut impl Scan) {
-    let Ok(fd) = sys::open(path, libc::O_RDONLY) else {
-        return;
+/// The most of /etc/passwd or /etc/group pidone reads (a real one with 100,000 users is
+/// about 6 MB): a lookup that needs more fails closed instead of holding up the start.
+pub(super) const FILE_MAX: u64 = 64 << 20;
+
+/// Why /etc/passwd or /etc/group could not be read. Each fails closed: guessing from part
+/// of a file could run the application with other ids or fewer groups.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FileError {
+    /// A FIFO, a device, a socket: a read could block forever or never end.
+    NotRegular,
+    /// Over `FILE_MAX` bytes.
+    TooLarge,
+    /// `open` or `read` failed (EACCES, EMFILE, EIO...), with its errno.
+    Unreadable(sys::Errno),
+}
+
+/// Feeds every line of `path` to `s`. A missing file has no lines (a scratch image);
+/// anything that cannot be read whole, at once and without blocking is an error.
+pub(super) fn scan(path: &CStr, s: &mut dyn Scan) -> Result<(), FileError> {
+    // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer (it is refused just
+    // below); O_NOCTTY: a terminal put there never becomes pidone's.
+    let fd = match sys::open(path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY) {
+        Ok(fd) => fd,
+        Err(sys::Errno::ENOENT) => return Ok(()),
+        Err(err) => return Err(FileError::Unreadable(err)),
     };
+    // A FIFO, a terminal or another device could block or never end; a directory fails
+    // its first read (EISDIR), and the size is bounded as it is read.
+    if sys::kind(fd.raw()) != sys::Kind::File {
+        return Err(FileError::NotRegular);
+    }
     let mut buf = [0u8; 4096];
     let mut field = 0usize;
     let mut in_line = false;
+    let mut total = 0u64;
     loop {
         let n = match fd.read(&mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
             Ok(n) => n,
+            Err(err) => return Err(FileError::Unreadable(err)),
         };
+        // A file that grows while it is read (or reports no size) is still bounded.
+        total = total.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        if total > FILE_MAX {
+            return Err(FileError::TooLarge);
+        }
         for &b in buf.get(..n).unwrap_or(&[]) {
             match b {
                 b'\n' => {
                     if s.end_line(field.saturating_add(1)) {
-                        return;
+                        return Ok(());
                     }
                     field = 0;
                     in_line = false;
@@ -47,6 +79,7 @@ pub(super) fn scan(path: &CStr, s: &mut impl Scan) {
     if in_line {
         s.end_line(field.saturating_add(1));
     }
+    Ok(())
 }
 
 /// Compares a streamed field with `want`.
@@ -68,8 +101,10 @@ impl<'a> Is<'a> {
         self.ok = self.ok && self.want.get(self.at) == Some(&b);
         self.at = self.at.saturating_add(1);
     }
+    /// Whether the field was exactly `want`. An empty `want` matches nothing: an empty
+    /// name field (a malformed line, an empty member list) must never pass for a user.
     pub(super) fn matched(&self) -> bool {
-        self.ok && self.at == self.want.len()
+        self.ok && self.at == self.want.len() && !self.want.is_empty()
     }
     pub(super) fn reset(&mut self) {
         self.at = 0;

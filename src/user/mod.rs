@@ -1,18 +1,23 @@
 //! `--user USER[:GROUP]`: resolved in the parent before fork, from numbers or from
 //! /etc/passwd and /etc/group read directly (a static binary has no NSS). The child only
-//! makes the system calls (`child::apply`).
+//! makes the system calls (`spawn::apply`).
 //!
 //! The files are streamed a byte at a time through small state machines, so a line of any
 //! length (a group with thousands of members) is read whole: never skipped, never cut.
 //! Bounds, each failing with a message instead of running with other ids: at most
 //! `GROUPS_MAX` groups, a home directory and a passwd name (for a numeric `--user`) of at
-//! most `PATH_MAX` bytes each.
+//! most `PATH_MAX` bytes each. Each file is read only when needed, must be a regular file,
+//! and is read up to 64 MiB without error: a FIFO, a device or a directory there fails
+//! closed at once, since this runs before the signal loop and must never block it.
 
 mod files;
 
+use core::ffi::CStr;
+
+pub use files::FileError;
 use files::{GroupId, Is, Lookup, Membership, Num, Passwd, scan};
 
-use crate::log::Level;
+use crate::log::{Level, Log};
 
 /// Most groups (primary included) pidone sets for the application. The kernel allows
 /// 65536 (NGROUPS_MAX); pidone's buffer lives on its stack, so it stops at 4096 and says so.
@@ -69,10 +74,80 @@ pub fn parse_id(text: &[u8]) -> Option<u32> {
 
 const MAX_ID: u32 = u32::MAX - 1;
 
-/// Resolves `--user` before fork. `Err` carries pidone's exit status: 126, failing closed,
-/// never running the application as root (or with fewer groups) by mistake.
-pub fn resolve(cfg: &crate::config::Config) -> Result<Option<Credentials>, i32> {
-    let Some(spec) = cfg.user else {
+/// Why `--user` could not be resolved; pidone then exits 126 without starting anything.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UserError<'a> {
+    /// No such user name in /etc/passwd.
+    UnknownUser(&'a [u8]),
+    /// No such group name in /etc/group.
+    UnknownGroup(&'a [u8]),
+    /// `USER:`: no group to look up.
+    EmptyGroup(&'a [u8]),
+    /// The user's home directory is over `PATH_MAX` bytes.
+    HomeTooLong(&'a [u8]),
+    /// The passwd name of a numeric uid is over `PATH_MAX` bytes.
+    NameTooLong(&'a [u8]),
+    /// The user is in more than `GROUPS_MAX` groups.
+    TooManyGroups(&'a [u8]),
+    /// /etc/passwd or /etc/group could not be read.
+    File(&'static CStr, FileError),
+}
+
+impl UserError<'_> {
+    /// The one-line error message.
+    pub fn emit(&self, log: &Log) {
+        // Each as: text, the value from outside, text, text.
+        let (what, value, then, why) = match *self {
+            UserError::UnknownUser(u) => {
+                ("unknown user (no such name in /etc/passwd) '", u, "'", "")
+            }
+            UserError::UnknownGroup(g) => {
+                ("unknown group (no such name in /etc/group) '", g, "'", "")
+            }
+            UserError::EmptyGroup(spec) => ("empty group in --user '", spec, "'", ""),
+            UserError::HomeTooLong(u) => (
+                "home directory of user '",
+                u,
+                "'",
+                " is too long (over 4096 bytes)",
+            ),
+            UserError::NameTooLong(u) => {
+                ("name of uid '", u, "'", " is too long (over 4096 bytes)")
+            }
+            UserError::TooManyGroups(u) => (
+                "user '",
+                u,
+                "'",
+                " is in more than 4096 groups (pidone's limit)",
+            ),
+            UserError::File(path, err) => (
+                "--user: cannot read ",
+                path.to_bytes(),
+                ": ",
+                match err {
+                    FileError::NotRegular => "not a regular file",
+                    FileError::TooLarge => "larger than 64 MiB",
+                    FileError::Unreadable(errno) => crate::sys::strerror(errno),
+                },
+            ),
+        };
+        log.message(Level::Error)
+            .str(what)
+            .bytes(value)
+            .str(then)
+            .str(why)
+            .emit();
+    }
+}
+
+/// Resolves `--user` before fork, failing closed: never the application as root, with
+/// other ids or with fewer groups by mistake. `Ok(None)` when `--user` was not given.
+///
+/// As runc, gosu and Docker do: `USER` gets USER's primary group and supplementary
+/// groups; `USER:GROUP` gets GROUP alone. /etc/group is read only for a group name or for
+/// a user's supplementary groups, so `--user 65534:65534` needs no /etc/group at all.
+pub fn resolve(spec: Option<&[u8]>) -> Result<Option<Credentials>, UserError<'_>> {
+    let Some(spec) = spec else {
         return Ok(None);
     };
     let (user, group) = match spec.iter().position(|b| *b == b':') {
@@ -82,47 +157,38 @@ pub fn resolve(cfg: &crate::config::Config) -> Result<Option<Credentials>, i32> 
         ),
         None => (spec, None),
     };
-    let fail = |what: &str, value: &[u8], why: &str| {
-        cfg.log
-            .message(Level::Error)
-            .str(what)
-            .str(" '")
-            .bytes(value)
-            .str("'")
-            .str(why)
-            .emit();
-        Err(126)
-    };
+    // `:GROUP` is refused by the parser already; an empty name must never be looked up.
+    if user.is_empty() {
+        return Err(UserError::UnknownUser(user));
+    }
+    if group.is_some_and(<[u8]>::is_empty) {
+        return Err(UserError::EmptyGroup(spec));
+    }
     // A number is always a uid, as in runc and gosu: never a user *named* 1000.
     let by_uid = parse_id(user);
     let mut entry = Passwd::new(by_uid.map_or(Lookup::Name(Is::new(user)), Lookup::Uid));
-    scan(c"/etc/passwd", &mut entry);
+    scan(c"/etc/passwd", &mut entry).map_err(|e| UserError::File(c"/etc/passwd", e))?;
     if entry.found {
         if entry.home.over {
-            return fail(
-                "home directory of user",
-                user,
-                " is too long (over 4096 bytes)",
-            );
+            return Err(UserError::HomeTooLong(user));
         }
         if by_uid.is_some() && entry.name.over {
-            return fail("name of uid", user, " is too long (over 4096 bytes)");
+            return Err(UserError::NameTooLong(user));
         }
     }
     let found = entry.found.then_some(&entry);
     let uid = match (by_uid, found.and_then(|e| e.uid.value)) {
         (_, Some(uid)) => uid,
         (Some(uid), None) => uid,
-        (None, None) => return fail("unknown user (no such name in /etc/passwd)", user, ""),
+        (None, None) => return Err(UserError::UnknownUser(user)),
     };
     // With no group given: the user's primary group, or for a bare number with no passwd
     // entry (scratch images) the same number, never root's group by accident.
     let gid = match group {
-        Some(g) if !g.is_empty() => match parse_id(g).or_else(|| group_id(g)) {
+        Some(g) => match parse_id(g) {
             Some(gid) => gid,
-            None => return fail("unknown group (no such name in /etc/group)", g, ""),
+            None => group_id(g)?.ok_or(UserError::UnknownGroup(g))?,
         },
-        Some(g) => return fail("empty group in --user", g, ""),
         None => found.and_then(|e| e.gid.value).unwrap_or(uid),
     };
     let mut creds = Credentials {
@@ -133,16 +199,12 @@ pub fn resolve(cfg: &crate::config::Config) -> Result<Option<Credentials>, i32> 
         home: [0; HOME_BUF],
     };
     creds.push_group(gid);
-    if let Some(e) = found {
+    if let (Some(e), None) = (found, group) {
         let name = if by_uid.is_some() { e.name.get() } else { user };
         let mut member = Membership::new(name, &mut creds);
-        scan(c"/etc/group", &mut member);
+        scan(c"/etc/group", &mut member).map_err(|e| UserError::File(c"/etc/group", e))?;
         if member.full {
-            return fail(
-                "user",
-                user,
-                " is in more than 4096 groups (pidone's limit)",
-            );
+            return Err(UserError::TooManyGroups(user));
         }
     }
     let home = found.map_or(&b"/"[..], |e| e.home.get());
@@ -153,13 +215,13 @@ pub fn resolve(cfg: &crate::config::Config) -> Result<Option<Credentials>, i32> 
     Ok(Some(creds))
 }
 
-/// The gid of the group named `group`.
-fn group_id(group: &[u8]) -> Option<u32> {
+/// The gid of the group named `group`, `None` when there is no such group.
+fn group_id(group: &[u8]) -> Result<Option<u32>, UserError<'_>> {
     let mut g = GroupId {
         name: Is::new(group),
         gid: Num::default(),
         found: None,
     };
-    scan(c"/etc/group", &mut g);
-    g.found
+    scan(c"/etc/group", &mut g).map_err(|e| UserError::File(c"/etc/group", e))?;
+    Ok(g.found)
 }

@@ -122,6 +122,22 @@ pub fn tally_signals(file: &str) -> Vec<i32> {
         .collect()
 }
 
+/// An application (`sh -c` text) that makes pidone write log lines under `-v` and waits
+/// until pidone has dealt with what those writes raised (SIGPIPE on a broken stderr,
+/// SIGXFSZ past `ulimit -f`) before it exits 7. It first waits until a write to its stderr
+/// fails (a pipe whose reader is gone, a file past its limit), then sends pidone a SIGHUP and waits for it to come
+/// back forwarded: the forwarding's log line raises the signal on pidone before its next
+/// turn. Then it sends SIGSYS, a higher number, and waits for that too: pidone takes
+/// pending signals in turn from the lowest above the last one taken (HUP), so the raised
+/// SIGPIPE (13) or SIGXFSZ (25) is taken before SIGSYS (31). Had pidone forwarded it, the
+/// application would have died of it (141, 153) before SIGSYS came back. A handshake, not
+/// a sleep: on a slow machine it still exercises the bug. The waits after the first spin
+/// on builtins: a `sleep` child would get the forwarded signals too, and the shell would
+/// report its death on the broken stderr, dying of that SIGPIPE itself.
+pub const SELF_SIGNAL_APP: &str = "until ! (trap \"\" PIPE XFSZ; echo probe >&2); do sleep 0.01; done; \
+    trap \"h=1\" HUP; trap \"s=1\" SYS; kill -HUP $PPID; until [ -n \"$h\" ]; do :; done; \
+    kill -SYS $PPID; until [ -n \"$s\" ]; do :; done; exit 7";
+
 /// A program cargo builds as an example, next to the binary: a test fixture from
 /// tests/fixtures/ or a user example from examples/ (both declared in Cargo.toml).
 pub fn example(name: &str) -> String {
