@@ -176,11 +176,11 @@ impl<'c> Machine<'c> {
                         reached,
                     };
                 }
-                "forwarded to the leftovers (the main child is gone)"
+                "the main child is gone: forwarded to each child of pidone (their children are theirs)"
             }
             Phase::Waiting => {
                 self.reach_leftovers(to, out);
-                "forwarded to the leftovers (the main child is gone)"
+                "the main child is gone: forwarded to each child of pidone (their children are theirs)"
             }
         }
     }
@@ -227,25 +227,22 @@ impl<'c> Machine<'c> {
         self.cfg.forward_as(stop).unwrap_or(libc::SIGTERM)
     }
 
-    /// A signal for the leftovers once the main child is gone: as PID 1 `kill(-1)` reaches
-    /// them all; otherwise the listing decides: the group if a child of pidone holds it,
-    /// and each child of pidone outside it.
+    /// A signal for the leftovers once the main child is gone: the listing decides. Each
+    /// child of pidone stands in for the main process (a master's workers are its own);
+    /// with `-g`, the group too while a child of pidone holds it.
     fn reach_leftovers(&mut self, to: Option<i32>, out: &mut Actions) {
-        let Some(to) = to else { return };
-        if self.pid1 {
-            out.push(Action::Forward(Who::Everyone, to));
-        } else {
+        if let Some(to) = to {
             self.list(Sweep::Forward(to), out);
         }
     }
 
-    /// Asks for a listing: as PID 1 a drain's looks at every process in the namespace
-    /// (`kill(-1)` reached them all, and one that ignores the drain signal may be anyone's
-    /// child); otherwise pidone's own children.
+    /// Asks for a listing: the stop's looks at the main child's group; every other one at
+    /// pidone's own children. A drain signals only those: a process whose parent lives is
+    /// its parent's business (a pre-fork master's workers), and reaches pidone when its
+    /// parent dies.
     fn list(&self, sweep: Sweep, out: &mut Actions) {
         let scope = match sweep {
             Sweep::Stop => Scope::Group,
-            Sweep::DrainFirst | Sweep::DrainLate if self.pid1 => Scope::Everyone,
             _ => Scope::Children,
         };
         out.push(Action::List(sweep, scope));

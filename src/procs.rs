@@ -43,7 +43,7 @@ pub fn list(main: sys::Pid, scope: Scope, mut page: impl FnMut(&mut Listing)) {
     };
     let complete = match scope {
         Scope::Children => for_each_child(&mut add),
-        Scope::Everyone | Scope::Group => for_each_process(&mut add),
+        Scope::Group => for_each_process(&mut add),
     };
     list.complete = complete;
     page(&mut list);

@@ -233,7 +233,7 @@ impl<'c> Supervisor<'c> {
             Note::Dropped(sig) => log.event(Level::Info, "dropped").signal("signal", sig).emit(),
             Note::RecordFull => log
                 .message(Level::Warn)
-                .str("too many leftovers outside the process group to signal one by one: the rest are left to the deadline")
+                .str("too many leftovers to signal one by one: the rest get it as earlier ones end, or at the deadline")
                 .emit(),
             Note::Blind => log
                 .message(Level::Warn)

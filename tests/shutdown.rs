@@ -369,6 +369,39 @@ fn an_app_behind_a_wrapper_that_does_not_exec_hears_the_stop_once() {
     }
 }
 
+/// A pre-fork master behind `sh -c` without exec. The wrapper dies of the stop
+/// signal; the drain then gives the master (re-parented to pidone) exactly one SIGTERM and
+/// its workers nothing: they hear only their master's SIGUSR1 and finish their work, as
+/// under tini. A kill(-1) or a group SIGTERM in the drain would cut them mid-request.
+#[test]
+fn a_prefork_master_behind_a_wrapper_gets_one_term_and_its_workers_none() {
+    let prefork = example("prefork");
+    for mode in MODES {
+        let d = dir(&format!("prefork-{mode:?}"));
+        // `; true`: the shell cannot exec the master, so it stays in between.
+        let script = format!("{prefork} {d} 2; true");
+        let p = start(mode, &sh_args(&[], &script));
+        let master = format!("{d}/master");
+        wait_until("the master's start", || tally_pid(&master).is_some());
+        p.signal(libc::SIGTERM);
+        let out = p.wait();
+        assert_eq!(out.code(), 128 + libc::SIGTERM, "{mode:?}: {}", out.stderr);
+        assert_eq!(
+            tally_signals(&master),
+            vec![libc::SIGTERM],
+            "{mode:?}: master"
+        );
+        for w in ["w0", "w1"] {
+            assert_eq!(
+                tally_signals(&format!("{d}/{w}")),
+                vec![libc::SIGUSR1],
+                "{mode:?}: worker {w} got a signal from pidone; {}",
+                out.stderr
+            );
+        }
+    }
+}
+
 /// A bash entrypoint that traps TERM and passes it on to the app it started in
 /// the background: the app gets exactly one SIGTERM (bash's), not pidone's too.
 #[test]

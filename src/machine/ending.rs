@@ -2,8 +2,8 @@
 //! the deadline, and the listings of pidone's children they ask for.
 
 use super::{
-    Action, Actions, Kid, Leftovers, Listing, Machine, Note, Phase, Reached, Sent, Sweep, Who,
-    after_ms,
+    Action, Actions, Kid, Leftovers, Listing, Machine, Note, Phase, Reached, Sent, Sweep, Target,
+    Who, after_ms,
 };
 
 impl Machine<'_> {
@@ -128,14 +128,11 @@ impl Machine<'_> {
     ) {
         out.push(Action::Log(Note::Draining));
         self.record.clear();
+        // No broadcast: each of pidone's children gets `sig` from the listing, once.
         let reached = if group_done {
             Reached::Group
-        } else if self.pid1 {
-            out.push(Action::Signal(Who::Everyone, sig));
-            Reached::Everyone
         } else {
-            // The main child is reaped: its group id is no longer held by it.
-            Reached::Pending
+            Reached::Children
         };
         self.list(Sweep::DrainFirst, out);
         self.phase = Phase::Draining {
@@ -167,7 +164,29 @@ impl Machine<'_> {
         if list.complete {
             return "listed: each child as decided";
         }
+        if let (Sweep::Forward(to), true) = (sweep, self.pid1) {
+            // No /proc as PID 1: only `kill(-1)` can find the leftovers.
+            out.push(Action::Forward(Who::Everyone, to));
+            return "no /proc as PID 1: forwarded to everyone";
+        }
         match (self.phase, self.status) {
+            (
+                Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Children,
+                },
+                _,
+            ) if self.pid1 => {
+                // No /proc as PID 1: only `kill(-1)` can find the leftovers.
+                out.push(Action::Signal(Who::Everyone, sig));
+                self.phase = Phase::Draining {
+                    kill_at,
+                    sig,
+                    reached: Reached::Everyone,
+                };
+                "no /proc as PID 1: the drain signal goes to everyone, once"
+            }
             (Phase::Killed { .. }, Some(status)) => {
                 out.push(Action::Log(Note::Blind));
                 let code = self.cfg.status_code(status);
@@ -181,23 +200,10 @@ impl Machine<'_> {
     /// The group's signal of this listing, sent now that a listed child holds its id.
     fn signal_held_group(&mut self, sweep: Sweep, out: &mut Actions) {
         match (sweep, self.phase) {
-            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) => {
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting)
+                if self.cfg.target == Target::Group =>
+            {
                 out.push(Action::Forward(Who::Group, sig));
-            }
-            (
-                Sweep::DrainFirst | Sweep::DrainLate,
-                Phase::Draining {
-                    kill_at,
-                    sig,
-                    reached: Reached::Pending,
-                },
-            ) => {
-                out.push(Action::Signal(Who::Group, sig));
-                self.phase = Phase::Draining {
-                    kill_at,
-                    sig,
-                    reached: Reached::Group,
-                };
             }
             (
                 Sweep::KillFirst | Sweep::KillLate,
@@ -235,8 +241,10 @@ impl Machine<'_> {
     fn on_kid(&mut self, kid: &mut Kid, sweep: Sweep, out: &mut Actions) {
         let pid = kid.pid;
         match (sweep, self.phase) {
-            // A leftover outside the group: forwarded to it too.
-            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting) if !kid.in_group => {
+            // A child of pidone, unless the group's forward (`-g`) reached it.
+            (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting)
+                if !(kid.in_group && self.cfg.target == Target::Group) =>
+            {
                 kid.send = Sent::Forward(sig);
             }
             (Sweep::DrainFirst | Sweep::DrainLate, Phase::Draining { sig, reached, .. }) => {
@@ -251,7 +259,7 @@ impl Machine<'_> {
                     kid.send = Sent::Signal(libc::SIGKILL);
                     return;
                 }
-                if reached == Reached::Everyone || kid.in_group {
+                if reached == Reached::Everyone || (reached == Reached::Group && kid.in_group) {
                     // The broadcast reached it: continued if stopped, nothing more.
                     kid.cont = kid.stopped;
                     return;
@@ -264,7 +272,8 @@ impl Machine<'_> {
                     }
                     return;
                 }
-                // A leftover the broadcast missed (setsid, re-parented): signalled once.
+                // A child of pidone (re-parented to it): signalled once; what it started
+                // is its own business until it too comes to pidone.
                 kid.send = Sent::Signal(sig);
                 kid.cont = kid.stopped;
             }

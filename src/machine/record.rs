@@ -1,17 +1,16 @@
 //! Who got pidone's drain or kill signal, so nobody gets it twice when a later listing
-//! shows them again. Fixed size, no heap. Each is forgotten when pidone reaps it, so a
-//! recorded child of pidone cannot be reused by a stranger. As PID 1 a drain also records
-//! processes of the namespace that are not pidone's children; one that its own parent
-//! reaps stays recorded, and a process that later gets its number is taken as signalled:
-//! it can miss the drain's signal (the deadline still ends it), never get a second one.
+//! shows them again. Fixed size, no heap. Only children of pidone are recorded (a drain
+//! signals nobody else, as PID 1 too), and each is forgotten when pidone reaps it, so a
+//! recorded pid cannot be reused by a stranger.
 
 use crate::sys::Pid;
 
-/// How many processes one drain can signal one by one (outside the group; the group and
-/// `kill(-1)` need no record). Past it, newcomers are not signalled individually: the drain
-/// leaves them to the deadline's SIGKILL, and the kill sends SIGKILL again rather than
-/// risk missing one (a second SIGKILL to a dying process changes nothing).
-pub const RECORD_CAP: usize = 128;
+/// How many live children one drain or kill has signalled at once. A reaped one frees its
+/// slot, so past the cap a child is signalled by the first sweep after one of those before
+/// it ends (or left to the deadline's SIGKILL): never twice. The kill sends SIGKILL past it
+/// anyway rather than risk missing one (a second SIGKILL to a dying process changes
+/// nothing).
+pub const RECORD_CAP: usize = 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Record {

@@ -34,17 +34,16 @@ pub enum Phase {
     Done,
 }
 
-/// Who the broadcast that began a drain reached, so no one gets its signal twice.
+/// Who the drain's signal reached by a broadcast, so no one gets it twice.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Reached {
-    /// `kill(-1)` as PID 1: every process in the namespace.
+    /// `kill(-1)` as PID 1 when /proc cannot be listed: every process in the namespace.
     Everyone,
-    /// The child's process group (by `kill(-pgid)`, or the stop signal forwarded to it).
+    /// The child's process group: the stop signal was forwarded to it (`-g`).
     Group,
-    /// Not yet anyone: not PID 1, the main child is reaped, so its group id is held only
-    /// while a child of pidone is in the group. The first listing that shows one signals
-    /// the group, in the same step; until then each leftover is signalled one by one.
-    Pending,
+    /// No broadcast: each of pidone's own children gets it from a listing, once, and those
+    /// re-parented later when they appear. Their children are theirs to stop.
+    Children,
 }
 
 /// Whom a listing covers.
@@ -52,8 +51,6 @@ pub enum Reached {
 pub enum Scope {
     /// pidone's own children (/proc/self/task/PID/children).
     Children,
-    /// Every process in /proc: as PID 1, the whole namespace, which `kill(-1)` reached.
-    Everyone,
     /// Every process in /proc in the main child's process group (while it holds it).
     Group,
 }
@@ -255,8 +252,8 @@ pub enum Note {
     Draining,
     /// A received signal is rewritten to nothing (`-r N:0`).
     Dropped(i32),
-    /// More leftovers than the record of signalled processes holds: the rest are left to
-    /// the deadline's SIGKILL (or, without one, to their own end).
+    /// More leftovers than the record of signalled processes holds: the rest get the
+    /// signal as earlier ones end, or the deadline's SIGKILL.
     RecordFull,
     /// Not PID 1 and no /proc after the SIGKILL: exiting without what cannot be found.
     Blind,

@@ -3,9 +3,11 @@
 //! after every event. The world: the main child (100, leader of its group), A (201, in
 //! the group), B (202, setsid'd away) and C (203, setsid'd away, ignoring SIGTERM); all
 //! but C stopped until continued. They are the main child's children, and become pidone's
-//! when it is reaped (as PID 1 or a subreaper); each may exit at any point. The executor's
-//! part is played here: a listing the machine asks for is answered from the world in the
-//! same event, as `supervisor` does, whole or (`paged`) one process at a time.
+//! when it is reaped (as PID 1 or a subreaper); W (204, in the group) is A's child, a
+//! pre-fork master's worker, and becomes pidone's when A exits. Each may exit at any
+//! point. The executor's part is played here: a listing the machine asks for is answered
+//! from the world in the same event, as `supervisor` does, whole or (`paged`) one process
+//! at a time.
 
 #![allow(clippy::arithmetic_side_effects)] // test code: times and counts far from any bound
 
@@ -22,7 +24,9 @@ const MAIN: Pid = 100;
 const A: Pid = 201;
 const B: Pid = 202;
 const C: Pid = 203;
-const PROCS: [Pid; 4] = [MAIN, A, B, C];
+const W: Pid = 204;
+const N: usize = 5;
+const PROCS: [Pid; N] = [MAIN, A, B, C, W];
 /// How many events each sequence has: the depth that runs in a few seconds in debug.
 pub const DEPTH: usize = 5;
 const STEP_NS: u64 = 100 * NS_PER_MS;
@@ -32,18 +36,18 @@ fn idx(p: Pid) -> usize {
 }
 
 fn in_group(p: Pid) -> bool {
-    p == MAIN || p == A
+    p == MAIN || p == A || p == W
 }
 
 /// What the checker knows of the processes and of what happened so far.
 #[derive(Clone, Debug)]
 struct World {
     /// Not exited (the main child: not reaped).
-    alive: [bool; 4],
+    alive: [bool; N],
     /// A child of pidone (the main child always; the others once it is reaped, as PID 1 or
     /// as a subreaper).
-    ours: [bool; 4],
-    stopped: [bool; 4],
+    ours: [bool; N],
+    stopped: [bool; N],
     now: u64,
     /// When the stop signal went out (the grace runs from there), and when the drain after
     /// the application's own exit began (its bound runs from there).
@@ -53,6 +57,8 @@ struct World {
     /// pidone stopped the application itself (`Event::Failed` while it ran).
     failed: bool,
     exited: bool,
+    /// pidone's own signals (not SIGKILL, not SIGCONT) each process got so far.
+    own: [u8; N],
     /// The events so far, to name a failing sequence.
     trail: [Option<Ev>; DEPTH],
 }
@@ -69,7 +75,7 @@ enum Ev {
     Exit(Pid),
 }
 
-const EVENTS: [Ev; 10] = [
+const EVENTS: [Ev; 11] = [
     Ev::Stop,
     Ev::Int,
     Ev::Quit,
@@ -80,6 +86,7 @@ const EVENTS: [Ev; 10] = [
     Ev::Exit(A),
     Ev::Exit(B),
     Ev::Exit(C),
+    Ev::Exit(W),
 ];
 
 /// One input to the machine within an event: a plain event, or the answer to a listing.
@@ -193,7 +200,7 @@ impl<'c> Checker<'c> {
                         w.ours[idx(p)] = w.alive[idx(p)];
                     }
                 }
-                let none_left = !(1..4).any(|i| w.alive[i] && w.ours[i]);
+                let none_left = !(1..N).any(|i| w.alive[i] && w.ours[i]);
                 std::vec![
                     Event::Reaped {
                         pid: MAIN,
@@ -205,11 +212,15 @@ impl<'c> Checker<'c> {
             Ev::Exit(p) => {
                 let i = idx(p);
                 w.alive[i] = false;
+                if p == A && self.reparents() {
+                    // The worker's parent is gone: it comes to pidone.
+                    w.ours[idx(W)] = w.alive[idx(W)];
+                }
                 if !w.ours[i] {
                     // The main child reaps it, or the system's init: pidone sees nothing.
                     Vec::new()
                 } else {
-                    let none_left = !(0..4).any(|i| w.alive[i] && w.ours[i]);
+                    let none_left = !(0..N).any(|i| w.alive[i] && w.ours[i]);
                     std::vec![
                         Event::Reaped { pid: p, status: 0 },
                         Event::ReapDone { none_left }
@@ -312,7 +323,6 @@ impl<'c> Checker<'c> {
                 w.alive[i]
                     && match scope {
                         Scope::Children => w.ours[i] && p != MAIN,
-                        Scope::Everyone => true,
                         Scope::Group => in_group(p),
                     }
             })
@@ -382,7 +392,26 @@ impl<'c> Checker<'c> {
                     std::vec![p]
                 }
             };
+            let own = matches!(a, Action::Signal(..)) && s != libc::SIGKILL && s != libc::SIGCONT;
+            let dumb_init = self.cfg.shutdown.leftovers == Leftovers::TermGroup;
+            let forward = matches!(a, Action::Forward(..)) && self.cfg.target == Target::Child;
             for p in reached {
+                // The drain signals only pidone's own children: a process whose parent
+                // lives (a master's worker) is its parent's business.
+                if own && !main_held && !dumb_init && !w.ours[idx(p)] {
+                    self.fail(w, format!("{a:?} reaches {p}, not a child of pidone"));
+                }
+                // So does a forward once the main child is gone, unless `-g` asks for the
+                // group: pidone's children stand in for the main process.
+                if forward && !main_held && !w.ours[idx(p)] {
+                    self.fail(w, format!("{a:?} reaches {p}, not a child of pidone"));
+                }
+                if own {
+                    w.own[idx(p)] += 1;
+                    if w.own[idx(p)] > 1 {
+                        self.fail(w, format!("{a:?}: {p} got pidone's own signal twice"));
+                    }
+                }
                 if s == libc::SIGCONT {
                     w.stopped[idx(p)] = false;
                     sent.conts.push(p);
@@ -508,7 +537,7 @@ impl<'c> Checker<'c> {
         }
         // Not stuck: once the main child is reaped and pidone has no child left, it has
         // exited (nothing would ever wake it again).
-        let none_ours = !(0..4).any(|i| w.alive[i] && w.ours[i]);
+        let none_ours = !(0..N).any(|i| w.alive[i] && w.ours[i]);
         if !self.paused && !w.alive[0] && none_ours && !w.exited {
             self.fail(
                 w,
@@ -581,15 +610,16 @@ pub fn run() -> (usize, u64, u64, Vec<String>) {
                 };
                 let m = Machine::new(cfg, pid1, if paused { 0 } else { MAIN });
                 let w = World {
-                    alive: if paused { [false; 4] } else { [true; 4] },
-                    ours: [!paused, false, false, false],
-                    stopped: [true, true, true, false],
+                    alive: if paused { [false; N] } else { [true; N] },
+                    ours: [!paused, false, false, false, false],
+                    stopped: [true, true, true, false, false],
                     now: 0,
                     grace_from: None,
                     drain_from: None,
                     main_status: None,
                     failed: false,
                     exited: false,
+                    own: [0; N],
                     trail: [None; DEPTH],
                 };
                 ch.explore(&m, &w, 0);

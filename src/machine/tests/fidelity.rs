@@ -133,30 +133,32 @@ fn own_signals_are_dropped_silently_in_every_phase() {
 
 #[test]
 fn drain_after_an_own_exit_terms_each_leftover_once() {
-    let cfg = pidone();
-    let mut m = Machine::new(&cfg, false, MAIN);
-    let acts = main_exits(&mut m, 0, 0);
-    // The main child is reaped: its group id is no longer held, so no kill(-pgid) yet.
-    assert_eq!(signals_sent(&acts), vec![]);
-    assert_eq!(m.deadline(), Some(config::DRAIN_DEFAULT_MS * MS));
-    // The first listing shows a child in the group, which holds its id: the group gets
-    // one SIGTERM in that step, and the group member a SIGCONT if stopped.
-    assert_eq!(
-        listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
-        vec![
-            Action::Signal(Who::Group, libc::SIGTERM),
-            Action::ContIfStopped(300)
-        ]
-    );
-    let out = listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]);
-    assert_eq!(signals_sent(&out), vec![(Who::Pid(301), libc::SIGTERM)]);
-    // Listed again after a reap: nothing more for either.
-    assert!(
-        step(&mut m, 1, Event::ReapDone { none_left: false })
-            == vec![Action::List(Sweep::DrainLate, Scope::Children)]
-    );
-    assert!(listed(&mut m, 1, Sweep::DrainLate, &[(300, true)]).is_empty());
-    assert!(listed(&mut m, 1, Sweep::DrainLate, &[(301, false)]).is_empty());
+    for pid1 in [false, true] {
+        let cfg = pidone();
+        let mut m = Machine::new(&cfg, pid1, MAIN);
+        let acts = main_exits(&mut m, 0, 0);
+        // No broadcast, neither kill(-pgid) nor kill(-1): the children, from the listing.
+        assert_eq!(signals_sent(&acts), vec![]);
+        assert_eq!(m.deadline(), Some(config::DRAIN_DEFAULT_MS * MS));
+        // Each child of pidone, in the group or not, gets one SIGTERM, and a SIGCONT if
+        // stopped; what they started is theirs (a master's workers).
+        assert_eq!(
+            listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(300, true)]),
+            vec![
+                Action::Signal(Who::Pid(300), libc::SIGTERM),
+                Action::ContIfStopped(300)
+            ]
+        );
+        let out = listed(&mut m, 0, Sweep::DrainFirst, &[(301, false)]);
+        assert_eq!(signals_sent(&out), vec![(Who::Pid(301), libc::SIGTERM)]);
+        // Listed again after a reap: nothing more for either.
+        assert!(
+            step(&mut m, 1, Event::ReapDone { none_left: false })
+                == vec![Action::List(Sweep::DrainLate, Scope::Children)]
+        );
+        assert!(listed(&mut m, 1, Sweep::DrainLate, &[(300, true)]).is_empty());
+        assert!(listed(&mut m, 1, Sweep::DrainLate, &[(301, false)]).is_empty());
+    }
 }
 
 #[test]
@@ -203,14 +205,31 @@ fn after_a_forwarded_stop_the_group_is_not_termed_again() {
 }
 
 #[test]
-fn as_pid1_kill_minus_one_alone_reaches_everyone() {
+fn as_pid1_kill_minus_one_reaches_everyone_only_without_proc() {
     let cfg = pidone();
     let mut m = Machine::new(&cfg, true, MAIN);
     let acts = main_exits(&mut m, 0, 0);
-    assert_eq!(signals_sent(&acts), vec![(Who::Everyone, libc::SIGTERM)]);
+    assert_eq!(
+        acts.last(),
+        Some(&Action::List(Sweep::DrainFirst, Scope::Children))
+    );
+    // /proc cannot be read: kill(-1) is the only way to reach the leftovers.
+    let mut blind = Listing::new();
+    blind.complete = false;
+    let out = m.step(
+        0,
+        Event::Listed {
+            sweep: Sweep::DrainFirst,
+            list: &mut blind,
+        },
+    );
+    assert_eq!(
+        signals_sent(out.actions.as_slice()),
+        vec![(Who::Everyone, libc::SIGTERM)]
+    );
     // Children listed then only get a SIGCONT if stopped, never a second TERM.
     assert_eq!(
-        listed_stopped(&mut m, 0, Sweep::DrainFirst, &[(301, false)]),
+        listed_stopped(&mut m, 0, Sweep::DrainLate, &[(301, false)]),
         vec![Action::ContIfStopped(301)]
     );
     assert!(listed(&mut m, 0, Sweep::DrainLate, &[(302, false)]).is_empty());
@@ -298,7 +317,7 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
         hup,
         vec![Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)]
     );
-    // Only a listed child in the group lets the group's id be used.
+    // Each child of pidone, in the group or not; never the group (not `-g`).
     assert_eq!(
         listed(&mut m, 2, Sweep::Forward(libc::SIGHUP), &[(600, false)]),
         vec![Action::Forward(Who::Pid(600), libc::SIGHUP)]
@@ -311,8 +330,8 @@ fn wait_all_sends_nothing_forwards_and_exits_with_the_main_status() {
             &[(600, false), (601, true)]
         ),
         vec![
-            Action::Forward(Who::Group, libc::SIGHUP),
-            Action::Forward(Who::Pid(600), libc::SIGHUP)
+            Action::Forward(Who::Pid(600), libc::SIGHUP),
+            Action::Forward(Who::Pid(601), libc::SIGHUP)
         ]
     );
     step(
@@ -336,13 +355,8 @@ fn wait_all_still_ends_on_the_stop_signal_with_the_grace() {
         let mut m = Machine::new(&cfg, pid1, MAIN);
         main_exits(&mut m, 0, 0);
         let term = step(&mut m, 10 * MS, sig(libc::SIGTERM));
-        // Not PID 1 the group's signal waits for a listing that shows it held.
-        let sent = if pid1 {
-            vec![(Who::Everyone, libc::SIGTERM)]
-        } else {
-            vec![]
-        };
-        assert_eq!(signals_sent(&term), sent);
+        // The leftovers get it from the listing, each child of pidone once.
+        assert_eq!(signals_sent(&term), vec![]);
         assert_eq!(m.deadline(), Some(1010 * MS));
         let kill = step(&mut m, 1010 * MS, Event::Deadline);
         assert!(matches!(m.phase(), Phase::Killed { .. }));
@@ -433,7 +447,7 @@ fn dumb_init_stops_itself_after_forwarding_tty_stops() {
 }
 
 #[test]
-fn single_child_forwards_to_the_child_and_drains_the_whole_group() {
+fn single_child_forwards_to_the_child_and_drains_its_children() {
     let mut cfg = with_grace(1000);
     cfg.target = Target::Child;
     let mut m = Machine::new(&cfg, false, MAIN);
@@ -441,13 +455,13 @@ fn single_child_forwards_to_the_child_and_drains_the_whole_group() {
         signals_sent(&step(&mut m, 0, sig(libc::SIGTERM))),
         vec![(Who::Main, libc::SIGTERM)]
     );
-    // The group never got the stop signal: the drain TERMs it, within the remaining grace,
-    // once a listing shows a child of pidone that holds the group's id.
+    // The group never got the stop signal: the drain TERMs each child of pidone, within
+    // the remaining grace; their own children are theirs (a master's workers).
     let acts = main_exits(&mut m, 400 * MS, 0);
     assert_eq!(signals_sent(&acts), vec![]);
     assert_eq!(m.deadline(), Some(1000 * MS));
     let first = listed(&mut m, 400 * MS, Sweep::DrainFirst, &[(300, true)]);
-    assert_eq!(signals_sent(&first), vec![(Who::Group, libc::SIGTERM)]);
+    assert_eq!(signals_sent(&first), vec![(Who::Pid(300), libc::SIGTERM)]);
 }
 
 #[test]
@@ -569,7 +583,7 @@ fn wait_all_drains_with_the_configured_stop_signal() {
         Phase::Draining {
             kill_at: Some(1000 * MS),
             sig: libc::SIGQUIT,
-            reached: Reached::Pending,
+            reached: Reached::Children,
         }
     );
     // A leftover outside the group gets that signal, not SIGTERM.
@@ -578,23 +592,32 @@ fn wait_all_drains_with_the_configured_stop_signal() {
 }
 
 #[test]
-fn a_forwarded_signal_reaches_only_leftovers_outside_the_group() {
-    let cfg = pidone();
-    let mut m = Machine::new(&cfg, false, MAIN);
-    main_exits(&mut m, 0, 0);
-    assert!(
-        matches!(m.phase(), Phase::Draining { .. }),
-        "{:?}",
-        m.phase()
-    );
-    let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
-    assert_eq!(
-        inside,
-        vec![Action::Forward(Who::Group, libc::SIGHUP)],
-        "the group, held by the listed child, gets it once"
-    );
-    let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
-    assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
+fn a_forwarded_signal_reaches_each_child_of_pidone_and_the_group_only_with_g() {
+    for target in [Target::Child, Target::Group] {
+        let mut cfg = pidone();
+        cfg.target = target;
+        let mut m = Machine::new(&cfg, true, MAIN);
+        main_exits(&mut m, 0, 0);
+        assert!(
+            matches!(m.phase(), Phase::Draining { .. }),
+            "{:?}",
+            m.phase()
+        );
+        // Even as PID 1: no kill(-1); a master's workers are the master's to signal.
+        assert_eq!(
+            step(&mut m, MS, sig(libc::SIGHUP)),
+            vec![Action::List(Sweep::Forward(libc::SIGHUP), Scope::Children)]
+        );
+        let inside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(300, true)]);
+        let want = match target {
+            // The group, held by the listed child, gets it once, and the child no more.
+            Target::Group => Action::Forward(Who::Group, libc::SIGHUP),
+            Target::Child => Action::Forward(Who::Pid(300), libc::SIGHUP),
+        };
+        assert_eq!(inside, vec![want]);
+        let outside = listed(&mut m, MS, Sweep::Forward(libc::SIGHUP), &[(301, false)]);
+        assert_eq!(outside, vec![Action::Forward(Who::Pid(301), libc::SIGHUP)]);
+    }
 }
 
 #[test]

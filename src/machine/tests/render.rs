@@ -53,7 +53,6 @@ pub fn action(a: Action) -> String {
         Action::Signal(w, s) => format!("{} to {}", signal(s), who(w)),
         Action::ContIfStopped(p) => format!("SIGCONT to pid {p} if stopped"),
         Action::List(s, Scope::Children) => format!("list children ({})", sweep(s)),
-        Action::List(s, Scope::Everyone) => format!("list every process ({})", sweep(s)),
         Action::List(s, Scope::Group) => format!("list the group ({})", sweep(s)),
         Action::StopSelf => "SIGSTOP to itself".to_string(),
         Action::Log(n) => format!("log \"{}\"", note(n)),

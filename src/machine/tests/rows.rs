@@ -375,7 +375,7 @@ pub const ROWS: &[(Setup, Ev, &str, &str)] = &[
         Setup::Draining,
         Ev::ChildInGroupDrain,
         "Draining",
-        "SIGTERM to the group",
+        "SIGTERM to pid 201",
     ),
     (
         Setup::Draining,
