@@ -3,6 +3,8 @@
 
 use crate::log::{Level, Log};
 use crate::sys::SignalSet;
+// Named by the fuzzers' round trip, which renders a Config back into options.
+pub use crate::oom::OnOom;
 
 /// Whose behaviour pidone follows: the tool it is installed as (argv[0]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -14,7 +14,7 @@
 use std::ffi::CStr;
 
 use pidone::cli::{self, Action, UsageError};
-use pidone::config::{Config, Leftovers, Mode, NotPid1, Personality, TTY_STOPS, Target};
+use pidone::config::{Config, Leftovers, Mode, NotPid1, OnOom, Personality, TTY_STOPS, Target};
 use pidone::log::{Format, Level};
 
 pub const ARGV0: [&str; 8] = [
@@ -28,7 +28,7 @@ pub const ARGV0: [&str; 8] = [
     "/run/podman-init",
 ];
 
-pub const VARS: [&str; 24] = [
+pub const VARS: [&str; 31] = [
     "PIDONE_GRACE",
     "PIDONE_STOP_DELAY",
     "PIDONE_STOP_SIGNAL",
@@ -47,6 +47,13 @@ pub const VARS: [&str; 24] = [
     "PIDONE_WARN_REAP",
     "PIDONE_PAUSE",
     "PIDONE_NO_NEW_PRIVS",
+    "PIDONE_TERMINATION_LOG",
+    "PIDONE_ENV_FROM_FILES",
+    "PIDONE_ON_OOM",
+    "PIDONE_WATCHDOG",
+    "PIDONE_WATCHDOG_INTERVAL",
+    "PIDONE_WATCHDOG_START_PERIOD",
+    "PIDONE_WATCHDOG_RETRIES",
     "TINI_SUBREAPER",
     "TINI_KILL_PROCESS_GROUP",
     "TINI_VERBOSITY",
@@ -56,7 +63,7 @@ pub const VARS: [&str; 24] = [
 ];
 
 /// Every long option, for checking that an error names a real one.
-const LONG: [&str; 21] = [
+const LONG: [&str; 28] = [
     "help",
     "version",
     "license",
@@ -78,6 +85,13 @@ const LONG: [&str; 21] = [
     "log-format",
     "user",
     "no-new-privs",
+    "termination-log",
+    "env-from-files",
+    "on-oom",
+    "watchdog",
+    "watchdog-interval",
+    "watchdog-start-period",
+    "watchdog-retries",
 ];
 
 /// A command line and environment, as the process would get them.
@@ -285,6 +299,29 @@ pub fn render(cfg: &Config<'_>, original: &Input) -> Input {
     }
     if cfg.no_new_privs {
         opt(b"--no-new-privs");
+    }
+    if let Some(path) = cfg.termination_log {
+        opt(b"--termination-log");
+        opt(path);
+    }
+    if cfg.env_from_files {
+        opt(b"--env-from-files");
+    }
+    match cfg.on_oom {
+        OnOom::Ignore => {}
+        OnOom::Log => opt(b"--on-oom=log"),
+        OnOom::Exit => opt(b"--on-oom=exit"),
+    }
+    // The timing options alone also make a (URL-less) watchdog, so all three are given.
+    if let Some(dog) = cfg.watchdog {
+        if !dog.url.is_empty() {
+            let mut o = b"--watchdog=".to_vec();
+            o.extend_from_slice(dog.url);
+            opt(&o);
+        }
+        opt(format!("--watchdog-interval={}ms", dog.interval_ms).as_bytes());
+        opt(format!("--watchdog-start-period={}ms", dog.start_ms).as_bytes());
+        opt(format!("--watchdog-retries={}", dog.retries).as_bytes());
     }
     match cfg.mode {
         Mode::Pause => opt(b"--pause"),
