@@ -140,15 +140,14 @@ fn write_terminal(fd: i32, line: &[u8]) -> bool {
         |rest| loop {
             match sys::write(fd, rest) {
                 Err(sys::Errno::EAGAIN) if !STALLED.load(Relaxed) => {
-                    let left = deadline.saturating_sub(sys::now_ns());
-                    if left == 0 {
+                    if sys::now_ns() >= deadline {
                         STALLED.store(true, Relaxed);
                         return Err(sys::Errno::EAGAIN);
                     }
                     waited = true;
-                    // Rounded up, so a wait never becomes a zero-timeout spin.
-                    let ms = left.div_ceil(1_000_000).min(TERMINAL_TURN_MS) as i32;
-                    let _ = sys::poll(fd, libc::POLLOUT, ms);
+                    // Wakes when the other writer is done; a millisecond at most, so
+                    // the deadline is checked without a zero-timeout spin.
+                    let _ = sys::poll(fd, libc::POLLOUT, 1);
                 }
                 other => return other,
             }
