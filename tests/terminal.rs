@@ -235,6 +235,20 @@ impl Term {
         master.write_all(keys.as_bytes()).unwrap();
     }
 
+    /// Stops (`TCOOFF`) or restarts (`TCOON`) the terminal's output at once, as Ctrl-S and
+    /// Ctrl-Q do once the line discipline gets to them.
+    fn flow(&self, action: i32) {
+        let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC;
+        // SAFETY: TIOCGPTPEER opens this master's slave side and returns a new descriptor.
+        let fd = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCGPTPEER, flags) };
+        assert!(fd >= 0, "TIOCGPTPEER: {}", std::io::Error::last_os_error());
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        let slave = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: tcflow only acts on the descriptor.
+        let rc = unsafe { libc::tcflow(slave.as_raw_fd(), action) };
+        assert_eq!(rc, 0, "tcflow");
+    }
+
     fn resize(&self, rows: u16, cols: u16) {
         set_size(self.master.as_raw_fd(), rows, cols);
     }
@@ -894,7 +908,7 @@ fn log_lines_survive_an_application_writing_at_the_same_time() {
     }
 }
 
-/// A terminal stopped with Ctrl-S takes nothing: pidone's log lines wait their short turn
+/// A terminal stopped (as by Ctrl-S) takes nothing: pidone's log lines wait their short turn
 /// and are dropped, and forwarding goes on meanwhile. The application writes to a file.
 #[test]
 fn a_stopped_terminal_never_holds_up_forwarding() {
@@ -905,7 +919,7 @@ fn a_stopped_terminal_never_holds_up_forwarding() {
     let mut t = Term::pidone(Layout::Docker, &["-v", "--", "sh", "-c", &script]);
     let read = || std::fs::read_to_string(&out).unwrap_or_default();
     wait_until("the application to start", || read().contains("ready"));
-    t.send("\x13");
+    t.flow(libc::TCOOFF);
     for n in 1..=SIGNALS {
         t.signal_pidone(libc::SIGUSR1);
         wait_until("the application to get the signal", || {
@@ -917,7 +931,7 @@ fn a_stopped_terminal_never_holds_up_forwarding() {
         !screen.contains("forwarded signal=SIGUSR1"),
         "the terminal was not stopped:\n{screen}"
     );
-    t.send("\x11");
+    t.flow(libc::TCOON);
     t.signal_pidone(libc::SIGTERM);
     assert_eq!(t.wait(), 0, "{}", t.screen());
     let screen = t.screen();
