@@ -393,8 +393,10 @@ fn stopped(c: char) -> bool {
     c == 'T'
 }
 
+/// Alive and not stopped. Not just S or R: a process that waits for a lock or a page
+/// (on a busy machine, between two lines it writes) shows D for a moment.
 fn running(c: char) -> bool {
-    matches!(c, 'S' | 'R')
+    matches!(c, 'S' | 'R' | 'D')
 }
 
 /// A temporary directory with `dumb-init` linking to pidone: pidone takes dumb-init's
