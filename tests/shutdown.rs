@@ -2,7 +2,8 @@
 //! signal starts it, one signal per process per event (counted by the receivers' own
 //! tally, since a pending ordinary signal coalesces), leftovers re-parented late, a bounded
 //! and complete shutdown when not PID 1, the held signal of the stop delay, the exit
-//! report, `--wait-all`, and no forwarding of a signal pidone caused itself.
+//! report, `--wait-all`, no forwarding of a signal pidone caused itself, and one signal
+//! each when hundreds are listed in parts.
 
 mod common;
 
@@ -683,4 +684,91 @@ fn a_stopped_leftover_past_the_listing_cap_is_continued() {
             "{mode:?}: the 131st leftover was never continued"
         );
     }
+}
+
+/// Shell words that start `n` tallies (`{d}/t0`, ...) with `args`, in the shell's process
+/// group, their pids in `$pids`, and return once each runs.
+fn tallies(tally: &str, d: &str, n: usize, args: &str) -> String {
+    format!(
+        "pids=; i=0; while [ $i -lt {n} ]; do {tally} {d}/t$i {args} & pids=\"$pids $!\"; \
+         i=$((i+1)); done; \
+         i=0; while [ $i -lt {n} ]; do until [ -s {d}/t$i ]; do sleep 0.01; done; i=$((i+1)); done"
+    )
+}
+
+/// Each of the `n` tallies under `d` recorded exactly `want`.
+fn each_tally_got(d: &str, n: usize, want: &[i32], what: &str) {
+    let wrong: Vec<(usize, Vec<i32>)> = (0..n)
+        .map(|i| (i, tally_signals(&format!("{d}/t{i}"))))
+        .filter(|(_, got)| got != want)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{what}: {} of {n} did not get exactly {want:?}, e.g. {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+}
+
+/// How many processes stand in the main child's group: past `LIST_CAP` (128), so that
+/// pidone's listing of them comes in three parts.
+const HUNDREDS: usize = 300;
+
+/// `-g --wait-all`, the main child gone: its 300 children, still in its group, are pidone's
+/// now, and a listing of them comes in parts. A forwarded signal reaches the group once,
+/// not once per part (the tallies catch a real-time signal, which does not coalesce, and
+/// keep recording for a while: a second one would show).
+#[test]
+fn a_signal_forwarded_to_a_group_of_hundreds_reaches_each_once() {
+    let tally = example("tally");
+    let marker = 40;
+    for mode in MODES {
+        let d = dir(&format!("group-forward-{mode:?}"));
+        let args = format!("--exit-on {marker} --linger-ms 300");
+        let script = format!("{}; exit 3", tallies(&tally, &d, HUNDREDS, &args));
+        let p = start(mode, &sh_args(&["-v", "-g", "--wait-all"], &script));
+        wait_until("the main child's exit", || {
+            p.stderr_so_far().contains("child exited")
+        });
+        p.signal(marker);
+        let out = p.wait();
+        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+        each_tally_got(&d, HUNDREDS, &[marker], &format!("{mode:?}"));
+    }
+}
+
+/// `-g`, the application exits on its own and leaves 300 processes in its group: the drain
+/// sends each exactly one SIGTERM (one by one, from the listing's parts), and no SIGCONT.
+#[test]
+fn the_drain_sends_each_of_hundreds_of_leftovers_one_sigterm() {
+    let tally = example("tally");
+    let d = dir("group-drain");
+    let args = "--exit-on 15 --linger-ms 300";
+    let script = format!("{}; exit 3", tallies(&tally, &d, HUNDREDS, args));
+    let out = run(Mode::Pid1, &sh_args(&["-g", "--grace", "20s"], &script));
+    assert_eq!(out.code(), 3, "{}", out.stderr);
+    each_tally_got(&d, HUNDREDS, &[libc::SIGTERM], "the drain");
+}
+
+/// `-g`, the stop signal while 300 workers of the application are stopped: the group gets
+/// the stop signal once, and one SIGCONT from the listing of the group, however many of
+/// its parts show a stopped worker (each part's first process is read before the previous
+/// part's SIGCONT goes out).
+#[test]
+fn the_stop_continues_a_group_of_hundreds_once() {
+    let tally = example("tally");
+    let d = dir("group-stop");
+    let args = "--exit-on 15 --linger-ms 300";
+    let script = format!(
+        "trap 'wait $pids; exit 0' TERM; {}; kill -STOP $pids; \
+         for p in $pids; do until grep -q '^State:.T' /proc/$p/status; do sleep 0.01; done; done; \
+         echo ready; while :; do sleep 0.05; done",
+        tallies(&tally, &d, HUNDREDS, args)
+    );
+    let p = start(Mode::Pid1, &sh_args(&["-g"], &script));
+    p.until("ready");
+    p.signal(libc::SIGTERM);
+    let out = p.wait();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    each_tally_got(&d, HUNDREDS, &[libc::SIGTERM, libc::SIGCONT], "the stop");
 }
