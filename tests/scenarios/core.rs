@@ -166,14 +166,24 @@ pub fn leftovers_are_terminated_and_waited_for() {
         &["--", &leftover, "--code", "5", "--linger-ms", "300"],
     );
     p.until("worker ready");
-    let out = p.wait();
+    drained(&p.wait(), "Pid1");
+}
+
+/// What `leftover --code 5` ended with when the drain let its worker finish: the worker's
+/// record of the drain's SIGTERM and of its finished work, and the main child's code, not
+/// the worker's.
+pub fn drained(out: &Outcome, case: &str) {
     assert_eq!(
         out.rest,
         vec!["worker got SIGTERM", "worker finished"],
-        "{}",
+        "{case}: {}",
         out.stderr
     );
-    assert_eq!(out.code(), 5, "the main child's code, not the worker's");
+    assert_eq!(
+        out.code(),
+        5,
+        "{case}: the main child's code, not the worker's"
+    );
 }
 
 /// `--no-drain` exits at once; as PID 1 the kernel then kills the worker mid-work.
