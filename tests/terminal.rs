@@ -245,11 +245,8 @@ impl Term {
         // SAFETY: `fd` was just opened and nothing else owns it.
         let slave = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: tcflow only acts on the descriptor.
-        assert_eq!(
-            unsafe { libc::tcflow(slave.as_raw_fd(), action) },
-            0,
-            "tcflow"
-        );
+        let rc = unsafe { libc::tcflow(slave.as_raw_fd(), action) };
+        assert_eq!(rc, 0, "tcflow");
     }
 
     fn resize(&self, rows: u16, cols: u16) {
