@@ -6,12 +6,16 @@
 //! each when hundreds are listed in parts.
 
 mod common;
+mod scenarios {
+    pub mod grace;
+}
 
 use std::os::fd::FromRawFd;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
+use scenarios::grace::stubborn;
 
 /// A fresh directory for one test's tally files.
 fn dir(name: &str) -> String {
@@ -55,14 +59,11 @@ fn sh_args<'a>(before: &[&'a str], script: &'a str) -> Vec<&'a str> {
 /// SIGTERM, SIGINT or SIGQUIT, not after the old 10 s default.
 #[test]
 fn without_a_grace_pidone_never_kills_after_a_signal_from_outside() {
-    let stubborn = example("stubborn");
     let runs: Vec<_> = MODES
         .iter()
         .map(|&mode| {
-            let stubborn = stubborn.clone();
             std::thread::spawn(move || {
-                let p = start(mode, &["--", &stubborn]);
-                p.until("ready");
+                let p = stubborn(mode, &[], &[]);
                 for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT] {
                     p.signal(sig);
                 }
@@ -85,43 +86,29 @@ fn without_a_grace_pidone_never_kills_after_a_signal_from_outside() {
 /// only forwarded; the stop signal starts the grace, enforced as set.
 #[test]
 fn only_the_stop_signal_starts_the_grace() {
-    let stubborn = example("stubborn");
     for mode in MODES {
-        let p = start(mode, &["--grace", "1s", "--", &stubborn]);
-        p.until("ready");
+        let p = stubborn(mode, &["--grace", "1s"], &[]);
         p.signal(libc::SIGINT);
         p.signal(libc::SIGQUIT);
         std::thread::sleep(Duration::from_millis(2500));
         assert!(alive(p.pidone_pid()), "{mode:?}: killed after INT/QUIT");
         let sent = Instant::now();
         p.signal(libc::SIGTERM);
-        let out = p.wait();
-        let took = sent.elapsed();
-        assert_eq!(out.code(), 137, "{mode:?}: {}", out.stderr);
-        assert!(
-            took >= Duration::from_millis(1000),
-            "{mode:?}: early: {took:?}"
-        );
-        assert!(took < Duration::from_secs(5), "{mode:?}: late: {took:?}");
+        let (at_least, before) = (Duration::from_millis(1000), Duration::from_secs(5));
+        scenarios::grace::killed_after(p, sent, at_least, before, &format!("{mode:?}"));
     }
 }
 
 #[test]
 fn a_configured_stop_signal_starts_the_grace_and_sigterm_does_not() {
-    let stubborn = example("stubborn");
-    let p = start(
-        Mode::Pid1,
-        &["--grace", "1s", "--stop-signal", "QUIT", "--", &stubborn],
-    );
-    p.until("ready");
+    let p = stubborn(Mode::Pid1, &["--grace", "1s", "--stop-signal", "QUIT"], &[]);
     p.signal(libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(2000));
     assert!(alive(p.pidone_pid()), "SIGTERM started the grace");
     let sent = Instant::now();
     p.signal(libc::SIGQUIT);
-    let out = p.wait();
-    assert_eq!(out.code(), 137, "{}", out.stderr);
-    assert!(sent.elapsed() >= Duration::from_millis(1000));
+    let (at_least, before) = (Duration::from_millis(1000), HANG);
+    scenarios::grace::killed_after(p, sent, at_least, before, "--stop-signal QUIT");
 }
 
 /// The tallies `D/g` (in the application's group) and `D/s` (setsid'd away) each got
@@ -210,11 +197,8 @@ fn not_pid1_the_shutdown_is_bounded_and_complete() {
     let sleep: i32 = pid_in(&format!("{d}/pid"));
     let sent = Instant::now();
     p.signal(libc::SIGTERM);
-    let out = p.wait();
-    let took = sent.elapsed();
-    assert_eq!(out.code(), 137, "{}", out.stderr);
-    assert!(took >= Duration::from_millis(1000), "early: {took:?}");
-    assert!(took < Duration::from_secs(3), "not bounded: {took:?}");
+    let (at_least, before) = (Duration::from_millis(1000), Duration::from_secs(3));
+    scenarios::grace::killed_after(p, sent, at_least, before, "not PID 1, bounded");
     assert!(!alive(sleep), "sleep 40 outlived pidone");
 }
 
@@ -251,21 +235,9 @@ fn a_second_stop_signal_ends_the_delay_and_the_app_gets_one() {
 /// than delay plus grace after the SIGTERM.
 #[test]
 fn sigquit_and_sigint_do_not_cut_the_stop_delay() {
-    let stubborn = example("stubborn");
     for mode in MODES {
-        let p = start(
-            mode,
-            &[
-                "-v",
-                "--stop-delay",
-                "1500ms",
-                "--grace",
-                "1s",
-                "--",
-                &stubborn,
-            ],
-        );
-        p.until("ready");
+        let flags = ["-v", "--stop-delay", "1500ms", "--grace", "1s"];
+        let p = stubborn(mode, &flags, &[]);
         let sent = Instant::now();
         p.signal(libc::SIGTERM);
         wait_until("the TERM held", || p.stderr_so_far().contains("holding"));
@@ -274,14 +246,9 @@ fn sigquit_and_sigint_do_not_cut_the_stop_delay() {
             p.stderr_so_far().contains("signal=SIGQUIT")
         });
         p.signal(libc::SIGINT);
-        let out = p.wait();
-        let took = sent.elapsed();
-        assert_eq!(out.code(), 137, "{mode:?}: {}", out.stderr);
-        assert!(
-            took >= Duration::from_millis(2500),
-            "{mode:?}: SIGKILL {took:?} after the SIGTERM, before delay + grace: {}",
-            out.stderr
-        );
+        let (at_least, before) = (Duration::from_millis(2500), HANG);
+        let case = format!("{mode:?}: SIGQUIT and SIGINT in the delay");
+        scenarios::grace::killed_after(p, sent, at_least, before, &case);
     }
 }
 
@@ -426,10 +393,8 @@ fn a_bash_entrypoint_that_forwards_term_gives_the_app_one() {
 /// The exit report counts the main child when it was SIGKILLed at the deadline.
 #[test]
 fn the_exit_report_counts_a_killed_main_child() {
-    let stubborn = example("stubborn");
     for mode in MODES {
-        let p = start(mode, &["-v", "--grace", "300ms", "--", &stubborn]);
-        p.until("ready");
+        let p = stubborn(mode, &["-v", "--grace", "300ms"], &[]);
         p.signal(libc::SIGTERM);
         let out = p.wait();
         assert_eq!(out.code(), 137, "{mode:?}");
