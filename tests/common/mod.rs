@@ -11,6 +11,7 @@ mod holder;
 mod pidfd;
 mod procfs;
 mod raw;
+mod realtime;
 mod report;
 mod rlimit;
 mod tempdir;
@@ -19,8 +20,8 @@ mod trace;
 // Each test file uses some of these; the rest are unused there, not dead.
 #[allow(unused_imports)]
 pub use {
-    cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*,
-    trace::*,
+    cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, realtime::*, report::*, rlimit::*,
+    tempdir::*, trace::*,
 };
 
 use std::io::{BufRead, BufReader, Read};
