@@ -29,7 +29,7 @@
 //! A missing docker, debootstrap or tini-static is a loud SKIP, and a FAIL in CI. The JVM
 //! case needs the host's javac to compile its class (SKIP/FAIL likewise).
 
-mod common;
+use pidone_testkit as common;
 mod real;
 
 use real::{Running, count, count_containing, each, have, must, not_here, ran, record, say, secs};

@@ -18,7 +18,7 @@
 //! Docker names start with `dist-pidone-test`; images and directories go when the test
 //! process exits. A missing tool (git, docker) is a loud SKIP line, and a failure in CI.
 
-mod common;
+use pidone_testkit as common;
 
 use std::collections::BTreeMap;
 use std::fs;

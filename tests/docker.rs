@@ -25,7 +25,7 @@
 //! server from examples/, the others from tests/fixtures/) and busybox-static
 //! (`/bin/busybox`).
 
-mod common;
+use pidone_testkit as common;
 
 use common::{ContainerLog, parse_init_version, wait_bounded};
 use std::fs;

@@ -11,7 +11,7 @@
 // make them clearer.
 #![allow(clippy::type_complexity)]
 
-mod common;
+use pidone_testkit as common;
 
 use common::*;
 use std::collections::BTreeMap;

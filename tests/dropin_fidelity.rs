@@ -3,7 +3,7 @@
 //! exits in setsid mode (after `-r`), and stopping itself after forwarding SIGTSTP, SIGTTIN
 //! or SIGTTOU, in `-c` mode and in setsid mode with those signals rewritten.
 
-mod common;
+use pidone_testkit as common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! for tini, dumb-init and catatonit), and `--user` as the application sees it in
 //! /proc/self/status.
 
-mod common;
+use pidone_testkit as common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! margins; the servers' sleeps are the slowness under test, not synchronisation.
 //! The real-container test is tests/health_docker.rs.
 
-mod common;
+use pidone_testkit as common;
 
 use common::{HANG, Mode, Outcome};
 use std::io::{Read, Write};

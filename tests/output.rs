@@ -2,7 +2,7 @@
 //! SIGPIPE), a full one (a log collector that stopped reading), a log file at its size
 //! limit (EFBIG, SIGXFSZ), and JSON lines that parse whatever bytes went into them.
 
-mod common;
+use pidone_testkit as common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

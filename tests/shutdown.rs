@@ -4,7 +4,7 @@
 //! and complete shutdown when not PID 1, the held signal of the stop delay, the exit
 //! report, `--wait-all`, and no forwarding of a signal pidone caused itself.
 
-mod common;
+use pidone_testkit as common;
 
 use std::os::fd::FromRawFd;
 use std::process::Stdio;

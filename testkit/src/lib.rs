@@ -3,7 +3,9 @@
 //! Output arrives line by line over a channel, so tests wait for what a fixture prints
 //! (`ready`) instead of sleeping. Every wait has a generous limit that fails the test, so a
 //! hang fails instead of blocking CI; no assertion depends on the machine's speed.
-#![allow(dead_code)]
+//!
+//! A crate of its own (a dev-dependency, tests/*.rs import it as `common`), so that every
+//! test binary links the same build of it and rustc sees when a helper is no longer used.
 
 mod cross;
 mod follow;
@@ -16,8 +18,6 @@ mod rlimit;
 mod tempdir;
 mod trace;
 
-// Each test file uses some of these; the rest are unused there, not dead.
-#[allow(unused_imports)]
 pub use {
     cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*,
     trace::*,
@@ -68,14 +68,24 @@ pub fn use_pidone(path: &str) {
     );
 }
 
-/// Where cargo put the fixture programs: beside the binary it built with the tests,
-/// whatever binary the tests run (fixtures are always the host's; binfmt_misc runs each
-/// program with its own architecture).
+/// Where cargo put the binary it built with the tests and the fixture programs, whatever
+/// binary the tests run (fixtures are always the host's; binfmt_misc runs each program
+/// with its own architecture): the profile's directory. `env!("CARGO_BIN_EXE_pidone")`
+/// exists only in the integration tests' own crates, not in this one; `cargo test` (1.94
+/// and later) sets it at run time, and before that the running test binary says where
+/// it is: in the profile's `deps/`.
 fn host_build_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    if let Some(bin) = std::env::var_os("CARGO_BIN_EXE_pidone") {
+        return PathBuf::from(bin).parent().unwrap().to_path_buf();
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let deps = exe.parent().expect("the test binary's directory");
+    assert!(
+        deps.file_name() == Some(std::ffi::OsStr::new("deps")),
+        "{} is not where cargo puts test binaries (<profile>/deps/): run it with `cargo test`",
+        exe.display()
+    );
+    deps.parent().unwrap().to_path_buf()
 }
 
 /// This machine's pidone as it ships. A suite built in the `suite` profile (scripts/test.sh)
@@ -84,8 +94,8 @@ fn host_build_dir() -> PathBuf {
 pub fn host_pidone() -> &'static str {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
-        let built = std::path::Path::new(env!("CARGO_BIN_EXE_pidone"));
-        let dir = built.parent().unwrap();
+        let dir = host_build_dir();
+        let built = dir.join("pidone");
         if dir.file_name() != Some(std::ffi::OsStr::new("suite")) {
             return built.to_string_lossy().into_owned();
         }
@@ -280,7 +290,7 @@ impl Proc {
     }
 
     /// The last stdout lines taken so far (at most 50), for failure messages.
-    pub fn stdout_so_far(&self) -> Vec<String> {
+    fn stdout_so_far(&self) -> Vec<String> {
         let seen = self.seen.lock().unwrap();
         seen[seen.len().saturating_sub(50)..].to_vec()
     }
