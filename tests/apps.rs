@@ -488,7 +488,7 @@ fn exits_within(c: &Running, limit: Duration) -> Option<i32> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("docker wait");
-    let (out, _) = real::wait_bounded(child, limit)?;
+    let (out, _) = common::wait_bounded(child, limit)?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 

@@ -20,6 +20,8 @@
 
 use pidone_testkit as common;
 
+use common::run_command as run;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -55,41 +57,16 @@ fn missing(test: &str, what: &str) {
 
 // ---- running commands, with deadlines ------------------------------------------------
 
-struct Output {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` to its end, failing the test if it takes longer than `timeout`.
-fn run(cmd: &mut Command, timeout: Duration) -> Output {
-    let shown = format!("{cmd:?}");
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
-    let out = common::wait_bounded(child, timeout)
-        .map(|(out, _)| out)
-        .unwrap_or_else(|| panic!("{shown} still running after {timeout:?}: killed"));
-    Output {
-        ok: out.status.success(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// Runs `cmd`, which must succeed; returns its trimmed stdout.
 fn ok(cmd: &mut Command, timeout: Duration) -> String {
     let shown = format!("{cmd:?}");
     let out = run(cmd, timeout);
     assert!(
-        out.ok,
+        out.ok(),
         "{shown} failed ({:?}):\n{}{}",
-        out.code, out.stdout, out.stderr
+        out.code,
+        out.stdout,
+        out.stderr
     );
     out.stdout.trim().to_string()
 }
@@ -137,9 +114,11 @@ fn docker_build(args: &mut Command) {
     let shown = format!("{args:?}");
     let out = run(args, COMMAND);
     assert!(
-        out.ok,
+        out.ok(),
         "{shown} failed ({:?}):\n{}{}",
-        out.code, out.stdout, out.stderr
+        out.code,
+        out.stdout,
+        out.stderr
     );
     let ids = out.stdout.lines().filter_map(|l| {
         let id = l.strip_prefix(" ---> ")?;
@@ -537,9 +516,10 @@ fn a_missing_cross_linker_only_leaves_its_target_out() {
         COMMAND,
     );
     assert!(
-        out.ok,
+        out.ok(),
         "release.sh failed ({:?}):\n{}",
-        out.code, out.stderr
+        out.code,
+        out.stderr
     );
     let mut expected = vec!["x86_64-unknown-linux-musl"];
     for target in common::CROSS {

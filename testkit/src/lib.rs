@@ -575,34 +575,63 @@ pub fn started(p: &Proc) -> i32 {
     p.pidone_pid()
 }
 
+/// What a finished command did.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Ran {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Runs `cmd` (stdin closed, output captured); an error if it cannot start or is still
+/// running after `timeout` (it is then killed). For set-up code, which must not panic.
+pub fn try_command(cmd: &mut Command, timeout: Duration) -> Result<Ran, String> {
+    let shown = format!("{cmd:?}");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let (out, elapsed) = wait_bounded(child, timeout)
+        .ok_or_else(|| format!("{shown} still running after {timeout:?}: killed"))?;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ok(Ran {
+        code: out.status.code(),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+        elapsed,
+    })
+}
+
+/// Runs `cmd` (stdin closed, output captured), failing the test if it cannot start or
+/// takes longer than `timeout` (it is killed first).
+pub fn run_command(cmd: &mut Command, timeout: Duration) -> Ran {
+    try_command(cmd, timeout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `program args` to completion, as `run_command`.
+pub fn run_args(program: &str, args: &[&str], timeout: Duration) -> Ran {
+    run_command(Command::new(program).args(args), timeout)
+}
+
 /// `PROGRAM ARGS` with stdin closed: exit code, stdout and stderr (trimmed). Fails the test
 /// if it takes longer than `timeout` (the command is killed first).
 pub fn run_bounded(
     program: &str,
     args: &[&str],
-    timeout: std::time::Duration,
+    timeout: Duration,
 ) -> (Option<i32>, String, String) {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {program}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(out) = rx.recv_timeout(timeout) else {
-        // SAFETY: kill has no memory effects; the child is not reaped until the waiting
-        // thread sees it die, so the pid cannot have been reused.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-        panic!("`{program} {}` hung: killed", args.join(" "));
-    };
-    let out = out.expect("wait");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
+    let ran = run_args(program, args, timeout);
+    let trim = |s: &str| s.trim().to_string();
+    (ran.code, trim(&ran.stdout), trim(&ran.stderr))
 }
 
 /// `docker ARGS`: exit code, stdout and stderr, killed after two minutes.
