@@ -24,7 +24,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{HANG, Mode, children, example, pidone, wait_until};
+use common::{
+    HANG, Mode, children, comm_of, descendants, example, pidone, stat, state_of, wait_until,
+};
 use nix::fcntl::OFlag;
 use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
 
@@ -235,6 +237,20 @@ impl Term {
         master.write_all(keys.as_bytes()).unwrap();
     }
 
+    /// Stops (`TCOOFF`) or restarts (`TCOON`) the terminal's output at once, as Ctrl-S and
+    /// Ctrl-Q do once the line discipline gets to them.
+    fn flow(&self, action: i32) {
+        let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC;
+        // SAFETY: TIOCGPTPEER opens this master's slave side and returns a new descriptor.
+        let fd = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCGPTPEER, flags) };
+        assert!(fd >= 0, "TIOCGPTPEER: {}", std::io::Error::last_os_error());
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        let slave = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: tcflow only acts on the descriptor.
+        let rc = unsafe { libc::tcflow(slave.as_raw_fd(), action) };
+        assert_eq!(rc, 0, "tcflow");
+    }
+
     fn resize(&self, rows: u16, cols: u16) {
         set_size(self.master.as_raw_fd(), rows, cols);
     }
@@ -266,7 +282,7 @@ impl Term {
         wait_until(&format!("the application ({comm}) to start"), || {
             found = children(pidone)
                 .into_iter()
-                .find(|p| stat(*p).is_some_and(|s| s.comm == comm))
+                .find(|p| comm_of(*p) == comm)
                 .unwrap_or(0);
             found != 0
         });
@@ -325,62 +341,23 @@ fn find(root: i32, comm: &str) -> i32 {
     wait_until(&format!("{comm} under {root}"), || {
         found = descendants(root)
             .into_iter()
-            .find(|p| stat(*p).is_some_and(|s| s.comm == comm))
+            .find(|p| comm_of(*p) == comm)
             .unwrap_or(0);
         found != 0
     });
     found
 }
 
-fn descendants(pid: i32) -> Vec<i32> {
-    let mut all = children(pid);
-    let mut i = 0;
-    while let Some(&p) = all.get(i) {
-        all.extend(children(p));
-        i += 1;
-    }
-    all
+fn wait_state(pid: i32, what: &str, want: impl Fn(Option<char>) -> bool) {
+    wait_until(&format!("{what} (pid {pid})"), || want(state_of(pid)));
 }
 
-struct Stat {
-    comm: String,
-    state: char,
-    pgrp: i32,
-    session: i32,
+fn stopped(state: Option<char>) -> bool {
+    state == Some('T')
 }
 
-fn stat(pid: i32) -> Option<Stat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let open = text.find('(')?;
-    let close = text.rfind(')')?;
-    let comm = text[open + 1..close].to_string();
-    let mut rest = text[close + 2..].split_whitespace();
-    let state = rest.next()?.chars().next()?;
-    let _ppid = rest.next()?;
-    let pgrp = rest.next()?.parse().ok()?;
-    let session = rest.next()?.parse().ok()?;
-    Some(Stat {
-        comm,
-        state,
-        pgrp,
-        session,
-    })
-}
-
-fn state(pid: i32) -> char {
-    stat(pid).map_or('?', |s| s.state)
-}
-
-fn wait_state(pid: i32, what: &str, want: impl Fn(char) -> bool) {
-    wait_until(&format!("{what} (pid {pid})"), || want(state(pid)));
-}
-
-fn stopped(c: char) -> bool {
-    c == 'T'
-}
-
-fn running(c: char) -> bool {
-    matches!(c, 'S' | 'R')
+fn running(state: Option<char>) -> bool {
+    matches!(state, Some('S' | 'R'))
 }
 
 /// A temporary directory with `dumb-init` linking to pidone: pidone takes dumb-init's
@@ -536,7 +513,7 @@ fn bash_session(layout: Layout, program: &str, args: &[&str]) {
     t.expect("Stopped");
     t.expect("<P>");
     assert!(
-        stopped(state(sleep)),
+        stopped(state_of(sleep)),
         "{layout:?}: Ctrl-Z did not stop sleep"
     );
     assert_eq!(t.foreground(), bash);
@@ -555,10 +532,10 @@ fn bash_session(layout: Layout, program: &str, args: &[&str]) {
     t.send("echo alive-$((6*7))\n");
     t.expect("alive-42");
     t.expect("<P>");
-    let now = state(bash);
+    let now = state_of(bash);
     assert!(
         running(now),
-        "{layout:?}: the shell is not running: state {now}"
+        "{layout:?}: the shell is not running: state {now:?}"
     );
     t.send("exit 3\n");
     assert_eq!(t.wait(), 3, "{layout:?}:\n{}", t.screen());
@@ -605,7 +582,7 @@ fn tstp_stops_the_application_and_cont_resumes_it() {
 
         t.signal_pidone(libc::SIGTSTP);
         wait_state(app, "SIGTSTP to stop the application", stopped);
-        assert!(running(state(pidone)), "{layout:?}: pidone stopped");
+        assert!(running(state_of(pidone)), "{layout:?}: pidone stopped");
         t.signal_pidone(libc::SIGCONT);
         wait_state(app, "SIGCONT to resume the application", running);
 
@@ -613,7 +590,7 @@ fn tstp_stops_the_application_and_cont_resumes_it() {
         // parent, pidone, is in the same session) and pidone is not in it.
         t.send("\x1a");
         wait_state(app, "Ctrl-Z to stop the application", stopped);
-        assert!(running(state(pidone)), "{layout:?}: pidone stopped");
+        assert!(running(state_of(pidone)), "{layout:?}: pidone stopped");
         t.signal_pidone(libc::SIGCONT);
         wait_state(app, "SIGCONT to resume the application", running);
 
@@ -681,7 +658,7 @@ fn logging_with_tostop_never_stops_pidone() {
         wait_until("pidone's log line", || {
             t.screen().contains("forwarded signal=SIGUSR1")
         });
-        assert!(running(state(pidone)), "{layout:?}: pidone stopped");
+        assert!(running(state_of(pidone)), "{layout:?}: pidone stopped");
         t.signal_pidone(libc::SIGTERM);
         assert_eq!(t.wait(), 0, "{layout:?}:\n{}", t.screen());
         let screen = t.screen();
@@ -743,7 +720,7 @@ fn dumb_init_rewrites_job_control_signals_to_sigstop() {
                 // dumb-init stops itself with its child, so a shell sees the job stop.
                 wait_state(pidone, "pidone to stop itself", stopped);
             } else {
-                assert!(running(state(pidone)), "{layout:?}: PID 1 stopped");
+                assert!(running(state_of(pidone)), "{layout:?}: PID 1 stopped");
             }
             t.signal_pidone(libc::SIGCONT);
             wait_state(pidone, "pidone to resume", running);
@@ -894,7 +871,7 @@ fn log_lines_survive_an_application_writing_at_the_same_time() {
     }
 }
 
-/// A terminal stopped with Ctrl-S takes nothing: pidone's log lines wait their short turn
+/// A terminal stopped (as by Ctrl-S) takes nothing: pidone's log lines wait their short turn
 /// and are dropped, and forwarding goes on meanwhile. The application writes to a file.
 #[test]
 fn a_stopped_terminal_never_holds_up_forwarding() {
@@ -905,7 +882,7 @@ fn a_stopped_terminal_never_holds_up_forwarding() {
     let mut t = Term::pidone(Layout::Docker, &["-v", "--", "sh", "-c", &script]);
     let read = || std::fs::read_to_string(&out).unwrap_or_default();
     wait_until("the application to start", || read().contains("ready"));
-    t.send("\x13");
+    t.flow(libc::TCOOFF);
     for n in 1..=SIGNALS {
         t.signal_pidone(libc::SIGUSR1);
         wait_until("the application to get the signal", || {
@@ -917,7 +894,7 @@ fn a_stopped_terminal_never_holds_up_forwarding() {
         !screen.contains("forwarded signal=SIGUSR1"),
         "the terminal was not stopped:\n{screen}"
     );
-    t.send("\x11");
+    t.flow(libc::TCOON);
     t.signal_pidone(libc::SIGTERM);
     assert_eq!(t.wait(), 0, "{}", t.screen());
     let screen = t.screen();

@@ -502,6 +502,17 @@ pub fn children(pid: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Every descendant of `pid` (host pids), parents before their children.
+pub fn descendants(pid: i32) -> Vec<i32> {
+    let mut all = children(pid);
+    let mut i = 0;
+    while let Some(&p) = all.get(i) {
+        all.extend(children(p));
+        i += 1;
+    }
+    all
+}
+
 /// Waits for `child` until `timeout`, with its output and how long it ran; past the
 /// timeout the child is killed and None returned (None too if waiting failed).
 pub fn wait_bounded(
