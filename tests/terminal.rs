@@ -356,8 +356,10 @@ fn stopped(state: Option<char>) -> bool {
     state == Some('T')
 }
 
+/// Alive and not stopped. Not just S or R: a process that waits for a lock or a page
+/// (on a busy machine, between two lines it writes) shows D for a moment.
 fn running(state: Option<char>) -> bool {
-    matches!(state, Some('S' | 'R'))
+    matches!(state, Some('S' | 'R' | 'D'))
 }
 
 /// A temporary directory with `dumb-init` linking to pidone: pidone takes dumb-init's
