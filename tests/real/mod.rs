@@ -37,7 +37,7 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The pidone binary the tests run (the static musl release build: tests/common).
+/// The pidone binary the tests run (the static musl release build: the harness, testkit/).
 pub fn pidone() -> PathBuf {
     PathBuf::from(crate::common::pidone())
 }
