@@ -20,7 +20,7 @@
 
 use pidone_testkit as common;
 
-use common::run_command as run;
+use common::{Ran, run_command as run};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -57,8 +57,8 @@ fn missing(test: &str, what: &str) {
 
 // ---- running commands, with deadlines ------------------------------------------------
 
-/// Runs `cmd`, which must succeed; returns its trimmed stdout.
-fn ok(cmd: &mut Command, timeout: Duration) -> String {
+/// Runs `cmd`, which must succeed.
+fn succeeds(cmd: &mut Command, timeout: Duration) -> Ran {
     let shown = format!("{cmd:?}");
     let out = run(cmd, timeout);
     assert!(
@@ -68,7 +68,12 @@ fn ok(cmd: &mut Command, timeout: Duration) -> String {
         out.stdout,
         out.stderr
     );
-    out.stdout.trim().to_string()
+    out
+}
+
+/// Runs `cmd`, which must succeed; returns its trimmed stdout.
+fn ok(cmd: &mut Command, timeout: Duration) -> String {
+    succeeds(cmd, timeout).stdout.trim().to_string()
 }
 
 fn available(program: &str, arg: &str) -> bool {
@@ -111,15 +116,7 @@ static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// `docker build ARGS`, which must succeed; remembers the images it made for the exit.
 fn docker_build(args: &mut Command) {
-    let shown = format!("{args:?}");
-    let out = run(args, COMMAND);
-    assert!(
-        out.ok(),
-        "{shown} failed ({:?}):\n{}{}",
-        out.code,
-        out.stdout,
-        out.stderr
-    );
+    let out = succeeds(args, COMMAND);
     let ids = out.stdout.lines().filter_map(|l| {
         let id = l.strip_prefix(" ---> ")?;
         (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_string())
@@ -279,15 +276,17 @@ fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
     }
 }
 
-/// Whether git can clone here; the reason when not.
-fn can_build() -> Result<(), String> {
-    if !available("git", "--version") {
-        return Err("git missing".into());
-    }
-    if !repo().join(".git").exists() {
-        return Err(format!("{} is not a git checkout", repo().display()));
-    }
-    Ok(())
+/// Whether git can clone here for `test`; when not, it says why, loudly (a failure in CI).
+fn can_build(test: &str) -> bool {
+    let why = if !available("git", "--version") {
+        "git missing".to_string()
+    } else if !repo().join(".git").exists() {
+        format!("{} is not a git checkout", repo().display())
+    } else {
+        return true;
+    };
+    missing(test, &why);
+    false
 }
 
 /// The first clone's release, built once and shared by the tests that need one.
@@ -332,8 +331,8 @@ fn sbom_summary(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
 #[test]
 fn two_release_builds_of_one_commit_are_byte_identical() {
     const TEST: &str = "two_release_builds_of_one_commit_are_byte_identical";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     let a = first_release();
     let (dir, _) = scratch();
@@ -502,8 +501,8 @@ fn path_without(dir: &Path, exclude: &str) -> std::ffi::OsString {
 #[test]
 fn a_missing_cross_linker_only_leaves_its_target_out() {
     const TEST: &str = "a_missing_cross_linker_only_leaves_its_target_out";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     let (dir, _) = scratch();
     let (src, _) = clone_head(&dir.join("no-linker"));
@@ -549,8 +548,8 @@ fn a_missing_cross_linker_only_leaves_its_target_out() {
 #[test]
 fn a_clone_left_behind_is_replaced() {
     const TEST: &str = "a_clone_left_behind_is_replaced";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     let (dir, _) = scratch();
     let dir = dir.join("left-behind");
@@ -574,8 +573,8 @@ fn a_clone_left_behind_is_replaced() {
 #[test]
 fn the_image_holds_one_file_and_copy_from_it_works() {
     const TEST: &str = "the_image_holds_one_file_and_copy_from_it_works";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     if !available("docker", "info") {
         return missing(TEST, "docker missing (`docker info` fails)");
