@@ -130,9 +130,15 @@ impl Term {
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave));
         let take_tty = layout == Layout::Group;
-        // SAFETY: setsid and ioctl are async-signal-safe; the closure touches no shared state.
+        // SAFETY: signal, setsid and ioctl are async-signal-safe; the closure touches no
+        // shared state.
         unsafe {
             cmd.pre_exec(move || {
+                // A fresh terminal session, however the tests were started: a shell that
+                // runs them in the background leaves SIGINT and SIGQUIT ignored, and an
+                // ignored disposition survives exec all the way down to the application.
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
                 if libc::setsid() < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
@@ -227,6 +233,20 @@ impl Term {
     fn send(&self, keys: &str) {
         let mut master = File::from(self.master.try_clone().unwrap());
         master.write_all(keys.as_bytes()).unwrap();
+    }
+
+    /// Stops (`TCOOFF`) or restarts (`TCOON`) the terminal's output at once, as Ctrl-S and
+    /// Ctrl-Q do once the line discipline gets to them.
+    fn flow(&self, action: i32) {
+        let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC;
+        // SAFETY: TIOCGPTPEER opens this master's slave side and returns a new descriptor.
+        let fd = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCGPTPEER, flags) };
+        assert!(fd >= 0, "TIOCGPTPEER: {}", std::io::Error::last_os_error());
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        let slave = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: tcflow only acts on the descriptor.
+        let rc = unsafe { libc::tcflow(slave.as_raw_fd(), action) };
+        assert_eq!(rc, 0, "tcflow");
     }
 
     fn resize(&self, rows: u16, cols: u16) {
@@ -549,7 +569,11 @@ fn bash_session(layout: Layout, program: &str, args: &[&str]) {
     t.send("echo alive-$((6*7))\n");
     t.expect("alive-42");
     t.expect("<P>");
-    assert!(running(state(bash)), "{layout:?}: the shell is not running");
+    let now = state(bash);
+    assert!(
+        running(now),
+        "{layout:?}: the shell is not running: state {now}"
+    );
     t.send("exit 3\n");
     assert_eq!(t.wait(), 3, "{layout:?}:\n{}", t.screen());
     let screen = t.screen();
@@ -852,4 +876,65 @@ fn without_a_terminal_nothing_happens() {
     assert_eq!(out.code(), 4);
     assert_eq!(out.rest, vec!["ok"]);
     assert_eq!(out.stderr, "");
+}
+
+/// A terminal takes one writer at a time: pidone's non-blocking log write used to fail
+/// (EAGAIN) whenever the application was writing at that moment, though the terminal had
+/// room, and the line was lost. Here the application writes all the time; every log line
+/// must still arrive.
+#[test]
+fn log_lines_survive_an_application_writing_at_the_same_time() {
+    const SIGNALS: usize = 300;
+    for layout in LAYOUTS {
+        let mut t = Term::pidone(layout, &["-v", "--", &example("sigecho"), "--chatter"]);
+        t.expect("ready");
+        for _ in 0..SIGNALS {
+            t.signal_pidone(libc::SIGUSR1);
+            t.expect("got SIGUSR1");
+        }
+        t.signal_pidone(libc::SIGTERM);
+        assert_eq!(t.wait(), 0, "{layout:?}");
+        let screen = t.screen();
+        let report = screen
+            .lines()
+            .find(|l| l.contains("exit code="))
+            .unwrap_or_else(|| panic!("{layout:?}: no exit report"));
+        assert!(report.contains("log_dropped=0"), "{layout:?}: {report}");
+        assert_eq!(
+            count(&screen, "forwarded signal=SIGUSR1"),
+            SIGNALS,
+            "{layout:?}: {report}"
+        );
+    }
+}
+
+/// A terminal stopped (as by Ctrl-S) takes nothing: pidone's log lines wait their short turn
+/// and are dropped, and forwarding goes on meanwhile. The application writes to a file.
+#[test]
+fn a_stopped_terminal_never_holds_up_forwarding() {
+    const SIGNALS: usize = 20;
+    let dir = common::TempDir::new("terminal-stopped");
+    let out = format!("{}/out", dir.0);
+    let script = format!("exec {} > {out}", example("sigecho"));
+    let mut t = Term::pidone(Layout::Docker, &["-v", "--", "sh", "-c", &script]);
+    let read = || std::fs::read_to_string(&out).unwrap_or_default();
+    wait_until("the application to start", || read().contains("ready"));
+    t.flow(libc::TCOOFF);
+    for n in 1..=SIGNALS {
+        t.signal_pidone(libc::SIGUSR1);
+        wait_until("the application to get the signal", || {
+            count(&read(), "got SIGUSR1") == n
+        });
+    }
+    let screen = t.screen();
+    assert!(
+        !screen.contains("forwarded signal=SIGUSR1"),
+        "the terminal was not stopped:\n{screen}"
+    );
+    t.flow(libc::TCOON);
+    t.signal_pidone(libc::SIGTERM);
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    let screen = t.screen();
+    assert!(screen.contains("exit code=0"), "{screen}");
+    assert!(!screen.contains("log_dropped=0"), "{screen}");
 }
