@@ -47,6 +47,9 @@ pub struct Machine<'c> {
     /// How the end began, and whether pidone SIGKILLed at a deadline (termination message).
     cause: Cause,
     expired: bool,
+    /// This listing's signal to the group went out with an earlier part (a listing past
+    /// `LIST_CAP` comes in parts): the group gets it once.
+    group_sent: bool,
 }
 
 impl<'c> Machine<'c> {
@@ -67,6 +70,7 @@ impl<'c> Machine<'c> {
             stats: Stats::default(),
             cause: Cause::OnItsOwn,
             expired: false,
+            group_sent: false,
         }
     }
 

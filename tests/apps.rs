@@ -218,16 +218,8 @@ fn build() -> Result<Setup, String> {
     if !have("docker") {
         return Ok(Setup::Missing("docker is missing".into()));
     }
-    let info = real::run_args(
-        "docker",
-        &["version", "-f", "{{.Server.Version}}"],
-        Duration::from_secs(60),
-    );
-    if !info.ok() {
-        return Ok(Setup::Missing(format!(
-            "the Docker daemon does not answer: {}",
-            info.stderr.trim()
-        )));
+    if let Err(why) = real::docker_version() {
+        return Ok(Setup::Missing(why));
     }
     let script = real::repo().join("scripts/rootfs.sh");
     let script = script.to_string_lossy();
@@ -393,15 +385,6 @@ enum Way {
 const WAYS: [Way; 4] = [Way::Recipe, Way::PidoneShell, Way::NoInit, Way::NoInitShell];
 
 impl Way {
-    fn column(self) -> &'static str {
-        match self {
-            Way::Recipe => COLUMNS[0],
-            Way::PidoneShell => COLUMNS[1],
-            Way::NoInit => COLUMNS[2],
-            Way::NoInitShell => COLUMNS[3],
-        }
-    }
-
     fn init(self) -> bool {
         matches!(self, Way::Recipe | Way::PidoneShell)
     }
@@ -450,6 +433,16 @@ impl Stopped {
             secs(self.took)
         )
     }
+
+    /// What a failed case says: what was expected, and the container's log.
+    fn expected(&self, want: &str) -> String {
+        format!("expected {want}: {:#?}", self.lines)
+    }
+
+    /// Killed at the runtime's timeout (137), not before it.
+    fn killed_at_the_timeout(&self) -> bool {
+        self.code == 137 && self.took >= Duration::from_secs(TIMEOUT as u64 - 1)
+    }
 }
 
 fn stop(c: &mut Running, timeout: u32) -> Stopped {
@@ -461,20 +454,101 @@ fn stop(c: &mut Running, timeout: u32) -> Stopped {
     }
 }
 
-/// Collects every way's verdict, records it, and fails once all are shown.
-fn verdicts(test: &str, row: &str, results: Vec<(Way, String, Option<String>)>) {
-    let mut wrong = Vec::new();
-    for (way, shown, problem) in results {
-        record(row, way.column(), &shown);
-        if let Some(p) = problem {
-            wrong.push(format!("{}: {p}", way.column()));
-        }
+// ---- the table: each case side by side, one column per way of running it ---------------------
+
+/// A column of the table: one way of running a case.
+trait Column: Copy + Send + Sync {
+    fn column(self) -> &'static str;
+
+    /// Whether the case runs behind the host's tini.
+    fn tini(self) -> bool {
+        false
     }
-    assert!(wrong.is_empty(), "{test}: {row}:\n{}", wrong.join("\n"));
 }
 
-fn problem(ok: bool, what: impl FnOnce() -> String) -> Option<String> {
-    (!ok).then(what)
+impl Column for Way {
+    fn column(self) -> &'static str {
+        match self {
+            Way::Recipe => COLUMNS[0],
+            Way::PidoneShell => COLUMNS[1],
+            Way::NoInit => COLUMNS[2],
+            Way::NoInitShell => COLUMNS[3],
+        }
+    }
+}
+
+/// What one column of a case showed: its cell, and what went wrong, if anything.
+struct Verdict {
+    /// The row, where the column's is not the case's.
+    row: Option<String>,
+    shown: String,
+    problem: Option<String>,
+}
+
+impl Verdict {
+    fn new(ok: bool, shown: String, problem: impl FnOnce() -> String) -> Verdict {
+        Verdict {
+            row: None,
+            shown,
+            problem: (!ok).then(problem),
+        }
+    }
+
+    fn in_row(self, row: &str) -> Verdict {
+        Verdict {
+            row: Some(row.to_string()),
+            ..self
+        }
+    }
+}
+
+/// The recipe for `app`, and the host's tini where a column runs behind it, or None after a
+/// loud SKIP (a FAIL in CI).
+fn recipe_for<C: Column>(test: &str, app: &str, columns: &[C]) -> Option<&'static Recipe> {
+    let r = recipe(test, app)?;
+    if columns.iter().any(|c| c.tini()) && !Path::new(TINI).is_file() {
+        not_here(
+            test,
+            &format!("{TINI} is missing (scripts/setup.sh installs tini)"),
+        );
+        return None;
+    }
+    Some(r)
+}
+
+/// Runs `case` once per column, side by side; records each verdict in `row` (or the
+/// verdict's own), and fails once all are shown.
+fn side_by_side<C: Column>(
+    test: &str,
+    row: &str,
+    columns: &[C],
+    case: impl Fn(C) -> Verdict + Sync,
+) {
+    let results = each(columns, |c| (*c, case(*c)));
+    let mut wrong = Vec::new();
+    for (c, v) in results {
+        let row = v.row.as_deref().unwrap_or(row);
+        record(row, c.column(), &v.shown);
+        if let Some(p) = v.problem {
+            wrong.push(format!("{}: {row}: {p}", c.column()));
+        }
+    }
+    assert!(wrong.is_empty(), "{test}:\n{}", wrong.join("\n"));
+}
+
+/// A whole side-by-side test: `app`'s recipe, then `case` in each column.
+fn compare<C: Column>(
+    test: &str,
+    app: &str,
+    row: &str,
+    columns: &[C],
+    case: impl Fn(&'static Recipe, C) -> Verdict + Sync,
+) {
+    let Some(r) = recipe_for(test, app, columns) else {
+        return;
+    };
+    side_by_side(test, row, columns, |c| case(r, c));
+    ran(test);
 }
 
 /// Waits up to `limit` for the container to exit: its exit code, or None if it is still
@@ -505,7 +579,7 @@ const PG_READY: &str = "database system is ready to accept connections";
 #[test]
 fn postgres_finishes_the_query_in_flight_and_shuts_down_cleanly() {
     let test = "apps::postgres_finishes_the_query_in_flight_and_shuts_down_cleanly";
-    let Some(r) = recipe(test, "postgres") else {
+    let Some(r) = recipe_for(test, "postgres", &WAYS) else {
         return;
     };
     assert_eq!(r.entrypoint, ["/pidone", "--user", "postgres", "--"]);
@@ -525,16 +599,11 @@ fn postgres_finishes_the_query_in_flight_and_shuts_down_cleanly() {
         "pidone --user vs docker --user"
     );
 
-    let results = each(&WAYS, |way| {
-        let mut c = start(
-            r,
-            *way,
-            "pg",
-            Some("postgres"),
-            &["-c", "log_statement=all"],
-        );
+    let row = "PostgreSQL: `docker stop` (-t 30 with a 14 s query in flight; else -t 10)";
+    side_by_side(test, row, &WAYS, |way| {
+        let mut c = start(r, way, "pg", Some("postgres"), &["-c", "log_statement=all"]);
         c.log.wait_for(PG_READY);
-        if *way != Way::Recipe {
+        if way != Way::Recipe {
             let s = stop(&mut c, TIMEOUT);
             let clean = count_containing(&s.lines, PG_DOWN) == 1;
             let (ok, want) = match way {
@@ -545,15 +614,11 @@ fn postgres_finishes_the_query_in_flight_and_shuts_down_cleanly() {
                 ),
                 Way::NoInit => (clean && s.code == 0, "clean, exit 0"),
                 _ => (
-                    !clean && s.code == 137 && s.took >= Duration::from_secs(TIMEOUT as u64 - 1),
+                    !clean && s.killed_at_the_timeout(),
                     "SIGKILLed at the timeout: 137",
                 ),
             };
-            return (
-                *way,
-                s.show(clean),
-                problem(ok, || format!("expected {want}: {:#?}", s.lines)),
-            );
+            return Verdict::new(ok, s.show(clean), || s.expected(want));
         }
         let name = c.name.clone();
         let query = std::thread::spawn(move || {
@@ -586,22 +651,12 @@ fn postgres_finishes_the_query_in_flight_and_shuts_down_cleanly() {
                 "did NOT finish"
             }
         );
-        (
-            *way,
-            shown,
-            problem(ok, || {
-                format!(
-                    "expected the query to finish and a clean stop after ~14 s, exit 0; psql: {q:?}; log: {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(ok, shown, || {
+            s.expected(&format!(
+                "the query to finish and a clean stop after ~14 s, exit 0; psql: {q:?}"
+            ))
+        })
     });
-    verdicts(
-        test,
-        "PostgreSQL: `docker stop` (-t 30 with a 14 s query in flight; else -t 10)",
-        results,
-    );
     ran(test);
 }
 
@@ -616,6 +671,13 @@ fn nginx_workers(c: &Running) -> Vec<String> {
         .collect()
 }
 
+/// nginx run a way, and whether under plain pidone (no options).
+impl Column for (Way, bool) {
+    fn column(self) -> &'static str {
+        self.0.column()
+    }
+}
+
 /// nginx: the recipe (SIGTERM passed on as SIGQUIT) shuts down gracefully; plain pidone
 /// passes SIGTERM, nginx's fast stop, which is as clean; `docker kill -s HUP` reloads
 /// (new workers). Without an init nginx as PID 1 handles SIGTERM itself; its `sh -c`
@@ -623,7 +685,9 @@ fn nginx_workers(c: &Running) -> Vec<String> {
 #[test]
 fn nginx_stops_gracefully_and_reloads_on_hup() {
     let test = "apps::nginx_stops_gracefully_and_reloads_on_hup";
-    let Some(r) = recipe(test, "nginx") else {
+    let mut cases: Vec<(Way, bool)> = WAYS.iter().map(|w| (*w, false)).collect();
+    cases.push((Way::Recipe, true));
+    let Some(r) = recipe_for(test, "nginx", &cases) else {
         return;
     };
     assert!(
@@ -634,27 +698,26 @@ fn nginx_stops_gracefully_and_reloads_on_hup() {
         r.entrypoint
     );
 
-    let mut cases: Vec<(Way, bool)> = WAYS.iter().map(|w| (*w, false)).collect();
-    cases.push((Way::Recipe, true));
-    let results = each(&cases, |(way, plain)| {
+    let row = "nginx: `docker stop` without the recipe's entrypoint";
+    side_by_side(test, row, &cases, |(way, plain)| {
         let engine = real::Engine::docker(None);
         let line = r.cmd_line();
-        let mut c = if *plain {
+        let mut c = if plain {
             // pidone with no options: SIGTERM reaches nginx as SIGTERM.
             let mut cmd = vec!["--"];
             cmd.extend(r.cmd());
             engine.start("nginx-plain", &["--entrypoint", "/pidone"], &r.image, &cmd)
-        } else if *way == Way::PidoneShell {
+        } else if way == Way::PidoneShell {
             // The wrapper behind plain pidone: the recipe's --single-child would send the
             // signal to the shell alone, which is what the recipe's exec form avoids.
             let cmd = ["--", "sh", "-c", &line];
             engine.start("nginx-sh", &["--entrypoint", "/pidone"], &r.image, &cmd)
         } else {
-            start(r, *way, "nginx", None, &[])
+            start(r, way, "nginx", None, &[])
         };
         c.log.wait_for("start worker process");
         let mut reload = None;
-        if *way == Way::Recipe && !*plain {
+        if way == Way::Recipe && !plain {
             let before = nginx_workers(&c);
             c.kill("HUP");
             c.log.wait_for("reconfiguring");
@@ -678,7 +741,7 @@ fn nginx_stops_gracefully_and_reloads_on_hup() {
             .iter()
             .any(|l| l.contains("[notice]") && l.trim_end().ends_with(": exit"));
         let quick = s.took < Duration::from_secs(3);
-        let (row, ok, shown) = match (way, plain) {
+        let (recipe_row, ok, shown) = match (way, plain) {
             (Way::Recipe, false) => {
                 let (before, new, after) = reload.unwrap_or_default();
                 let reloaded = !before.is_empty() && !before.contains(&new) && after.contains(&new);
@@ -693,58 +756,30 @@ fn nginx_stops_gracefully_and_reloads_on_hup() {
                     }
                 );
                 (
-                    "nginx: `docker kill -s HUP`, then `docker stop`: graceful (SIGQUIT)",
+                    Some("nginx: `docker kill -s HUP`, then `docker stop`: graceful (SIGQUIT)"),
                     ok,
                     shown,
                 )
             }
-            (Way::Recipe, true) => {
-                let ok = exited && s.code == 0 && quick;
-                (
-                    "nginx, plain pidone (no --rewrite): `docker stop` (SIGTERM, fast stop)",
-                    ok,
-                    s.show(exited),
-                )
-            }
+            (Way::Recipe, true) => (
+                Some("nginx, plain pidone (no --rewrite): `docker stop` (SIGTERM, fast stop)"),
+                exited && s.code == 0 && quick,
+                s.show(exited),
+            ),
             (Way::PidoneShell, _) | (Way::NoInit, _) => {
-                let ok =
-                    exited && quick && s.code == if *way == Way::PidoneShell { 143 } else { 0 };
-                (
-                    "nginx: `docker kill -s HUP`, then `docker stop`: graceful (SIGQUIT)",
-                    ok,
-                    s.show(exited),
-                )
+                let code = if way == Way::PidoneShell { 143 } else { 0 };
+                (None, exited && quick && s.code == code, s.show(exited))
             }
-            (Way::NoInitShell, _) => {
-                let ok =
-                    !exited && s.code == 137 && s.took >= Duration::from_secs(TIMEOUT as u64 - 1);
-                (
-                    "nginx: `docker kill -s HUP`, then `docker stop`: graceful (SIGQUIT)",
-                    ok,
-                    s.show(exited),
-                )
-            }
+            (Way::NoInitShell, _) => (None, !exited && s.killed_at_the_timeout(), s.show(exited)),
         };
-        (
-            row,
-            *way,
-            shown,
-            problem(ok, || format!("{row}: {:#?}", s.lines)),
-        )
-    });
-    let mut wrong = Vec::new();
-    for (row, way, shown, p) in results {
-        let row = if way == Way::Recipe {
-            row
-        } else {
-            "nginx: `docker stop` without the recipe's entrypoint"
-        };
-        record(row, way.column(), &shown);
-        if let Some(p) = p {
-            wrong.push(format!("{}: {p}", way.column()));
+        let v = Verdict::new(ok, shown, || {
+            format!("{}: {:#?}", recipe_row.unwrap_or(row), s.lines)
+        });
+        match recipe_row {
+            Some(own) => v.in_row(own),
+            None => v,
         }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    });
     ran(test);
 }
 
@@ -755,34 +790,33 @@ fn nginx_stops_gracefully_and_reloads_on_hup() {
 #[test]
 fn redis_saves_and_exits_cleanly() {
     let test = "apps::redis_saves_and_exits_cleanly";
-    let Some(r) = recipe(test, "redis") else {
-        return;
-    };
-    let results = each(&WAYS, |way| {
-        let mut c = start(r, *way, "redis", None, &[]);
-        c.log.wait_for("Ready to accept connections");
-        let set = c.exec(&["redis-cli", "set", "greeting", "hello"]);
-        assert!(set.ok(), "{set:?}");
-        let s = stop(&mut c, TIMEOUT);
-        let clean = count_containing(&s.lines, "ready to exit") == 1
-            && count_containing(&s.lines, "DB saved on disk") == 1;
-        let quick = s.took < Duration::from_secs(3);
-        let (ok, want) = match way {
-            Way::Recipe | Way::NoInit => (clean && quick && s.code == 0, "clean, exit 0, at once"),
-            Way::PidoneShell => (
-                clean && quick && s.code == 143,
-                "clean, 143 (the shell's), at once",
-            ),
-            Way::NoInitShell => (!clean && s.code == 137, "SIGKILLed at the timeout: 137"),
-        };
-        (
-            *way,
-            s.show(clean),
-            problem(ok, || format!("expected {want}: {:#?}", s.lines)),
-        )
-    });
-    verdicts(test, "redis: `docker stop` (-t 10)", results);
-    ran(test);
+    compare(
+        test,
+        "redis",
+        "redis: `docker stop` (-t 10)",
+        &WAYS,
+        |r, way| {
+            let mut c = start(r, way, "redis", None, &[]);
+            c.log.wait_for("Ready to accept connections");
+            let set = c.exec(&["redis-cli", "set", "greeting", "hello"]);
+            assert!(set.ok(), "{set:?}");
+            let s = stop(&mut c, TIMEOUT);
+            let clean = count_containing(&s.lines, "ready to exit") == 1
+                && count_containing(&s.lines, "DB saved on disk") == 1;
+            let quick = s.took < Duration::from_secs(3);
+            let (ok, want) = match way {
+                Way::Recipe | Way::NoInit => {
+                    (clean && quick && s.code == 0, "clean, exit 0, at once")
+                }
+                Way::PidoneShell => (
+                    clean && quick && s.code == 143,
+                    "clean, 143 (the shell's), at once",
+                ),
+                Way::NoInitShell => (!clean && s.code == 137, "SIGKILLed at the timeout: 137"),
+            };
+            Verdict::new(ok, s.show(clean), || s.expected(want))
+        },
+    );
 }
 
 // ---- Node.js -----------------------------------------------------------------------------------------
@@ -794,40 +828,37 @@ fn redis_saves_and_exits_cleanly() {
 #[test]
 fn node_server_gets_one_sigterm_and_closes() {
     let test = "apps::node_server_gets_one_sigterm_and_closes";
-    let Some(r) = recipe(test, "node") else {
-        return;
-    };
-    assert_eq!(r.cmd, ["node", "server.js"]);
-    let results = each(&WAYS, |way| {
-        let mut c = start(r, *way, "node", None, &[]);
-        c.log.wait_for("listening on 8080");
-        let s = stop(&mut c, TIMEOUT);
-        let terms = count(&s.lines, "got SIGTERM, closing");
-        let closed = count(&s.lines, "closed, exiting 0") == 1;
-        let quick = s.took < Duration::from_secs(3);
-        let (ok, want) = match way {
-            Way::Recipe | Way::NoInit => (
-                terms == 1 && closed && quick && s.code == 0,
-                "one SIGTERM, closed, exit 0, at once",
-            ),
-            Way::PidoneShell => (
-                terms == 1 && closed && quick && s.code == 143,
-                "one SIGTERM, closed, 143 (the shell's), at once",
-            ),
-            Way::NoInitShell => (
-                terms == 0 && s.code == 137,
-                "no SIGTERM, SIGKILLed at the timeout: 137",
-            ),
-        };
-        let shown = format!("{}, {terms} SIGTERM", s.show(closed));
-        (
-            *way,
-            shown,
-            problem(ok, || format!("expected {want}: {:#?}", s.lines)),
-        )
-    });
-    verdicts(test, "Node.js: `docker stop` (-t 10)", results);
-    ran(test);
+    compare(
+        test,
+        "node",
+        "Node.js: `docker stop` (-t 10)",
+        &WAYS,
+        |r, way| {
+            assert_eq!(r.cmd, ["node", "server.js"]);
+            let mut c = start(r, way, "node", None, &[]);
+            c.log.wait_for("listening on 8080");
+            let s = stop(&mut c, TIMEOUT);
+            let terms = count(&s.lines, "got SIGTERM, closing");
+            let closed = count(&s.lines, "closed, exiting 0") == 1;
+            let quick = s.took < Duration::from_secs(3);
+            let (ok, want) = match way {
+                Way::Recipe | Way::NoInit => (
+                    terms == 1 && closed && quick && s.code == 0,
+                    "one SIGTERM, closed, exit 0, at once",
+                ),
+                Way::PidoneShell => (
+                    terms == 1 && closed && quick && s.code == 143,
+                    "one SIGTERM, closed, 143 (the shell's), at once",
+                ),
+                Way::NoInitShell => (
+                    terms == 0 && s.code == 137,
+                    "no SIGTERM, SIGKILLed at the timeout: 137",
+                ),
+            };
+            let shown = format!("{}, {terms} SIGTERM", s.show(closed));
+            Verdict::new(ok, shown, || s.expected(want))
+        },
+    );
 }
 
 // ---- Python ------------------------------------------------------------------------------------------
@@ -844,11 +875,9 @@ fn node_server_gets_one_sigterm_and_closes() {
 #[test]
 fn python_service_cleans_up_on_stop() {
     let test = "apps::python_service_cleans_up_on_stop";
-    let Some(r) = recipe(test, "python") else {
-        return;
-    };
-    let results = each(&WAYS, |way| {
-        let mut c = if *way == Way::PidoneShell {
+    let row = "Python (KeyboardInterrupt cleanup): `docker stop` (-t 10)";
+    compare(test, "python", row, &WAYS, |r, way| {
+        let mut c = if way == Way::PidoneShell {
             let engine = real::Engine::docker(None);
             let line = r.cmd_line();
             let mut cmd: Vec<&str> = r.entrypoint[1..r.entrypoint.len() - 1]
@@ -858,7 +887,7 @@ fn python_service_cleans_up_on_stop() {
             cmd.extend(["-g", "--", "sh", "-c", &line]);
             engine.start("python-sh", &["--entrypoint", "/pidone"], &r.image, &cmd)
         } else {
-            start(r, *way, "python", None, &[])
+            start(r, way, "python", None, &[])
         };
         c.log.wait_for("listening on 8080");
         let s = stop(&mut c, TIMEOUT);
@@ -881,18 +910,8 @@ fn python_service_cleans_up_on_stop() {
             Way::PidoneShell => format!("with `-g`: {}", s.show(clean)),
             _ => s.show(clean),
         };
-        (
-            *way,
-            shown,
-            problem(ok, || format!("expected {want}: {:#?}", s.lines)),
-        )
+        Verdict::new(ok, shown, || s.expected(want))
     });
-    verdicts(
-        test,
-        "Python (KeyboardInterrupt cleanup): `docker stop` (-t 10)",
-        results,
-    );
-    ran(test);
 }
 
 /// An interactive Python (`docker run -i IMAGE python3 -i`) takes Ctrl-C's SIGINT as a
@@ -956,13 +975,13 @@ fn python_repl_survives_sigint() {
 #[test]
 fn jvm_thread_dump_on_sigquit_and_clean_stop() {
     let test = "apps::jvm_thread_dump_on_sigquit_and_clean_stop";
-    let Some(r) = recipe(test, "jvm") else { return };
-    let results = each(&[Way::Recipe, Way::NoInit], |way| {
-        let mut c = start(r, *way, "jvm", None, &[]);
+    let row = "JVM: `docker kill -s QUIT` (12 s), then `docker stop`";
+    compare(test, "jvm", row, &[Way::Recipe, Way::NoInit], |r, way| {
+        let mut c = start(r, way, "jvm", None, &[]);
         c.log.wait_for("started");
         c.kill("QUIT");
         c.log.wait_for("Full thread dump");
-        let survived = if *way == Way::Recipe {
+        let survived = if way == Way::Recipe {
             let exited = exits_within(&c, Duration::from_secs(12));
             exited.is_none() && c.running()
         } else {
@@ -971,30 +990,19 @@ fn jvm_thread_dump_on_sigquit_and_clean_stop() {
         let s = stop(&mut c, TIMEOUT);
         let hook = count(&s.lines, "shutdown hook ran") == 1;
         let quick = s.took < Duration::from_secs(3);
-        let want_code = if *way == Way::Recipe { 0 } else { 143 };
+        let want_code = if way == Way::Recipe { 0 } else { 143 };
         let ok = survived && hook && quick && s.code == want_code;
         let shown = format!(
             "QUIT: thread dump, {}; stop: {}",
             if survived { "ran on" } else { "ENDED" },
             s.show(hook)
         );
-        (
-            *way,
-            shown,
-            problem(ok, || {
-                format!(
-                    "expected a thread dump, the JVM running on, then its hook and exit {want_code}: {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(ok, shown, || {
+            s.expected(&format!(
+                "a thread dump, the JVM running on, then its hook and exit {want_code}"
+            ))
+        })
     });
-    verdicts(
-        test,
-        "JVM: `docker kill -s QUIT` (12 s), then `docker stop`",
-        results,
-    );
-    ran(test);
 }
 
 // ---- pre-fork servers: pidone, tini and no init side by side ---------------------------------
@@ -1021,7 +1029,7 @@ const RUNNERS: [Runner; 3] = [Runner::Pidone, Runner::Tini, Runner::NoInit];
 /// The host's tini-static (scripts/setup.sh installs Debian's tini).
 const TINI: &str = "/usr/bin/tini-static";
 
-impl Runner {
+impl Column for Runner {
     fn column(self) -> &'static str {
         match self {
             Runner::Pidone => COLUMNS[0],
@@ -1029,19 +1037,10 @@ impl Runner {
             Runner::NoInit => COLUMNS[2],
         }
     }
-}
 
-/// The recipe for `app` and the host's tini, or None after a loud SKIP (a FAIL in CI).
-fn prefork_recipe(test: &str, app: &str) -> Option<&'static Recipe> {
-    let r = recipe(test, app)?;
-    if !Path::new(TINI).is_file() {
-        not_here(
-            test,
-            &format!("{TINI} is missing (scripts/setup.sh installs tini)"),
-        );
-        return None;
+    fn tini(self) -> bool {
+        self == Runner::Tini
     }
-    Some(r)
 }
 
 /// Starts `cmd` in `r`'s image behind `init`, with `flags` for `docker run`.
@@ -1097,27 +1096,6 @@ fn wait_n(c: &mut Running, want: &str, n: usize) {
     }
 }
 
-/// Collects every init's verdict in `row`, records it, and fails once all are shown.
-fn init_verdicts(test: &str, row: &str, results: Vec<(Runner, String, Option<String>)>) {
-    let rows = results
-        .into_iter()
-        .map(|(runner, shown, p)| (row.to_string(), runner, shown, p))
-        .collect();
-    row_verdicts(test, rows);
-}
-
-/// The same for cases of several rows.
-fn row_verdicts(test: &str, results: Vec<(String, Runner, String, Option<String>)>) {
-    let mut wrong = Vec::new();
-    for (row, runner, shown, problem) in results {
-        record(&row, runner.column(), &shown);
-        if let Some(p) = problem {
-            wrong.push(format!("{}: {row}: {p}", runner.column()));
-        }
-    }
-    assert!(wrong.is_empty(), "{test}:\n{}", wrong.join("\n"));
-}
-
 /// A request to `url` in flight (the app has logged `started`) across `docker kill -s
 /// SIGNAL`, which the app has logged as `handled`: what the client got.
 fn across_signal(
@@ -1141,6 +1119,11 @@ fn across_stop(c: &mut Running, url: &str, started: &str) -> (real::Output, Stop
     c.log.wait_for(started);
     let s = stop(c, TIMEOUT);
     (client.join().expect("client thread"), s)
+}
+
+/// The slow request's whole answer.
+fn slow_done(o: &real::Output) -> bool {
+    o.stdout.starts_with("slow request done")
 }
 
 // ---- gunicorn -----------------------------------------------------------------------------------------
@@ -1167,11 +1150,10 @@ fn gunicorn_across(c: &mut Running, signal: &str) -> real::Output {
 #[test]
 fn gunicorn_finishes_requests_across_hup_and_stop() {
     let test = "apps::gunicorn_finishes_requests_across_hup_and_stop";
-    let Some(r) = prefork_recipe(test, "gunicorn") else {
-        return;
-    };
-    let results = each(&RUNNERS, |init| {
-        let mut c = gunicorn(*init, r, "gunicorn");
+    let row =
+        "gunicorn, 2 workers: a 4 s request across `docker kill -s HUP`, then across `docker stop`";
+    compare(test, "gunicorn", row, &RUNNERS, |r, init| {
+        let mut c = gunicorn(init, r, "gunicorn");
 
         let hup = gunicorn_across(&mut c, "HUP");
         // The new workers the HUP asked for (either order with the answer).
@@ -1179,32 +1161,20 @@ fn gunicorn_finishes_requests_across_hup_and_stop() {
 
         let (term, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
 
-        let done = |o: &real::Output| o.stdout.starts_with("slow request done");
         let master_down = count_containing(&s.lines, "Shutting down: Master") == 1;
-        let ok = done(&hup) && done(&term) && master_down && s.code == 0;
+        let ok = slow_done(&hup) && slow_done(&term) && master_down && s.code == 0;
         let shown = format!(
             "HUP: {}; stop: {}, {}",
             answer(&hup),
             answer(&term),
             s.show(master_down)
         );
-        (
-            *init,
-            shown,
-            problem(ok, || {
-                format!(
-                    "expected both requests done and exit 0: HUP client {hup:?}, stop client {term:?}, log {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(ok, shown, || {
+            s.expected(&format!(
+                "both requests done and exit 0: HUP client {hup:?}, stop client {term:?}"
+            ))
+        })
     });
-    init_verdicts(
-        test,
-        "gunicorn, 2 workers: a 4 s request across `docker kill -s HUP`, then across `docker stop`",
-        results,
-    );
-    ran(test);
 }
 
 /// gunicorn's binary upgrade: `docker kill -s USR2` starts a new master beside the old
@@ -1212,53 +1182,53 @@ fn gunicorn_finishes_requests_across_hup_and_stop() {
 #[test]
 fn gunicorn_finishes_a_request_across_usr2() {
     let test = "apps::gunicorn_finishes_a_request_across_usr2";
-    let Some(r) = prefork_recipe(test, "gunicorn") else {
-        return;
-    };
-    let results = each(&RUNNERS, |init| {
-        let mut c = gunicorn(*init, r, "gunicorn-usr2");
+    let row = "gunicorn, 2 workers: a 4 s request across `docker kill -s USR2` (new master)";
+    compare(test, "gunicorn", row, &RUNNERS, |r, init| {
+        let mut c = gunicorn(init, r, "gunicorn-usr2");
         let got = gunicorn_across(&mut c, "USR2");
         // The new master's own start line.
         c.log.wait_for("Starting gunicorn");
-        let ok = got.stdout.starts_with("slow request done");
-        (
-            *init,
-            format!("{}; a new master started", answer(&got)),
-            problem(ok, || {
-                format!(
-                    "expected the request done: client {got:?}, log {:#?}",
-                    c.log.so_far()
-                )
-            }),
-        )
+        let shown = format!("{}; a new master started", answer(&got));
+        Verdict::new(slow_done(&got), shown, || {
+            format!(
+                "expected the request done: client {got:?}, log {:#?}",
+                c.log.so_far()
+            )
+        })
     });
-    init_verdicts(
-        test,
-        "gunicorn, 2 workers: a 4 s request across `docker kill -s USR2` (new master)",
-        results,
-    );
-    ran(test);
 }
 
 // ---- celery -------------------------------------------------------------------------------------------
 
 const CELERY_TASK: &str = "import tasks; tasks.slow.delay(5)";
 
-/// Sends the 5 s task and waits until a pool process has started it.
-fn celery_task_in_flight(c: &mut Running) {
+/// Runs `cmd` behind `init`, sends the 5 s task once celery is ready, and stops the
+/// container (`-t 15`) once a pool process has started the task. The stop; whether the
+/// task succeeded; how many warm shutdowns; the verdict's cell.
+fn celery_across_stop(
+    init: Runner,
+    r: &Recipe,
+    what: &str,
+    cmd: &[String],
+) -> (Stopped, bool, usize, String) {
+    let mut c = run_behind(init, r, what, &[], cmd);
     c.log.wait_for("ready.");
     let sent = c.exec(&["python3", "-c", CELERY_TASK]);
     assert!(sent.ok(), "sending the task: {sent:?}");
     c.log.wait_for("slow task started");
-}
-
-/// A celery stop's evidence: the task's "succeeded" line and the number of warm shutdowns.
-fn celery_outcome(s: &Stopped) -> (bool, usize) {
+    let s = stop(&mut c, 15);
     let succeeded = s
         .lines
         .iter()
         .any(|l| l.contains("succeeded in") && l.contains("slow task done"));
-    (succeeded, count_containing(&s.lines, "Warm shutdown"))
+    let warm = count_containing(&s.lines, "Warm shutdown");
+    let shown = format!(
+        "task {}, {warm} warm shutdown, exit {}, {}",
+        if succeeded { "succeeded" } else { "LOST" },
+        s.code,
+        secs(s.took)
+    );
+    (s, succeeded, warm, shown)
 }
 
 /// celery with two pool processes and a filesystem broker: a 5 s task in flight across
@@ -1266,38 +1236,14 @@ fn celery_outcome(s: &Stopped) -> (bool, usize) {
 #[test]
 fn celery_finishes_the_task_in_flight() {
     let test = "apps::celery_finishes_the_task_in_flight";
-    let Some(r) = prefork_recipe(test, "celery") else {
-        return;
-    };
-    let results = each(&RUNNERS, |init| {
-        let mut c = run_behind(*init, r, "celery", &[], &r.cmd);
-        celery_task_in_flight(&mut c);
-        let s = stop(&mut c, 15);
-        let (succeeded, warm) = celery_outcome(&s);
+    let row = "celery, 2 pool processes: a 5 s task across `docker stop -t 15`";
+    compare(test, "celery", row, &RUNNERS, |r, init| {
+        let (s, succeeded, warm, shown) = celery_across_stop(init, r, "celery", &r.cmd);
         let ok = succeeded && warm == 1 && s.code == 0;
-        let shown = format!(
-            "task {}, {warm} warm shutdown, exit {}, {}",
-            if succeeded { "succeeded" } else { "LOST" },
-            s.code,
-            secs(s.took)
-        );
-        (
-            *init,
-            shown,
-            problem(ok, || {
-                format!(
-                    "expected the task to succeed, one warm shutdown, exit 0: {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(ok, shown, || {
+            s.expected("the task to succeed, one warm shutdown, exit 0")
+        })
     });
-    init_verdicts(
-        test,
-        "celery, 2 pool processes: a 5 s task across `docker stop -t 15`",
-        results,
-    );
-    ran(test);
 }
 
 /// The entrypoint script many images have: bash starts celery in the background, traps
@@ -1306,64 +1252,25 @@ fn celery_finishes_the_task_in_flight() {
 #[test]
 fn celery_behind_a_bash_entrypoint_hears_one_sigterm() {
     let test = "apps::celery_behind_a_bash_entrypoint_hears_one_sigterm";
-    let Some(r) = prefork_recipe(test, "celery") else {
-        return;
-    };
-    let script = format!(
-        "{} &\npid=$!\ntrap 'echo \"entrypoint: passing SIGTERM on\"; kill -TERM $pid' TERM\nwait $pid\nwait $pid",
-        r.cmd_line()
-    );
-    let cmd = ["bash".to_string(), "-c".to_string(), script];
-    let results = each(&RUNNERS, |init| {
-        let mut c = run_behind(*init, r, "celery-bash", &[], &cmd);
-        celery_task_in_flight(&mut c);
-        let s = stop(&mut c, 15);
-        let (succeeded, warm) = celery_outcome(&s);
+    let row = "celery behind a bash entrypoint that traps SIGTERM and passes it on: a 5 s task across `docker stop -t 15`";
+    compare(test, "celery", row, &RUNNERS, |r, init| {
+        let script = format!(
+            "{} &\npid=$!\ntrap 'echo \"entrypoint: passing SIGTERM on\"; kill -TERM $pid' TERM\nwait $pid\nwait $pid",
+            r.cmd_line()
+        );
+        let cmd = ["bash".to_string(), "-c".to_string(), script];
+        let (s, succeeded, warm, shown) = celery_across_stop(init, r, "celery-bash", &cmd);
         let passed = count(&s.lines, "entrypoint: passing SIGTERM on");
         let ok = succeeded && warm == 1 && passed == 1 && s.code == 0;
-        let shown = format!(
-            "task {}, {warm} warm shutdown, exit {}, {}",
-            if succeeded { "succeeded" } else { "LOST" },
-            s.code,
-            secs(s.took)
-        );
-        (
-            *init,
-            shown,
-            problem(ok, || {
-                format!(
-                    "expected one SIGTERM passed on, one warm shutdown, the task done, exit 0: {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(ok, shown, || {
+            s.expected("one SIGTERM passed on, one warm shutdown, the task done, exit 0")
+        })
     });
-    init_verdicts(
-        test,
-        "celery behind a bash entrypoint that traps SIGTERM and passes it on: a 5 s task across `docker stop -t 15`",
-        results,
-    );
-    ran(test);
 }
 
 // ---- Node.js cluster ------------------------------------------------------------------------------------
 
 const NODE_SLOW: &str = "http://127.0.0.1:8080/slow?s=3";
-
-/// Runs the cluster app behind `init` with `cmd`, a 3 s request in flight across
-/// `docker stop`: the client's answer, the stop, and how many SIGTERMs the primary logged.
-fn node_cluster_stop(
-    init: Runner,
-    r: &Recipe,
-    what: &str,
-    cmd: &[String],
-) -> (real::Output, Stopped, usize) {
-    let mut c = run_behind(init, r, what, &[], cmd);
-    wait_n(&mut c, "listening on 8080", 2);
-    let (got, s) = across_stop(&mut c, NODE_SLOW, "slow request started");
-    let terms = count(&s.lines, "primary got SIGTERM, disconnecting the workers");
-    (got, s, terms)
-}
 
 /// A Node.js `cluster` app, a primary and two workers: a 3 s request in flight across
 /// `docker stop` gets its whole answer (no ECONNRESET); the primary disconnects its
@@ -1371,31 +1278,21 @@ fn node_cluster_stop(
 #[test]
 fn node_cluster_finishes_the_request_in_flight() {
     let test = "apps::node_cluster_finishes_the_request_in_flight";
-    let Some(r) = prefork_recipe(test, "node-cluster") else {
-        return;
-    };
-    let results = each(&RUNNERS, |init| {
-        let (got, s, terms) = node_cluster_stop(*init, r, "node-cluster", &r.cmd);
-        let done = got.stdout.starts_with("slow request done");
+    let row = "Node.js `cluster`, 2 workers: a 3 s request across `docker stop`";
+    compare(test, "node-cluster", row, &RUNNERS, |r, init| {
+        let mut c = run_behind(init, r, "node-cluster", &[], &r.cmd);
+        wait_n(&mut c, "listening on 8080", 2);
+        let (got, s) = across_stop(&mut c, NODE_SLOW, "slow request started");
+        let terms = count(&s.lines, "primary got SIGTERM, disconnecting the workers");
         let closed = count(&s.lines, "all workers done, exiting 0") == 1;
-        let ok = done && terms == 1 && closed && s.code == 0;
-        (
-            *init,
-            format!("{}; {terms} SIGTERM, {}", answer(&got), s.show(closed)),
-            problem(ok, || {
-                format!(
-                    "expected the request done, one SIGTERM, exit 0: client {got:?}, log {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        let ok = slow_done(&got) && terms == 1 && closed && s.code == 0;
+        let shown = format!("{}; {terms} SIGTERM, {}", answer(&got), s.show(closed));
+        Verdict::new(ok, shown, || {
+            s.expected(&format!(
+                "the request done, one SIGTERM, exit 0: client {got:?}"
+            ))
+        })
     });
-    init_verdicts(
-        test,
-        "Node.js `cluster`, 2 workers: a 3 s request across `docker stop`",
-        results,
-    );
-    ran(test);
 }
 
 // ---- wrappers that pass no signal on ---------------------------------------------------------------
@@ -1409,6 +1306,17 @@ enum Wrapper {
     Npm,
 }
 
+/// A wrapper behind an init (or none).
+impl Column for (Runner, Wrapper) {
+    fn column(self) -> &'static str {
+        self.0.column()
+    }
+
+    fn tini(self) -> bool {
+        self.0.tini()
+    }
+}
+
 /// What a wrapped app did across `docker stop`: the client's answer (if a request was in
 /// flight), the stop, and how many times the app logged `heard`.
 struct Wrapped {
@@ -1420,8 +1328,7 @@ struct Wrapped {
 /// Runs `r`'s CMD behind `wrapper` behind `runner`; waits for `ready` `n` times; sends a
 /// request to `slow` if given and waits for `started`; then `docker stop`.
 fn wrapped(
-    runner: Runner,
-    wrapper: Wrapper,
+    (runner, wrapper): (Runner, Wrapper),
     r: &Recipe,
     (ready, n): (&str, usize),
     slow: Option<(&str, &str)>,
@@ -1462,37 +1369,50 @@ const WRAPPED: [(Runner, Wrapper); 6] = [
     (Runner::NoInit, Wrapper::Npm),
 ];
 
+/// `app`'s CMD behind each wrapper behind each init, `docker stop`, a request to `slow` in
+/// flight if given: behind pidone the app hears the stop (its line `heard`) exactly once,
+/// answers the request, and closes (`closed`); the container's code is the wrapper's 143.
+/// Behind tini and without an init the app never hears it.
+fn behind_a_wrapper(
+    test: &str,
+    (app, label): (&str, &str),
+    ready: (&str, usize),
+    slow: Option<(&str, &str)>,
+    (heard, closed): (&str, &str),
+) {
+    compare(test, app, "", &WRAPPED, |r, case| {
+        let w = wrapped(case, r, ready, slow, heard);
+        let got = w.got.as_ref().map(answer);
+        let done = got
+            .as_deref()
+            .is_none_or(|a| a.starts_with("slow request done"));
+        let closed = count(&w.s.lines, closed) == 1;
+        let ok = match case.0 {
+            Runner::Pidone => done && w.heard == 1 && closed && w.s.code == 143,
+            Runner::Tini | Runner::NoInit => w.heard == 0 && !closed,
+        };
+        let answered = got.map(|a| format!("{a}; ")).unwrap_or_default();
+        let shown = format!("{answered}{} SIGTERM, {}", w.heard, w.s.show(closed));
+        Verdict::new(ok, shown, || {
+            format!("client {:?}, log {:#?}", w.got, w.s.lines)
+        })
+        .in_row(&wrapper_row(case.1, label))
+    });
+}
+
 /// The Node.js server behind `sh -c` and behind `npm start`: behind pidone the wrapper dies
 /// of SIGTERM, then the server hears it exactly once and closes; the container's code is
 /// the wrapper's 143. Behind tini and without an init the server never hears it: it is
 /// killed with the container, or the runtime waits out its timeout.
 #[test]
 fn node_server_behind_a_wrapper_hears_one_sigterm() {
-    let test = "apps::node_server_behind_a_wrapper_hears_one_sigterm";
-    let Some(r) = prefork_recipe(test, "node") else {
-        return;
-    };
-    let results = each(&WRAPPED, |(runner, wrapper)| {
-        let w = wrapped(
-            *runner,
-            *wrapper,
-            r,
-            ("listening on 8080", 1),
-            None,
-            "got SIGTERM, closing",
-        );
-        let closed = count(&w.s.lines, "closed, exiting 0") == 1;
-        let ok = match runner {
-            Runner::Pidone => w.heard == 1 && closed && w.s.code == 143,
-            Runner::Tini | Runner::NoInit => w.heard == 0 && !closed,
-        };
-        let row = wrapper_row(*wrapper, "Node.js server");
-        let shown = format!("{} SIGTERM, {}", w.heard, w.s.show(closed));
-        let p = problem(ok, || format!("{:#?}", w.s.lines));
-        (row, *runner, shown, p)
-    });
-    row_verdicts(test, results);
-    ran(test);
+    behind_a_wrapper(
+        "apps::node_server_behind_a_wrapper_hears_one_sigterm",
+        ("node", "Node.js server"),
+        ("listening on 8080", 1),
+        None,
+        ("got SIGTERM, closing", "closed, exiting 0"),
+    );
 }
 
 /// The `cluster` app behind `sh -c` and `npm start`, a 3 s request in flight: the primary
@@ -1500,33 +1420,16 @@ fn node_server_behind_a_wrapper_hears_one_sigterm() {
 /// (the drain signals only pidone's own children), so the request is answered.
 #[test]
 fn node_cluster_behind_a_wrapper_finishes_the_request() {
-    let test = "apps::node_cluster_behind_a_wrapper_finishes_the_request";
-    let Some(r) = prefork_recipe(test, "node-cluster") else {
-        return;
-    };
-    let results = each(&WRAPPED, |(runner, wrapper)| {
-        let w = wrapped(
-            *runner,
-            *wrapper,
-            r,
-            ("listening on 8080", 2),
-            Some((NODE_SLOW, "slow request started")),
+    behind_a_wrapper(
+        "apps::node_cluster_behind_a_wrapper_finishes_the_request",
+        ("node-cluster", "Node.js `cluster`, a 3 s request in flight"),
+        ("listening on 8080", 2),
+        Some((NODE_SLOW, "slow request started")),
+        (
             "primary got SIGTERM, disconnecting the workers",
-        );
-        let got = w.got.as_ref().map(answer).unwrap_or_default();
-        let done = got.starts_with("slow request done");
-        let closed = count(&w.s.lines, "all workers done, exiting 0") == 1;
-        let ok = match runner {
-            Runner::Pidone => done && w.heard == 1 && closed && w.s.code == 143,
-            Runner::Tini | Runner::NoInit => w.heard == 0 && !closed,
-        };
-        let row = wrapper_row(*wrapper, "Node.js `cluster`, a 3 s request in flight");
-        let shown = format!("{got}; {} SIGTERM, {}", w.heard, w.s.show(closed));
-        let p = problem(ok, || format!("client {:?}, log {:#?}", w.got, w.s.lines));
-        (row, *runner, shown, p)
-    });
-    row_verdicts(test, results);
-    ran(test);
+            "all workers done, exiting 0",
+        ),
+    );
 }
 
 // ---- uWSGI ----------------------------------------------------------------------------------------------
@@ -1542,7 +1445,7 @@ const UWSGI_RELOAD: &str = "brutally killing workers";
 #[test]
 fn uwsgi_stops_gracefully_under_the_recipe() {
     let test = "apps::uwsgi_stops_gracefully_under_the_recipe";
-    let Some(r) = prefork_recipe(test, "uwsgi") else {
+    let Some(r) = recipe_for(test, "uwsgi", &RUNNERS) else {
         return;
     };
     let hook = r.cmd.iter().position(|w| w == "--hook-master-start");
@@ -1551,29 +1454,20 @@ fn uwsgi_stops_gracefully_under_the_recipe() {
         "the recipe sets --hook-master-start: {:?}",
         r.cmd
     );
-    let results = each(&RUNNERS, |init| {
-        let mut c = run_behind(*init, r, "uwsgi", &[], &r.cmd);
+    let row = "uWSGI (recipe), 2 workers: a 4 s request across `docker stop`";
+    side_by_side(test, row, &RUNNERS, |init| {
+        let mut c = run_behind(init, r, "uwsgi", &[], &r.cmd);
         wait_n(&mut c, "spawned uWSGI worker", 2);
         let (got, s) = across_stop(&mut c, GUNICORN_SLOW, "slow request started");
-        let done = got.stdout.starts_with("slow request done");
         let bye = count_containing(&s.lines, UWSGI_BYE) == 1;
-        let ok = done && bye && s.code == 0;
-        (
-            *init,
-            format!("{}; {}", answer(&got), s.show(bye)),
-            problem(ok, || {
-                format!(
-                    "expected the request done, a graceful stop, exit 0: client {got:?}, log {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        let ok = slow_done(&got) && bye && s.code == 0;
+        let shown = format!("{}; {}", answer(&got), s.show(bye));
+        Verdict::new(ok, shown, || {
+            s.expected(&format!(
+                "the request done, a graceful stop, exit 0: client {got:?}"
+            ))
+        })
     });
-    init_verdicts(
-        test,
-        "uWSGI (recipe), 2 workers: a 4 s request across `docker stop`",
-        results,
-    );
 
     // Without the hook: SIGTERM reloads, and uWSGI runs on. (A short reload mercy: a
     // worker still starting when the signal comes could hold the reload for 60 s.)
@@ -1616,11 +1510,9 @@ fn uwsgi_stops_gracefully_under_the_recipe() {
 #[test]
 fn supervisord_stops_its_programs_cleanly() {
     let test = "apps::supervisord_stops_its_programs_cleanly";
-    let Some(r) = prefork_recipe(test, "supervisor") else {
-        return;
-    };
-    let results = each(&RUNNERS, |init| {
-        let mut c = run_behind(*init, r, "supervisord", &[], &r.cmd);
+    let row = "supervisord, 2 programs: `docker stop`";
+    compare(test, "supervisor", row, &RUNNERS, |r, init| {
+        let mut c = run_behind(init, r, "supervisord", &[], &r.cmd);
         c.log.wait_for("working");
         c.log.wait_for("working");
         let s = stop(&mut c, TIMEOUT);
@@ -1633,20 +1525,10 @@ fn supervisord_stops_its_programs_cleanly() {
         let stopped =
             |p: &str| count_containing(&s.lines, &format!("stopped: {p} (exit status 0)")) == 1;
         let clean = ["alpha", "beta"].iter().all(|p| finished(p) && stopped(p));
-        let ok = clean && s.code == 0;
-        (
-            *init,
-            s.show(clean),
-            problem(ok, || {
-                format!(
-                    "expected each program to hear one SIGTERM and exit 0, then exit 0: {:#?}",
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(clean && s.code == 0, s.show(clean), || {
+            s.expected("each program to hear one SIGTERM and exit 0, then exit 0")
+        })
     });
-    init_verdicts(test, "supervisord, 2 programs: `docker stop`", results);
-    ran(test);
 }
 
 // ---- a leftover that ignores SIGTERM ---------------------------------------------------------------
@@ -1658,37 +1540,25 @@ fn supervisord_stops_its_programs_cleanly() {
 #[test]
 fn a_leftover_ignoring_sigterm_does_not_hold_the_stop() {
     let test = "apps::a_leftover_ignoring_sigterm_does_not_hold_the_stop";
-    let Some(r) = prefork_recipe(test, "supervisor") else {
-        return;
-    };
     let app = "setsid sh -c \"trap '' TERM; sleep 3000\" & \
                trap 'echo app: got SIGTERM, exiting 0; exit 0' TERM; \
                echo app: running; while :; do sleep 0.1; done";
     let cmd = ["sh".to_string(), "-c".to_string(), app.to_string()];
-    let results = each(&RUNNERS, |init| {
-        let mut c = run_behind(*init, r, "leftover", &[], &cmd);
+    let row =
+        "an app that exits 0 on SIGTERM, with a `setsid` leftover that ignores it: `docker stop`";
+    compare(test, "supervisor", row, &RUNNERS, |r, init| {
+        let mut c = run_behind(init, r, "leftover", &[], &cmd);
         c.log.wait_for("app: running");
         let s = stop(&mut c, TIMEOUT);
         let exited = count(&s.lines, "app: got SIGTERM, exiting 0") == 1;
         let ok = exited && s.code == 0 && s.took < Duration::from_secs(5);
-        (
-            *init,
-            s.show(exited),
-            problem(ok, || {
-                format!(
-                    "expected exit 0 well before the timeout: {} {:#?}",
-                    s.show(exited),
-                    s.lines
-                )
-            }),
-        )
+        Verdict::new(ok, s.show(exited), || {
+            s.expected(&format!(
+                "exit 0 well before the timeout: {}",
+                s.show(exited)
+            ))
+        })
     });
-    init_verdicts(
-        test,
-        "an app that exits 0 on SIGTERM, with a `setsid` leftover that ignores it: `docker stop`",
-        results,
-    );
-    ran(test);
 }
 
 // ---- the docs match the recipes (no engine needed) --------------------------------------------------

@@ -12,6 +12,11 @@
 //! CI and a failure in it.
 
 mod common;
+mod scenarios {
+    pub mod core;
+    pub mod features;
+    pub mod grace;
+}
 
 use common::*;
 use std::io::{Read, Write};
@@ -70,10 +75,6 @@ fn x86_64_only(test: &str, why: &str) {
     eprintln!("X86_64 ONLY: {test}: {why}");
 }
 
-fn sh(script: &str) -> Outcome {
-    run(Mode::Pid1, &["--", "sh", "-c", script])
-}
-
 #[test]
 fn the_binary_is_the_other_architecture_and_says_its_version() {
     let Some(bin) = binary("the_binary_is_the_other_architecture_and_says_its_version") else {
@@ -92,29 +93,9 @@ fn every_exit_code_path() {
     let Some(_) = binary("every_exit_code_path") else {
         return;
     };
-    for code in [0, 3, 255] {
-        let out = sh(&format!("exit {code}"));
-        assert_eq!(out.code(), code, "{}", out.stderr);
-    }
-    assert_eq!(sh("kill -9 $$").code(), 137, "killed by SIGKILL is 128+9");
-    assert_eq!(
-        sh("kill -USR1 $$").code(),
-        138,
-        "killed by SIGUSR1 is 128+10"
-    );
-    let out = run(Mode::Pid1, &["--", "no-such-command-pidone"]);
-    assert_eq!(out.code(), 127, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("no-such-command-pidone"),
-        "{}",
-        out.stderr
-    );
-    let file = std::env::temp_dir().join(format!("pidone-arm64-plain-{}", std::process::id()));
-    std::fs::write(&file, "#!/bin/sh\necho hi\n").unwrap();
-    let out = run(Mode::Pid1, &["--", file.to_str().unwrap()]);
-    let _ = std::fs::remove_file(&file);
-    assert_eq!(out.code(), 126, "not executable: {}", out.stderr);
-    assert!(out.stderr.contains("Permission denied"), "{}", out.stderr);
+    scenarios::core::exit_codes_pass_through(Mode::Pid1);
+    scenarios::core::command_not_found_is_127_with_the_reason(Mode::Pid1);
+    scenarios::core::not_executable_is_126(Mode::Pid1);
     let out = run(Mode::Plain, &["--grace", "soon", "--", "true"]);
     assert_eq!(out.code(), 2, "a usage error: {}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
@@ -133,6 +114,14 @@ fn each_signal_is_forwarded_once() {
     let Some(_) = binary(TEST) else {
         return;
     };
+    let faults = [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGILL,
+        libc::SIGTRAP,
+    ];
+    let mut signals = scenarios::core::SIGNALS.to_vec();
     if emulated() {
         x86_64_only(
             TEST,
@@ -140,33 +129,9 @@ fn each_signal_is_forwarded_once() {
              them as its own fault signals, and then lost or crashed on them (tests/core.rs \
              each_signal_reaches_the_child_once); every other signal is checked here",
         );
+        signals.retain(|(sig, _)| !faults.contains(sig));
     }
-    let sigecho = example("sigecho");
-    let p = start(Mode::Pid1, &["--", &sigecho]);
-    p.until("ready");
-    for (sig, name) in [
-        (libc::SIGHUP, "SIGHUP"),
-        (libc::SIGUSR1, "SIGUSR1"),
-        (libc::SIGUSR2, "SIGUSR2"),
-        (libc::SIGINT, "SIGINT"),
-        (libc::SIGWINCH, "SIGWINCH"),
-        (libc::SIGCONT, "SIGCONT"),
-        (libc::SIGPIPE, "SIGPIPE"),
-        (libc::SIGALRM, "SIGALRM"),
-        (libc::SIGXCPU, "SIGXCPU"),
-        (libc::SIGABRT, "SIGABRT"),
-        (libc::SIGSYS, "SIGSYS"),
-        // The kernel's numbering, as sigecho names them (34 is SIGRTMIN).
-        (40, "SIGRTMIN+6"),
-        (64, "SIGRTMIN+30"),
-    ] {
-        p.signal(sig);
-        assert_eq!(p.line_for(name), format!("got {name}"));
-    }
-    p.signal(libc::SIGTERM);
-    let out = p.wait();
-    assert_eq!(out.rest, vec!["got SIGTERM"], "once each, SIGCHLD never");
-    assert_eq!(out.code(), 0, "{}", out.stderr);
+    scenarios::core::each_signal_reaches_the_child_once(Mode::Pid1, &signals, false);
 }
 
 /// With `-g`, a pipeline is one process group, and each of its processes hears the stop
@@ -176,18 +141,7 @@ fn the_process_group_gets_the_signal() {
     let Some(_) = binary("the_process_group_gets_the_signal") else {
         return;
     };
-    let s = example("sigecho");
-    // The shell ignores TERM; each sigecho takes it (it blocks and waits for every signal).
-    // The first one writes past the pipe, to stdout.
-    let script = format!("trap '' TERM; {{ {s} 1>&3 | {s}; }} 3>&1");
-    let p = start(Mode::Pid1, &["-g", "--", "sh", "-c", &script]);
-    let (a, b) = (p.until("ready"), p.until("ready"));
-    assert_ne!(a, b);
-    p.signal(libc::SIGTERM);
-    let out = p.wait();
-    let got = out.rest.iter().filter(|l| *l == "got SIGTERM").count();
-    assert_eq!(got, 2, "{:?} {}", out.rest, out.stderr);
-    assert_eq!(out.code(), 0);
+    scenarios::core::pipeline_gets_term_in_every_process(Mode::Pid1);
 }
 
 /// By default the signal goes to the command alone; an app behind a wrapper that does not
@@ -214,10 +168,7 @@ fn orphaned_zombies_are_reaped() {
     let Some(_) = binary("orphaned_zombies_are_reaped") else {
         return;
     };
-    let zombies = example("zombies");
-    let out = run(Mode::Pid1, &["--", &zombies, "500", "--check", "--burst"]);
-    assert_eq!(out.rest, vec!["created 500", "zombies 0"], "{}", out.stderr);
-    assert_eq!(out.code(), 0);
+    scenarios::core::a_burst_of_orphans_is_reaped(500, |args| run(Mode::Pid1, args));
 }
 
 /// Not PID 1, pidone registers as a child subreaper, which qemu-user 7.2 refuses
@@ -253,22 +204,7 @@ fn the_grace_is_enforced() {
     let Some(_) = binary("the_grace_is_enforced") else {
         return;
     };
-    let stubborn = example("stubborn");
-    let p = start(Mode::Pid1, &["--grace", "500ms", "--", &stubborn]);
-    p.until("ready");
-    let sent = Instant::now();
-    p.signal(libc::SIGTERM);
-    let out = p.wait();
-    let took = sent.elapsed();
-    assert_eq!(out.code(), 137, "{}", out.stderr);
-    assert!(
-        took >= Duration::from_millis(500),
-        "before the grace: {took:?}"
-    );
-    assert!(
-        took < Duration::from_secs(8),
-        "far past the grace: {took:?}"
-    );
+    scenarios::core::ignoring_term_is_killed_after_the_grace(Mode::Pid1, 500);
 }
 
 /// The drain: leftovers get one SIGTERM when the app exits, and may finish their work.
@@ -277,29 +213,8 @@ fn leftovers_are_drained() {
     let Some(_) = binary("leftovers_are_drained") else {
         return;
     };
-    let leftover = example("leftover");
-    let p = start(
-        Mode::Pid1,
-        &["--", &leftover, "--code", "5", "--linger-ms", "300"],
-    );
-    p.until("worker ready");
-    let out = p.wait();
-    assert_eq!(
-        out.rest,
-        vec!["worker got SIGTERM", "worker finished"],
-        "{}",
-        out.stderr
-    );
-    assert_eq!(out.code(), 5, "the main child's code, not the worker's");
-    let p = start(Mode::Pid1, &["--no-drain", "--", &leftover, "--code", "4"]);
-    p.until("worker ready");
-    let out = p.wait();
-    assert!(
-        !out.rest.iter().any(|l| l == "worker finished"),
-        "{:?}",
-        out.rest
-    );
-    assert_eq!(out.code(), 4);
+    scenarios::core::leftovers_are_terminated_and_waited_for();
+    scenarios::core::no_drain_exits_at_once();
 }
 
 /// Under the drop-in names (a symlink, as Docker and podman install them), pidone is the
@@ -366,30 +281,8 @@ fn json_logs() {
     let Some(_) = binary("json_logs") else {
         return;
     };
-    let sigecho = example("sigecho");
-    let p = start(Mode::Pid1, &["--log-format", "json", "-vv", "--", &sigecho]);
-    p.until("ready");
-    p.signal(libc::SIGHUP);
-    p.until("got SIGHUP");
-    p.signal(libc::SIGTERM);
-    let out = p.wait();
-    let events: Vec<serde_json::Value> = out
-        .stderr
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    let find = |name: &str| {
-        events
-            .iter()
-            .find(|e| e["event"] == name)
-            .unwrap_or_else(|| panic!("no {name}: {}", out.stderr))
-    };
     // The app's pid: 2 natively; under qemu-user its own thread took 2 already.
-    let app = find("spawned")["pid"].as_i64().expect("a pid");
-    let forwarded = find("forwarded");
-    assert_eq!(forwarded["signal"], "SIGHUP");
-    assert_eq!(forwarded["pid"].as_i64(), Some(app), "to the app itself");
-    assert_eq!(find("exit")["code"], 0);
+    scenarios::features::json_logs_are_one_object_per_line((!emulated()).then_some(2));
 }
 
 /// `pidone health` against a server of the test's on loopback: 200 is healthy, 503 and a

@@ -82,8 +82,8 @@ fn run(cmd: &mut Command, timeout: Duration) -> Output {
     }
 }
 
-/// Runs `cmd`, which must succeed; returns its trimmed stdout.
-fn ok(cmd: &mut Command, timeout: Duration) -> String {
+/// Runs `cmd`, which must succeed.
+fn succeeds(cmd: &mut Command, timeout: Duration) -> Output {
     let shown = format!("{cmd:?}");
     let out = run(cmd, timeout);
     assert!(
@@ -91,7 +91,12 @@ fn ok(cmd: &mut Command, timeout: Duration) -> String {
         "{shown} failed ({:?}):\n{}{}",
         out.code, out.stdout, out.stderr
     );
-    out.stdout.trim().to_string()
+    out
+}
+
+/// Runs `cmd`, which must succeed; returns its trimmed stdout.
+fn ok(cmd: &mut Command, timeout: Duration) -> String {
+    succeeds(cmd, timeout).stdout.trim().to_string()
 }
 
 fn available(program: &str, arg: &str) -> bool {
@@ -134,13 +139,7 @@ static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// `docker build ARGS`, which must succeed; remembers the images it made for the exit.
 fn docker_build(args: &mut Command) {
-    let shown = format!("{args:?}");
-    let out = run(args, COMMAND);
-    assert!(
-        out.ok,
-        "{shown} failed ({:?}):\n{}{}",
-        out.code, out.stdout, out.stderr
-    );
+    let out = succeeds(args, COMMAND);
     let ids = out.stdout.lines().filter_map(|l| {
         let id = l.strip_prefix(" ---> ")?;
         (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_string())
@@ -300,15 +299,17 @@ fn release_in(dir: &Path, hostile: &[(&str, &str)], umask: &str) -> Release {
     }
 }
 
-/// Whether git can clone here; the reason when not.
-fn can_build() -> Result<(), String> {
-    if !available("git", "--version") {
-        return Err("git missing".into());
-    }
-    if !repo().join(".git").exists() {
-        return Err(format!("{} is not a git checkout", repo().display()));
-    }
-    Ok(())
+/// Whether git can clone here for `test`; when not, it says why, loudly (a failure in CI).
+fn can_build(test: &str) -> bool {
+    let why = if !available("git", "--version") {
+        "git missing".to_string()
+    } else if !repo().join(".git").exists() {
+        format!("{} is not a git checkout", repo().display())
+    } else {
+        return true;
+    };
+    missing(test, &why);
+    false
 }
 
 /// The first clone's release, built once and shared by the tests that need one.
@@ -353,8 +354,8 @@ fn sbom_summary(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
 #[test]
 fn two_release_builds_of_one_commit_are_byte_identical() {
     const TEST: &str = "two_release_builds_of_one_commit_are_byte_identical";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     let a = first_release();
     let (dir, _) = scratch();
@@ -523,8 +524,8 @@ fn path_without(dir: &Path, exclude: &str) -> std::ffi::OsString {
 #[test]
 fn a_missing_cross_linker_only_leaves_its_target_out() {
     const TEST: &str = "a_missing_cross_linker_only_leaves_its_target_out";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     let (dir, _) = scratch();
     let (src, _) = clone_head(&dir.join("no-linker"));
@@ -569,8 +570,8 @@ fn a_missing_cross_linker_only_leaves_its_target_out() {
 #[test]
 fn a_clone_left_behind_is_replaced() {
     const TEST: &str = "a_clone_left_behind_is_replaced";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     let (dir, _) = scratch();
     let dir = dir.join("left-behind");
@@ -594,8 +595,8 @@ fn a_clone_left_behind_is_replaced() {
 #[test]
 fn the_image_holds_one_file_and_copy_from_it_works() {
     const TEST: &str = "the_image_holds_one_file_and_copy_from_it_works";
-    if let Err(why) = can_build() {
-        return missing(TEST, &why);
+    if !can_build(TEST) {
+        return;
     }
     if !available("docker", "info") {
         return missing(TEST, "docker missing (`docker info` fails)");

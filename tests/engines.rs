@@ -27,9 +27,7 @@ mod real;
 
 use real::dockerd::{self, Dockerd};
 use real::podman::{self, Podman};
-use real::{
-    Engine, Part, config, count, each, have, must, not_here, ran, record, run_args, say, secs,
-};
+use real::{Both, Engine, Part, config, count, each, have, must, not_here, ran, record, say, secs};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -69,31 +67,20 @@ struct Docker {
     version: String,
 }
 
-struct Setup {
-    docker: Part<Docker>,
-    podman: Part<Podman>,
-    image: String,
-}
+static SETUP: OnceLock<Both<Docker, Podman>> = OnceLock::new();
 
-static SETUP: OnceLock<Setup> = OnceLock::new();
-
-fn setup() -> &'static Setup {
+fn setup() -> &'static Both<Docker, Podman> {
     SETUP.get_or_init(|| {
-        real::table(
-            "Engines: pidone as the engine's init, beside the engine's own init and no init",
-            &COLUMNS,
-        );
-        let image = format!("engines-fixtures:{}", real::run_id());
-        let (docker, podman) = real::docker_and_podman(
-            fixtures_tar(),
-            |tar| start_docker(tar, &image),
-            |tar| start_podman(tar, &image),
-        );
-        Setup {
-            docker,
-            podman,
-            image,
-        }
+        real::docker_and_podman(
+            (
+                "Engines: pidone as the engine's init, beside the engine's own init and no init",
+                &COLUMNS,
+            ),
+            "fixtures",
+            fixtures_tar,
+            start_docker,
+            start_podman,
+        )
     })
 }
 
@@ -111,17 +98,10 @@ fn start_docker(tar: &Path, image: &str) -> Part<Docker> {
             return Part::Missing(format!("{tool} is missing"));
         }
     }
-    let main = run_args(
-        "docker",
-        &["version", "-f", "{{.Server.Version}}"],
-        Duration::from_secs(60),
-    );
-    if !main.ok() {
-        return Part::Missing(format!(
-            "the machine's Docker daemon does not answer: {}",
-            main.stderr.trim()
-        ));
-    }
+    let version = match real::docker_version() {
+        Ok(v) => v,
+        Err(why) => return Part::Missing(why),
+    };
     if !Path::new(config::TINI_STATIC).exists() {
         return Part::Broken(format!(
             "{} is missing: apt-get install tini",
@@ -148,7 +128,7 @@ fn start_docker(tar: &Path, image: &str) -> Part<Docker> {
         }
     }
     Part::Ready(Docker {
-        version: main.stdout.trim().to_string(),
+        version,
         pidone,
         tini,
     })

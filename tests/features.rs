@@ -2,6 +2,10 @@
 //! logs, the exit report, and socket activation's LISTEN_PID.
 
 mod common;
+mod scenarios {
+    pub mod features;
+    pub mod grace;
+}
 
 use common::*;
 use std::process::Command;
@@ -58,28 +62,34 @@ fn only_a_second_stop_signal_cuts_the_delay_short() {
 /// The grace period starts when the signal is forwarded, not when it arrived.
 #[test]
 fn grace_starts_after_the_stop_delay() {
-    let stubborn = example("stubborn");
-    let mut cmd = command(Mode::Pid1, &["--grace", "1s", "--", &stubborn]);
-    cmd.env("PIDONE_STOP_DELAY", "500ms");
-    let p = spawn(Mode::Pid1, cmd);
-    p.until("ready");
+    let env = [("PIDONE_STOP_DELAY", "500ms")];
+    let p = scenarios::grace::stubborn(Mode::Pid1, &["--grace", "1s"], &env);
     let sent = Instant::now();
     p.signal(libc::SIGTERM);
-    assert_eq!(p.wait().code(), 137);
-    let took = sent.elapsed();
-    assert!(
-        took >= Duration::from_millis(1500),
-        "delay + grace not both spent: {took:?}"
-    );
+    let (at_least, before) = (Duration::from_millis(1500), HANG);
+    scenarios::grace::killed_after(p, sent, at_least, before, "delay + grace");
 }
 
 fn ids_script() -> &'static str {
     "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t ' ' '; echo \"HOME=$HOME\""
 }
 
-/// `ids_script` inside an outer double-quoted `sh -c "..."`, expanded only by the inner sh.
-fn quoted_ids() -> String {
-    ids_script().replace('"', "\\\"").replace('$', "\\$")
+/// pidone running `ids_script` as `user`: a step of a script for `ids_in_own_mounts`.
+fn ids_as(user: &str) -> String {
+    // `ids_script` inside an outer double-quoted `sh -c "..."`, expanded only by the inner sh.
+    let ids = ids_script().replace('"', "\\\"").replace('$', "\\$");
+    format!("{} --user {user} -- sh -c \"{ids}\"", pidone())
+}
+
+/// Runs `script` in a mount namespace of its own (where it bind-mounts the test's
+/// /etc/passwd and /etc/group), and checks the ids its `ids_as` steps printed.
+fn ids_in_own_mounts(script: &str, want: &[&str]) {
+    let out = run(
+        Mode::Plain,
+        &["--", "unshare", "--mount", "sh", "-c", script],
+    );
+    assert_eq!(out.rest, want, "{}", out.stderr);
+    assert_eq!(out.code(), 0);
 }
 
 #[test]
@@ -88,24 +98,18 @@ fn user_by_number_needs_no_passwd() {
     // number as its gid, never root's group. UID:GID reads no /etc/group: /dev/null there
     // (not a regular file, refused when read) is never opened. /etc/passwd is read for
     // HOME (and a bare uid's gid), so it must be a file.
-    let empty = std::env::temp_dir().join(format!("pidone-empty-{}", std::process::id()));
+    let dir = TempDir::new("user-by-number");
+    let empty = dir.path("empty");
     std::fs::write(&empty, "").unwrap();
     let script = format!(
-        "mount --bind {e} /etc/passwd && mount --bind /dev/null /etc/group && \
-         {p} --user 65532:65533 -- sh -c \"{ids}\" && mount --bind {e} /etc/group && \
-         {p} --user 65532 -- sh -c \"{ids}\"",
-        p = pidone(),
-        e = empty.display(),
-        ids = quoted_ids()
+        "mount --bind {empty} /etc/passwd && mount --bind /dev/null /etc/group && {} && \
+         mount --bind {empty} /etc/group && {}",
+        ids_as("65532:65533"),
+        ids_as("65532"),
     );
-    let out = run(
-        Mode::Plain,
-        &["--", "unshare", "--mount", "sh", "-c", &script],
-    );
-    std::fs::remove_file(&empty).unwrap();
-    assert_eq!(
-        out.rest,
-        vec![
+    ids_in_own_mounts(
+        &script,
+        &[
             "Uid: 65532 65532 65532 65532",
             "Gid: 65533 65533 65533 65533",
             "Groups: 65533 ",
@@ -115,18 +119,13 @@ fn user_by_number_needs_no_passwd() {
             "Groups: 65532 ",
             "HOME=/",
         ],
-        "{}",
-        out.stderr
     );
-    assert_eq!(out.code(), 0);
 }
 
 #[test]
 fn user_by_name_gets_groups_and_home() {
-    let dir = std::env::temp_dir().join(format!("pidone-user-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let passwd = dir.join("passwd");
-    let group = dir.join("group");
+    let dir = TempDir::new("user-by-name");
+    let (passwd, group) = (dir.path("passwd"), dir.path("group"));
     std::fs::write(
         &passwd,
         "root:x:0:0:root:/root:/bin/sh\nalice:x:1500:1600:Alice:/home/alice:/bin/sh\n",
@@ -138,21 +137,13 @@ fn user_by_name_gets_groups_and_home() {
     )
     .unwrap();
     let script = format!(
-        "mount --bind {} /etc/passwd && mount --bind {} /etc/group && \
-         {p} --user alice -- sh -c \"{ids}\" && {p} --user alice:audio -- sh -c \"{ids}\"",
-        passwd.display(),
-        group.display(),
-        p = pidone(),
-        ids = quoted_ids()
+        "mount --bind {passwd} /etc/passwd && mount --bind {group} /etc/group && {} && {}",
+        ids_as("alice"),
+        ids_as("alice:audio"),
     );
-    let out = run(
-        Mode::Plain,
-        &["--", "unshare", "--mount", "sh", "-c", &script],
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(
-        out.rest,
-        vec![
+    ids_in_own_mounts(
+        &script,
+        &[
             "Uid: 1500 1500 1500 1500",
             "Gid: 1600 1600 1600 1600",
             "Groups: 1600 1700 1900 ",
@@ -163,10 +154,7 @@ fn user_by_name_gets_groups_and_home() {
             "Groups: 1800 ",
             "HOME=/home/alice",
         ],
-        "{}",
-        out.stderr
     );
-    assert_eq!(out.code(), 0);
 }
 
 /// An unknown user or group is an error before anything runs: never the app as root.
@@ -241,43 +229,7 @@ fn no_new_privs() {
 
 #[test]
 fn json_logs_are_one_object_per_line() {
-    let sigecho = example("sigecho");
-    let p = start(Mode::Pid1, &["--log-format", "json", "-vv", "--", &sigecho]);
-    p.until("ready");
-    p.signal(libc::SIGHUP);
-    p.until("got SIGHUP");
-    p.signal(libc::SIGTERM);
-    let out = p.wait();
-    let events: Vec<serde_json::Value> = out
-        .stderr
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    for e in &events {
-        let time = e["time"].as_str().expect("time");
-        assert!(
-            time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
-            "{time}"
-        );
-        assert!(["error", "warn", "info", "debug"].contains(&e["level"].as_str().unwrap()));
-        assert!(e["event"].is_string());
-    }
-    let find = |name: &str| {
-        events
-            .iter()
-            .find(|e| e["event"] == name)
-            .unwrap_or_else(|| panic!("no {name}: {}", out.stderr))
-    };
-    assert_eq!(find("spawned")["pid"], 2);
-    let fwd = find("forwarded");
-    assert_eq!(
-        (fwd["signal"].as_str(), fwd["pid"].as_i64()),
-        (Some("SIGHUP"), Some(2))
-    );
-    assert_eq!(find("child exited")["exit"], 0);
-    let exit = find("exit");
-    assert_eq!(exit["code"], 0);
-    assert!(exit["ran_ms"].is_u64());
+    scenarios::features::json_logs_are_one_object_per_line(Some(2));
 }
 
 #[test]

@@ -28,7 +28,7 @@ mod common;
 mod real;
 
 use real::podman::{self, Podman};
-use real::{Engine, Part, Running, each, have, ran, record, say, secs};
+use real::{Both, Engine, Part, Running, each, have, ran, record, say, secs};
 use std::fs;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -36,32 +36,20 @@ use std::time::{Duration, Instant};
 
 // ---- the set-up: one image in Docker, the same in a podman of the test's own --------------
 
-struct Setup {
-    docker: Part<Engine>,
-    podman: Part<Podman>,
-    /// The fixture image's name in Docker; in podman it is `localhost/` + this.
-    image: String,
-}
+static SETUP: OnceLock<Both<Engine, Podman>> = OnceLock::new();
 
-static SETUP: OnceLock<Setup> = OnceLock::new();
-
-fn setup() -> &'static Setup {
+fn setup() -> &'static Both<Engine, Podman> {
     SETUP.get_or_init(|| {
-        real::table(
-            "Pods: pidone as the pause and as an app's entrypoint in a shared PID namespace",
-            &[],
-        );
-        let image = format!("engines-pods:{}", real::run_id());
-        let (docker, podman) = real::docker_and_podman(
-            fixtures_tar(),
-            |tar| start_docker(tar, &image),
-            |tar| start_podman(tar, &image),
-        );
-        Setup {
-            docker,
-            podman,
-            image,
-        }
+        real::docker_and_podman(
+            (
+                "Pods: pidone as the pause and as an app's entrypoint in a shared PID namespace",
+                &[],
+            ),
+            "pods",
+            fixtures_tar,
+            start_docker,
+            start_podman,
+        )
     })
 }
 
@@ -85,14 +73,11 @@ fn start_docker(tar: &Path, image: &str) -> Part<Engine> {
     if !have("docker") {
         return Part::Missing("docker is missing".into());
     }
+    let version = match real::docker_version() {
+        Ok(v) => v,
+        Err(why) => return Part::Missing(why),
+    };
     let engine = Engine::docker(None);
-    let version = engine.try_run(&["version", "-f", "{{.Server.Version}}"]);
-    if !version.ok() {
-        return Part::Missing(format!(
-            "the machine's Docker daemon does not answer: {}",
-            version.stderr.trim()
-        ));
-    }
     let label = format!("LABEL {}={}", real::LABEL, real::run_id());
     let out = engine.try_run(&["import", "-c", &label, &tar.to_string_lossy(), image]);
     if !out.ok() {
@@ -102,7 +87,7 @@ fn start_docker(tar: &Path, image: &str) -> Part<Engine> {
     real::at_exit(move || {
         let _ = cleanup.try_run(&["rmi", "-f", &image]);
     });
-    say(&format!("docker {}", version.stdout.trim()));
+    say(&format!("docker {version}"));
     Part::Ready(engine)
 }
 

@@ -2,15 +2,20 @@
 //! signal starts it, one signal per process per event (counted by the receivers' own
 //! tally, since a pending ordinary signal coalesces), leftovers re-parented late, a bounded
 //! and complete shutdown when not PID 1, the held signal of the stop delay, the exit
-//! report, `--wait-all`, and no forwarding of a signal pidone caused itself.
+//! report, `--wait-all`, no forwarding of a signal pidone caused itself, and one signal
+//! each when hundreds are listed in parts.
 
 mod common;
+mod scenarios {
+    pub mod grace;
+}
 
 use std::os::fd::FromRawFd;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
+use scenarios::grace::stubborn;
 
 /// A fresh directory for one test's tally files.
 fn dir(name: &str) -> String {
@@ -54,14 +59,11 @@ fn sh_args<'a>(before: &[&'a str], script: &'a str) -> Vec<&'a str> {
 /// SIGTERM, SIGINT or SIGQUIT, not after the old 10 s default.
 #[test]
 fn without_a_grace_pidone_never_kills_after_a_signal_from_outside() {
-    let stubborn = example("stubborn");
     let runs: Vec<_> = MODES
         .iter()
         .map(|&mode| {
-            let stubborn = stubborn.clone();
             std::thread::spawn(move || {
-                let p = start(mode, &["--", &stubborn]);
-                p.until("ready");
+                let p = stubborn(mode, &[], &[]);
                 for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT] {
                     p.signal(sig);
                 }
@@ -84,43 +86,29 @@ fn without_a_grace_pidone_never_kills_after_a_signal_from_outside() {
 /// only forwarded; the stop signal starts the grace, enforced as set.
 #[test]
 fn only_the_stop_signal_starts_the_grace() {
-    let stubborn = example("stubborn");
     for mode in MODES {
-        let p = start(mode, &["--grace", "1s", "--", &stubborn]);
-        p.until("ready");
+        let p = stubborn(mode, &["--grace", "1s"], &[]);
         p.signal(libc::SIGINT);
         p.signal(libc::SIGQUIT);
         std::thread::sleep(Duration::from_millis(2500));
         assert!(alive(p.pidone_pid()), "{mode:?}: killed after INT/QUIT");
         let sent = Instant::now();
         p.signal(libc::SIGTERM);
-        let out = p.wait();
-        let took = sent.elapsed();
-        assert_eq!(out.code(), 137, "{mode:?}: {}", out.stderr);
-        assert!(
-            took >= Duration::from_millis(1000),
-            "{mode:?}: early: {took:?}"
-        );
-        assert!(took < Duration::from_secs(5), "{mode:?}: late: {took:?}");
+        let (at_least, before) = (Duration::from_millis(1000), Duration::from_secs(5));
+        scenarios::grace::killed_after(p, sent, at_least, before, &format!("{mode:?}"));
     }
 }
 
 #[test]
 fn a_configured_stop_signal_starts_the_grace_and_sigterm_does_not() {
-    let stubborn = example("stubborn");
-    let p = start(
-        Mode::Pid1,
-        &["--grace", "1s", "--stop-signal", "QUIT", "--", &stubborn],
-    );
-    p.until("ready");
+    let p = stubborn(Mode::Pid1, &["--grace", "1s", "--stop-signal", "QUIT"], &[]);
     p.signal(libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(2000));
     assert!(alive(p.pidone_pid()), "SIGTERM started the grace");
     let sent = Instant::now();
     p.signal(libc::SIGQUIT);
-    let out = p.wait();
-    assert_eq!(out.code(), 137, "{}", out.stderr);
-    assert!(sent.elapsed() >= Duration::from_millis(1000));
+    let (at_least, before) = (Duration::from_millis(1000), HANG);
+    scenarios::grace::killed_after(p, sent, at_least, before, "--stop-signal QUIT");
 }
 
 /// The tallies `D/g` (in the application's group) and `D/s` (setsid'd away) each got
@@ -209,11 +197,8 @@ fn not_pid1_the_shutdown_is_bounded_and_complete() {
     let sleep: i32 = pid_in(&format!("{d}/pid"));
     let sent = Instant::now();
     p.signal(libc::SIGTERM);
-    let out = p.wait();
-    let took = sent.elapsed();
-    assert_eq!(out.code(), 137, "{}", out.stderr);
-    assert!(took >= Duration::from_millis(1000), "early: {took:?}");
-    assert!(took < Duration::from_secs(3), "not bounded: {took:?}");
+    let (at_least, before) = (Duration::from_millis(1000), Duration::from_secs(3));
+    scenarios::grace::killed_after(p, sent, at_least, before, "not PID 1, bounded");
     assert!(!alive(sleep), "sleep 40 outlived pidone");
 }
 
@@ -250,21 +235,9 @@ fn a_second_stop_signal_ends_the_delay_and_the_app_gets_one() {
 /// than delay plus grace after the SIGTERM.
 #[test]
 fn sigquit_and_sigint_do_not_cut_the_stop_delay() {
-    let stubborn = example("stubborn");
     for mode in MODES {
-        let p = start(
-            mode,
-            &[
-                "-v",
-                "--stop-delay",
-                "1500ms",
-                "--grace",
-                "1s",
-                "--",
-                &stubborn,
-            ],
-        );
-        p.until("ready");
+        let flags = ["-v", "--stop-delay", "1500ms", "--grace", "1s"];
+        let p = stubborn(mode, &flags, &[]);
         let sent = Instant::now();
         p.signal(libc::SIGTERM);
         wait_until("the TERM held", || p.stderr_so_far().contains("holding"));
@@ -273,14 +246,9 @@ fn sigquit_and_sigint_do_not_cut_the_stop_delay() {
             p.stderr_so_far().contains("signal=SIGQUIT")
         });
         p.signal(libc::SIGINT);
-        let out = p.wait();
-        let took = sent.elapsed();
-        assert_eq!(out.code(), 137, "{mode:?}: {}", out.stderr);
-        assert!(
-            took >= Duration::from_millis(2500),
-            "{mode:?}: SIGKILL {took:?} after the SIGTERM, before delay + grace: {}",
-            out.stderr
-        );
+        let (at_least, before) = (Duration::from_millis(2500), HANG);
+        let case = format!("{mode:?}: SIGQUIT and SIGINT in the delay");
+        scenarios::grace::killed_after(p, sent, at_least, before, &case);
     }
 }
 
@@ -425,10 +393,8 @@ fn a_bash_entrypoint_that_forwards_term_gives_the_app_one() {
 /// The exit report counts the main child when it was SIGKILLed at the deadline.
 #[test]
 fn the_exit_report_counts_a_killed_main_child() {
-    let stubborn = example("stubborn");
     for mode in MODES {
-        let p = start(mode, &["-v", "--grace", "300ms", "--", &stubborn]);
-        p.until("ready");
+        let p = stubborn(mode, &["-v", "--grace", "300ms"], &[]);
         p.signal(libc::SIGTERM);
         let out = p.wait();
         assert_eq!(out.code(), 137, "{mode:?}");
@@ -683,4 +649,91 @@ fn a_stopped_leftover_past_the_listing_cap_is_continued() {
             "{mode:?}: the 131st leftover was never continued"
         );
     }
+}
+
+/// Shell words that start `n` tallies (`{d}/t0`, ...) with `args`, in the shell's process
+/// group, their pids in `$pids`, and return once each runs.
+fn tallies(tally: &str, d: &str, n: usize, args: &str) -> String {
+    format!(
+        "pids=; i=0; while [ $i -lt {n} ]; do {tally} {d}/t$i {args} & pids=\"$pids $!\"; \
+         i=$((i+1)); done; \
+         i=0; while [ $i -lt {n} ]; do until [ -s {d}/t$i ]; do sleep 0.01; done; i=$((i+1)); done"
+    )
+}
+
+/// Each of the `n` tallies under `d` recorded exactly `want`.
+fn each_tally_got(d: &str, n: usize, want: &[i32], what: &str) {
+    let wrong: Vec<(usize, Vec<i32>)> = (0..n)
+        .map(|i| (i, tally_signals(&format!("{d}/t{i}"))))
+        .filter(|(_, got)| got != want)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{what}: {} of {n} did not get exactly {want:?}, e.g. {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+}
+
+/// How many processes stand in the main child's group: past `LIST_CAP` (128), so that
+/// pidone's listing of them comes in three parts.
+const HUNDREDS: usize = 300;
+
+/// `-g --wait-all`, the main child gone: its 300 children, still in its group, are pidone's
+/// now, and a listing of them comes in parts. A forwarded signal reaches the group once,
+/// not once per part (the tallies catch a real-time signal, which does not coalesce, and
+/// keep recording for a while: a second one would show).
+#[test]
+fn a_signal_forwarded_to_a_group_of_hundreds_reaches_each_once() {
+    let tally = example("tally");
+    let marker = 40;
+    for mode in MODES {
+        let d = dir(&format!("group-forward-{mode:?}"));
+        let args = format!("--exit-on {marker} --linger-ms 300");
+        let script = format!("{}; exit 3", tallies(&tally, &d, HUNDREDS, &args));
+        let p = start(mode, &sh_args(&["-v", "-g", "--wait-all"], &script));
+        wait_until("the main child's exit", || {
+            p.stderr_so_far().contains("child exited")
+        });
+        p.signal(marker);
+        let out = p.wait();
+        assert_eq!(out.code(), 3, "{mode:?}: {}", out.stderr);
+        each_tally_got(&d, HUNDREDS, &[marker], &format!("{mode:?}"));
+    }
+}
+
+/// `-g`, the application exits on its own and leaves 300 processes in its group: the drain
+/// sends each exactly one SIGTERM (one by one, from the listing's parts), and no SIGCONT.
+#[test]
+fn the_drain_sends_each_of_hundreds_of_leftovers_one_sigterm() {
+    let tally = example("tally");
+    let d = dir("group-drain");
+    let args = "--exit-on 15 --linger-ms 300";
+    let script = format!("{}; exit 3", tallies(&tally, &d, HUNDREDS, args));
+    let out = run(Mode::Pid1, &sh_args(&["-g", "--grace", "20s"], &script));
+    assert_eq!(out.code(), 3, "{}", out.stderr);
+    each_tally_got(&d, HUNDREDS, &[libc::SIGTERM], "the drain");
+}
+
+/// `-g`, the stop signal while 300 workers of the application are stopped: the group gets
+/// the stop signal once, and one SIGCONT from the listing of the group, however many of
+/// its parts show a stopped worker (each part's first process is read before the previous
+/// part's SIGCONT goes out).
+#[test]
+fn the_stop_continues_a_group_of_hundreds_once() {
+    let tally = example("tally");
+    let d = dir("group-stop");
+    let args = "--exit-on 15 --linger-ms 300";
+    let script = format!(
+        "trap 'wait $pids; exit 0' TERM; {}; kill -STOP $pids; \
+         for p in $pids; do until grep -q '^State:.T' /proc/$p/status; do sleep 0.01; done; done; \
+         echo ready; while :; do sleep 0.05; done",
+        tallies(&tally, &d, HUNDREDS, args)
+    );
+    let p = start(Mode::Pid1, &sh_args(&["-g"], &script));
+    p.until("ready");
+    p.signal(libc::SIGTERM);
+    let out = p.wait();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    each_tally_got(&d, HUNDREDS, &[libc::SIGTERM, libc::SIGCONT], "the stop");
 }

@@ -151,16 +151,21 @@ impl Machine<'_> {
         out: &mut Actions,
     ) -> &'static str {
         // A group id is held while an unreaped child of pidone is in the group: this
-        // listing shows one, and nothing is reaped before its answer is carried out.
-        if list.kids().iter().any(|k| k.in_group) {
-            self.signal_held_group(sweep, out);
-        }
-        if sweep == Sweep::Stop && matches!(self.phase, Phase::Stopping { .. }) {
-            self.continue_stopped(list, out);
+        // listing shows one, and nothing is reaped before its answer is carried out. Past
+        // `LIST_CAP` it comes in parts: the group's signal goes with the first that calls
+        // for it, once.
+        if !self.group_sent {
+            if list.kids().iter().any(|k| k.in_group) {
+                self.signal_held_group(sweep, out);
+            }
+            if sweep == Sweep::Stop && matches!(self.phase, Phase::Stopping { .. }) {
+                self.continue_stopped(list, out);
+            }
         }
         for kid in list.kids_mut() {
             self.on_kid(kid, sweep, out);
         }
+        self.group_sent &= !list.last;
         if list.complete {
             return "listed: each child as decided";
         }
@@ -203,6 +208,7 @@ impl Machine<'_> {
             (Sweep::Forward(sig), Phase::Draining { .. } | Phase::Waiting)
                 if self.cfg.target == Target::Group =>
             {
+                self.group_sent = true;
                 out.push(Action::Forward(Who::Group, sig));
             }
             (
@@ -225,12 +231,13 @@ impl Machine<'_> {
     /// group, since a worker's pid alone is not pidone's to signal (its master reaps it);
     /// otherwise, once the last listing is in, the main child alone if it is still stopped
     /// (without /proc, `waitid` still tells).
-    fn continue_stopped(&self, list: &Listing, out: &mut Actions) {
+    fn continue_stopped(&mut self, list: &Listing, out: &mut Actions) {
         let worker_stopped = list
             .kids()
             .iter()
             .any(|k| k.in_group && k.stopped && k.pid != self.main);
         if worker_stopped {
+            self.group_sent = true;
             out.push(Action::Signal(Who::Group, libc::SIGCONT));
         } else if list.last {
             out.push(Action::ContIfStopped(self.main));

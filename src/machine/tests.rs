@@ -4,6 +4,7 @@
 mod exhaustive;
 mod failed;
 mod fidelity;
+mod parts;
 mod render;
 mod table;
 

@@ -120,28 +120,65 @@ impl<T> Part<T> {
     }
 }
 
-/// The Docker and podman parts of a set-up, made from one image's root file system (a tar)
-/// at once, each on a thread of its own. A tar that cannot be made breaks both.
+/// A test binary's set-up on both engines: the Docker and podman parts, and the name of
+/// the image each holds.
+pub struct Both<D, P> {
+    pub docker: Part<D>,
+    pub podman: Part<P>,
+    /// The image's name in Docker; in podman it is `localhost/` + this.
+    pub image: String,
+}
+
+/// Starts the results table (`title`, `columns`), then makes the Docker and podman parts
+/// of a set-up from one image's root file system (`tar`) at once, each on a thread of its
+/// own, each given the tar and the image's name (`engines-WHAT:RUN`). A tar that cannot be
+/// made breaks both.
 pub fn docker_and_podman<D: Send, P: Send>(
-    tar: Result<PathBuf, String>,
-    docker: impl FnOnce(&Path) -> Part<D> + Send,
-    podman: impl FnOnce(&Path) -> Part<P> + Send,
-) -> (Part<D>, Part<P>) {
-    let tar = match tar {
-        Ok(tar) => tar,
-        Err(why) => return (Part::Broken(why.clone()), Part::Broken(why)),
+    (title, columns): (&str, &[&str]),
+    what: &str,
+    tar: impl FnOnce() -> Result<PathBuf, String>,
+    docker: impl FnOnce(&Path, &str) -> Part<D> + Send,
+    podman: impl FnOnce(&Path, &str) -> Part<P> + Send,
+) -> Both<D, P> {
+    table(title, columns);
+    let image = format!("engines-{what}:{}", run_id());
+    let (docker, podman) = match tar() {
+        Err(why) => (Part::Broken(why.clone()), Part::Broken(why)),
+        Ok(tar) => {
+            let (tar, name) = (tar.as_path(), image.as_str());
+            std::thread::scope(|scope| {
+                let d = scope.spawn(move || docker(tar, name));
+                let p = scope.spawn(move || podman(tar, name));
+                (
+                    d.join()
+                        .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
+                    p.join()
+                        .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
+                )
+            })
+        }
     };
-    let tar = tar.as_path();
-    std::thread::scope(|scope| {
-        let d = scope.spawn(move || docker(tar));
-        let p = scope.spawn(move || podman(tar));
-        (
-            d.join()
-                .unwrap_or_else(|_| Part::Broken("docker set-up panicked".into())),
-            p.join()
-                .unwrap_or_else(|_| Part::Broken("podman set-up panicked".into())),
-        )
-    })
+    Both {
+        docker,
+        podman,
+        image,
+    }
+}
+
+/// The version of the machine's own Docker daemon, or why it cannot be used.
+pub fn docker_version() -> Result<String, String> {
+    let out = run_args(
+        "docker",
+        &["version", "-f", "{{.Server.Version}}"],
+        Duration::from_secs(60),
+    );
+    if !out.ok() {
+        return Err(format!(
+            "the machine's Docker daemon does not answer: {}",
+            out.stderr.trim()
+        ));
+    }
+    Ok(out.stdout.trim().to_string())
 }
 
 pub fn in_ci() -> bool {

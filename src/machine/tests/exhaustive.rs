@@ -272,25 +272,34 @@ impl<'c> Checker<'c> {
         let Some(&(sweep, scope)) = lists.first() else {
             return;
         };
-        // Paged, each process is a listing of its own, read (as the executor reads /proc)
-        // only once the previous one's actions are done.
+        // Paged, each process is a listing of its own, as past `LIST_CAP`. The executor reads
+        // a part's first process from /proc before the previous part's actions are done (it
+        // learns the part is full only then), so each page here is read one page early.
         let shown = self.shown(w, scope);
         let pages: Vec<&[Pid]> = match self.paged {
             true if !shown.is_empty() => shown.chunks(1).collect(),
             _ => std::vec![&shown[..]],
         };
-        for (n, page) in pages.iter().enumerate() {
-            if w.exited {
-                break;
-            }
+        let read = |w: &World, page: &[Pid]| {
             let mut list = Listing::new();
-            for &p in *page {
+            for &p in page {
                 let mut kid = Kid::new(p, in_group(p));
                 kid.stopped = w.stopped[idx(p)];
                 if p == C {
                     kid.ignored = 1 << (libc::SIGTERM - 1);
                 }
                 list.push(kid);
+            }
+            list
+        };
+        let mut next = read(w, pages[0]);
+        for n in 0..pages.len() {
+            if w.exited {
+                break;
+            }
+            let mut list = next;
+            if let Some(page) = pages.get(n + 1) {
+                next = read(w, page);
             }
             list.last = n + 1 == pages.len();
             let held = list.kids().iter().any(|k| k.in_group);
@@ -612,7 +621,7 @@ pub fn run() -> (usize, u64, u64, Vec<String>) {
                 let w = World {
                     alive: if paused { [false; N] } else { [true; N] },
                     ours: [!paused, false, false, false, false],
-                    stopped: [true, true, true, false, false],
+                    stopped: [true, true, true, false, true],
                     now: 0,
                     grace_from: None,
                     drain_from: None,
