@@ -2,7 +2,7 @@
 //! value it must reject, control bytes, huge values, and property tests of the parser
 //! (pure: no process is started for those). pidone runs as a plain process.
 
-mod common;
+use pidone_testkit as common;
 
 use common::*;
 use std::ffi::{CStr, OsStr};

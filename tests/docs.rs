@@ -3,7 +3,7 @@
 //! build), its pinned images and its explanations, and examples/kubernetes.yaml. Static
 //! checks of text: no engine, no process.
 
-mod common;
+use pidone_testkit as common;
 
 use std::fs;
 use std::path::Path;

@@ -22,7 +22,7 @@
 //! A missing docker, dockerd, podman or docker-compose is a loud SKIP, and a FAIL in CI.
 //! Needs root, iproute2, busybox-static, tini and `cargo build --profile suite --examples`.
 
-mod common;
+use pidone_testkit as common;
 mod real;
 
 use real::dockerd::{self, Dockerd};

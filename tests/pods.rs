@@ -24,7 +24,7 @@
 //! A missing docker or podman is a loud SKIP, and a FAIL in CI. Needs root, busybox-static,
 //! catatonit and `cargo build --profile suite --examples`.
 
-mod common;
+use pidone_testkit as common;
 mod real;
 
 use real::podman::{self, Podman};

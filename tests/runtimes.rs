@@ -24,7 +24,7 @@
 //! A missing runc, crun, containerd or ctr is a loud SKIP, and a FAIL in CI (scripts/setup.sh
 //! installs them). Needs root, busybox-static, tini and `cargo build --profile suite --examples`.
 
-mod common;
+use pidone_testkit as common;
 mod real;
 
 use common::ContainerLog;

@@ -37,7 +37,7 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The pidone binary the tests run (the static musl release build: tests/common).
+/// The pidone binary the tests run (the static musl release build: the harness, testkit/).
 pub fn pidone() -> PathBuf {
     PathBuf::from(crate::common::pidone())
 }
@@ -220,53 +220,17 @@ pub fn secs(d: Duration) -> String {
 
 // ---- running commands, with deadlines ----------------------------------------------------
 
-/// What a finished command did.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
-
-impl Output {
-    pub fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-}
-
-pub use crate::common::wait_bounded;
+pub use crate::common::{Ran as Output, run_args};
 
 /// Runs `cmd` (stdin closed, output captured), failing the test past `timeout`.
-pub fn run(cmd: Command, timeout: Duration) -> Output {
-    run_result(cmd, timeout).unwrap_or_else(|e| panic!("{e}"))
+pub fn run(mut cmd: Command, timeout: Duration) -> Output {
+    crate::common::run_command(&mut cmd, timeout)
 }
 
 /// Runs `cmd` (stdin closed, output captured); an error if it cannot start or is still
 /// running after `timeout` (it is then killed). For set-up code, which must not panic.
 pub fn run_result(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
-    let shown = format!("{cmd:?}");
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {shown}: {e}"))?;
-    let (out, elapsed) = wait_bounded(child, timeout)
-        .ok_or_else(|| format!("{shown} still running after {timeout:?}: killed"))?;
-    Ok(Output {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed,
-    })
-}
-
-/// `program args` to completion.
-pub fn run_args(program: &str, args: &[&str], timeout: Duration) -> Output {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    run(cmd, timeout)
+    crate::common::try_command(&mut cmd, timeout)
 }
 
 /// `program args`, which must succeed; its trimmed stdout, or what went wrong.

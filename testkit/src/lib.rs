@@ -3,7 +3,9 @@
 //! Output arrives line by line over a channel, so tests wait for what a fixture prints
 //! (`ready`) instead of sleeping. Every wait has a generous limit that fails the test, so a
 //! hang fails instead of blocking CI; no assertion depends on the machine's speed.
-#![allow(dead_code)]
+//!
+//! A crate of its own (a dev-dependency, tests/*.rs import it as `common`), so that every
+//! test binary links the same build of it and rustc sees when a helper is no longer used.
 
 mod cross;
 mod follow;
@@ -16,8 +18,6 @@ mod rlimit;
 mod tempdir;
 mod trace;
 
-// Each test file uses some of these; the rest are unused there, not dead.
-#[allow(unused_imports)]
 pub use {
     cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*,
     trace::*,
@@ -68,14 +68,24 @@ pub fn use_pidone(path: &str) {
     );
 }
 
-/// Where cargo put the fixture programs: beside the binary it built with the tests,
-/// whatever binary the tests run (fixtures are always the host's; binfmt_misc runs each
-/// program with its own architecture).
+/// Where cargo put the binary it built with the tests and the fixture programs, whatever
+/// binary the tests run (fixtures are always the host's; binfmt_misc runs each program
+/// with its own architecture): the profile's directory. `env!("CARGO_BIN_EXE_pidone")`
+/// exists only in the integration tests' own crates, not in this one; `cargo test` (1.94
+/// and later) sets it at run time, and before that the running test binary says where
+/// it is: in the profile's `deps/`.
 fn host_build_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_pidone"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    if let Some(bin) = std::env::var_os("CARGO_BIN_EXE_pidone") {
+        return PathBuf::from(bin).parent().unwrap().to_path_buf();
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let deps = exe.parent().expect("the test binary's directory");
+    assert!(
+        deps.file_name() == Some(std::ffi::OsStr::new("deps")),
+        "{} is not where cargo puts test binaries (<profile>/deps/): run it with `cargo test`",
+        exe.display()
+    );
+    deps.parent().unwrap().to_path_buf()
 }
 
 /// This machine's pidone as it ships. A suite built in the `suite` profile (scripts/test.sh)
@@ -84,8 +94,8 @@ fn host_build_dir() -> PathBuf {
 pub fn host_pidone() -> &'static str {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
-        let built = std::path::Path::new(env!("CARGO_BIN_EXE_pidone"));
-        let dir = built.parent().unwrap();
+        let dir = host_build_dir();
+        let built = dir.join("pidone");
         if dir.file_name() != Some(std::ffi::OsStr::new("suite")) {
             return built.to_string_lossy().into_owned();
         }
@@ -280,7 +290,7 @@ impl Proc {
     }
 
     /// The last stdout lines taken so far (at most 50), for failure messages.
-    pub fn stdout_so_far(&self) -> Vec<String> {
+    fn stdout_so_far(&self) -> Vec<String> {
         let seen = self.seen.lock().unwrap();
         seen[seen.len().saturating_sub(50)..].to_vec()
     }
@@ -492,6 +502,17 @@ pub fn children(pid: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Every descendant of `pid` (host pids), parents before their children.
+pub fn descendants(pid: i32) -> Vec<i32> {
+    let mut all = children(pid);
+    let mut i = 0;
+    while let Some(&p) = all.get(i) {
+        all.extend(children(p));
+        i += 1;
+    }
+    all
+}
+
 /// Waits for `child` until `timeout`, with its output and how long it ran; past the
 /// timeout the child is killed and None returned (None too if waiting failed).
 pub fn wait_bounded(
@@ -565,34 +586,63 @@ pub fn started(p: &Proc) -> i32 {
     p.pidone_pid()
 }
 
+/// What a finished command did.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Ran {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Runs `cmd` (stdin closed, output captured); an error if it cannot start or is still
+/// running after `timeout` (it is then killed). For set-up code, which must not panic.
+pub fn try_command(cmd: &mut Command, timeout: Duration) -> Result<Ran, String> {
+    let shown = format!("{cmd:?}");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let (out, elapsed) = wait_bounded(child, timeout)
+        .ok_or_else(|| format!("{shown} still running after {timeout:?}: killed"))?;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ok(Ran {
+        code: out.status.code(),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+        elapsed,
+    })
+}
+
+/// Runs `cmd` (stdin closed, output captured), failing the test if it cannot start or
+/// takes longer than `timeout` (it is killed first).
+pub fn run_command(cmd: &mut Command, timeout: Duration) -> Ran {
+    try_command(cmd, timeout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `program args` to completion, as `run_command`.
+pub fn run_args(program: &str, args: &[&str], timeout: Duration) -> Ran {
+    run_command(Command::new(program).args(args), timeout)
+}
+
 /// `PROGRAM ARGS` with stdin closed: exit code, stdout and stderr (trimmed). Fails the test
 /// if it takes longer than `timeout` (the command is killed first).
 pub fn run_bounded(
     program: &str,
     args: &[&str],
-    timeout: std::time::Duration,
+    timeout: Duration,
 ) -> (Option<i32>, String, String) {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {program}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(out) = rx.recv_timeout(timeout) else {
-        // SAFETY: kill has no memory effects; the child is not reaped until the waiting
-        // thread sees it die, so the pid cannot have been reused.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-        panic!("`{program} {}` hung: killed", args.join(" "));
-    };
-    let out = out.expect("wait");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
+    let ran = run_args(program, args, timeout);
+    let trim = |s: &str| s.trim().to_string();
+    (ran.code, trim(&ran.stdout), trim(&ran.stderr))
 }
 
 /// `docker ARGS`: exit code, stdout and stderr, killed after two minutes.

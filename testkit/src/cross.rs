@@ -117,9 +117,13 @@ impl Cross {
     /// `target/cross` (or `target/unstripped`, without stripping, for its symbols).
     pub fn build(&self, stripped: bool) -> Result<String, Missing> {
         self.buildable()?;
-        let root = env!("CARGO_MANIFEST_DIR");
+        // The repository, this crate's parent.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap();
         let dir = format!(
-            "{root}/target/{}",
+            "{}/target/{}",
+            root.display(),
             if stripped { "cross" } else { "unstripped" }
         );
         let status = Command::new(option_env!("CARGO").unwrap_or("cargo"))

@@ -9,10 +9,33 @@ pub fn status_kb(pid: i32, field: &str) -> u64 {
         .unwrap()
 }
 
+/// The fields of /proc/PID/stat the tests read.
+pub struct Stat {
+    /// The one-letter state (R, S, T, Z, ...).
+    pub state: char,
+    pub pgrp: i32,
+    pub session: i32,
+}
+
+/// A process's /proc/PID/stat, or None once it is gone (reaped).
+pub fn stat(pid: i32) -> Option<Stat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold any byte.
+    let mut rest = text.rsplit_once(')')?.1.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let _ppid = rest.next()?;
+    let pgrp = rest.next()?.parse().ok()?;
+    let session = rest.next()?.parse().ok()?;
+    Some(Stat {
+        state,
+        pgrp,
+        session,
+    })
+}
+
 /// The one-letter state of a process (R, S, T, Z, ...), or None once it is gone (reaped).
 pub fn state_of(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?.1.trim_start().chars().next()
+    stat(pid).map(|s| s.state)
 }
 
 /// The parent of a process (the PPid field of /proc/PID/status), or None once it is gone.
