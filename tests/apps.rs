@@ -30,7 +30,7 @@
 //! case needs the host's javac to compile its class (SKIP/FAIL likewise).
 
 use pidone_testkit as common;
-mod real;
+use pidone_testkit::real;
 
 use real::{Running, count, count_containing, each, have, must, not_here, ran, record, say, secs};
 use std::fs;

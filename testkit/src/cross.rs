@@ -117,10 +117,7 @@ impl Cross {
     /// `target/cross` (or `target/unstripped`, without stripping, for its symbols).
     pub fn build(&self, stripped: bool) -> Result<String, Missing> {
         self.buildable()?;
-        // The repository, this crate's parent.
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap();
+        let root = crate::repo();
         let dir = format!(
             "{}/target/{}",
             root.display(),

@@ -6,6 +6,8 @@
 //!
 //! A crate of its own (a dev-dependency, tests/*.rs import it as `common`), so that every
 //! test binary links the same build of it and rustc sees when a helper is no longer used.
+//! The harness of the tests with real engines (a second dockerd, podman, containerd, the
+//! root file systems they run) is its module `real`.
 
 mod cross;
 mod follow;
@@ -13,6 +15,7 @@ mod holder;
 mod pidfd;
 mod procfs;
 mod raw;
+pub mod real;
 mod report;
 mod rlimit;
 mod tempdir;
@@ -24,7 +27,7 @@ pub use {
 };
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
@@ -86,6 +89,13 @@ fn host_build_dir() -> PathBuf {
         exe.display()
     );
     deps.parent().unwrap().to_path_buf()
+}
+
+/// The repository: this crate's parent (`CARGO_MANIFEST_DIR` is testkit/ here).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit/ has a parent")
 }
 
 /// This machine's pidone as it ships. A suite built in the `suite` profile (scripts/test.sh)

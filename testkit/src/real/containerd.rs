@@ -11,10 +11,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 pub struct Containerd {
-    pub dir: PathBuf,
-    pub socket: String,
+    socket: String,
     /// The containerd namespace of this run, also the name of its parent cgroup.
-    pub namespace: String,
+    namespace: String,
     pub version: String,
 }
 
@@ -79,7 +78,6 @@ pub fn start() -> Result<Containerd, String> {
     let mut c = Containerd {
         namespace,
         socket: format!("{d}/containerd.sock"),
-        dir: dir.clone(),
         version: String::new(),
     };
     let mut cmd = Command::new("containerd");

@@ -1,13 +1,12 @@
-//! The harness of the real-engine tests (tests/engines.rs) and the real-server tests
-//! (tests/apps.rs): engine command lines with deadlines, containers that are removed
-//! whatever happens to the test, `logs -f` followed line by line, the results table that
-//! each binary prints when it ends, and the rule for a missing tool (a loud SKIP, or a
-//! FAIL when CI is set).
+//! The harness of the real-engine tests (tests/engines.rs, pods.rs, runtimes.rs) and the
+//! real-server tests (tests/apps.rs), which import it as `use pidone_testkit::real;`:
+//! engine command lines with deadlines, containers that are removed whatever happens to
+//! the test, `logs -f` followed line by line, the results table that each binary prints
+//! when it ends, and the rule for a missing tool (a loud SKIP, or a FAIL when CI is set).
 //!
 //! Every wait is for something a container prints, or for an engine command to return,
 //! and each has a deadline that fails the test. Names start with `engines-` and carry the
 //! run's id, so nothing here touches what other tests or other people run on the machine.
-#![allow(dead_code)]
 
 pub mod config;
 pub mod containerd;
@@ -33,17 +32,15 @@ pub const LABEL: &str = "org.pidone.engines";
 
 // ---- where things are -----------------------------------------------------------------
 
-pub fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+pub use crate::repo;
 
 /// The pidone binary the tests run (the static musl release build: the harness, testkit/).
 pub fn pidone() -> PathBuf {
-    PathBuf::from(crate::common::pidone())
+    PathBuf::from(crate::pidone())
 }
 
 /// The target directory: three levels above the binary.
-pub fn target_dir() -> PathBuf {
+fn target_dir() -> PathBuf {
     pidone()
         .ancestors()
         .nth(3)
@@ -52,10 +49,7 @@ pub fn target_dir() -> PathBuf {
 
 /// A fixture from examples/ that cargo built with the tests, or why it cannot be used.
 pub fn example(name: &str) -> Result<PathBuf, String> {
-    let built = Path::new(env!("CARGO_BIN_EXE_pidone"))
-        .parent()
-        .map(|dir| dir.join("examples").join(name))
-        .ok_or("pidone has no directory")?;
+    let built = crate::host_build_dir().join("examples").join(name);
     let source = repo().join("examples").join(format!("{name}.rs"));
     let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
     match (mtime(&built), mtime(&source)) {
@@ -87,7 +81,7 @@ pub fn name(what: &str) -> String {
 }
 
 /// Whether the pid of a run that made `engines-PID...` things is still alive.
-pub fn run_alive(hex_pid: &str) -> bool {
+fn run_alive(hex_pid: &str) -> bool {
     match u32::from_str_radix(hex_pid, 16) {
         // SAFETY: signal 0 only checks that the process exists.
         Ok(pid) => unsafe { libc::kill(pid as libc::pid_t, 0) == 0 },
@@ -181,7 +175,7 @@ pub fn docker_version() -> Result<String, String> {
     Ok(out.stdout.trim().to_string())
 }
 
-pub fn in_ci() -> bool {
+fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
 }
 
@@ -220,17 +214,17 @@ pub fn secs(d: Duration) -> String {
 
 // ---- running commands, with deadlines ----------------------------------------------------
 
-pub use crate::common::{Ran as Output, run_args};
+pub use crate::{Ran as Output, run_args};
 
 /// Runs `cmd` (stdin closed, output captured), failing the test past `timeout`.
 pub fn run(mut cmd: Command, timeout: Duration) -> Output {
-    crate::common::run_command(&mut cmd, timeout)
+    crate::run_command(&mut cmd, timeout)
 }
 
 /// Runs `cmd` (stdin closed, output captured); an error if it cannot start or is still
 /// running after `timeout` (it is then killed). For set-up code, which must not panic.
 pub fn run_result(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
-    crate::common::try_command(&mut cmd, timeout)
+    crate::try_command(&mut cmd, timeout)
 }
 
 /// `program args`, which must succeed; its trimmed stdout, or what went wrong.
@@ -288,7 +282,7 @@ type SpawnRequest = (Command, Sender<std::io::Result<Child>>);
 /// Starts a long-lived process (a dockerd) that gets SIGTERM when this test binary dies,
 /// however it dies: PR_SET_PDEATHSIG fires when the *thread* that forked exits, so the fork
 /// happens on a thread of its own that lives as long as the process.
-pub fn spawn_tied(mut cmd: Command) -> std::io::Result<Child> {
+fn spawn_tied(mut cmd: Command) -> std::io::Result<Child> {
     static KEEPER: OnceLock<Mutex<Sender<SpawnRequest>>> = OnceLock::new();
     let keeper = KEEPER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<SpawnRequest>();
@@ -327,7 +321,7 @@ pub fn spawn_tied(mut cmd: Command) -> std::io::Result<Child> {
 
 /// Sends SIGTERM to `child` and waits up to `timeout` for it to exit; SIGKILL past that
 /// (said loudly). Returns how long it took.
-pub fn terminate(child: &mut Child, what: &str, timeout: Duration) -> Duration {
+fn terminate(child: &mut Child, what: &str, timeout: Duration) -> Duration {
     let start = Instant::now();
     // SAFETY: kill has no memory effects; `child` is not reaped yet, so the pid is its.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
@@ -349,7 +343,7 @@ pub fn terminate(child: &mut Child, what: &str, timeout: Duration) -> Duration {
 /// gets SIGTERM when the test binary exits (and from the kernel if the binary dies first).
 /// Returns once `answers` succeeds, or an error with the end of the daemon's log when the
 /// daemon exits or does not answer within a minute.
-pub fn start_daemon(
+fn start_daemon(
     mut cmd: Command,
     label: &str,
     log_path: &Path,
@@ -523,7 +517,7 @@ impl Engine {
         }
     }
 
-    pub fn podman(global: Vec<String>, env: Vec<(String, String)>) -> Engine {
+    fn podman(global: Vec<String>, env: Vec<(String, String)>) -> Engine {
         Engine {
             program: "podman",
             global,
@@ -648,7 +642,7 @@ impl Engine {
 }
 
 /// Removes its container, whatever happened to the test.
-pub struct Guard {
+struct Guard {
     engine: Engine,
     name: String,
 }
@@ -661,7 +655,7 @@ impl Drop for Guard {
 }
 
 /// `logs -f NAME` through this engine: every line the container writes, as it comes.
-pub type Log = crate::common::ContainerLog;
+pub type Log = crate::ContainerLog;
 
 /// Follows container `name`'s output through `engine`.
 pub fn follow(engine: &Engine, name: &str) -> Log {
@@ -696,7 +690,7 @@ impl Running {
             .expect("exit code")
     }
 
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         self.engine
             .ok(&["inspect", "-f", "{{.State.ExitCode}}", &self.name])
             .parse()

@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub const BUSYBOX: &str = "/bin/busybox";
+const BUSYBOX: &str = "/bin/busybox";
 
 /// A root file system under `/tmp/engines-RUN-WHAT/root`, removed when the test binary
 /// exits: busybox as `/bin/*`, each `(name, host file)` of `files` copied to `/name`

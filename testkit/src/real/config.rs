@@ -10,8 +10,8 @@
 //!   1. USER: `install -D -m 0755 pidone /usr/local/lib/pidone/docker-init`. The name
 //!      must be `docker-init` (or `tini`): the daemon runs `INIT-PATH --version` and parses
 //!      tini's `tini version X - git.Y`, which pidone prints only under those names.
-//!   2. USER: `/etc/docker/daemon.json` gets `"init-path"` ([`DAEMON_JSON_USER`]); restart
-//!      the daemon. The tests pass their file with `dockerd --config-file` ([`daemon_json`]).
+//!   2. USER: `/etc/docker/daemon.json` gets `"init-path"` (`DAEMON_JSON_USER`); restart
+//!      the daemon. The tests pass their file with `dockerd --config-file` (`daemon_json`).
 //!   3. Containers then run `/sbin/docker-init -- CMD` (a read-only bind mount of that
 //!      file) for `docker run --init` and for Compose's `init: true` ([`compose_yaml`]).
 //!
@@ -19,7 +19,7 @@
 //!   1. USER: `install -D -m 0755 pidone /usr/local/bin/pidone` (any name: podman mounts
 //!      it as `/run/podman-init`, a name pidone takes as catatonit's).
 //!   2. USER: `init_path` in containers.conf (`/etc/containers/containers.conf`, or the
-//!      file `CONTAINERS_CONF` names, as in the tests) ([`containers_conf`]).
+//!      file `CONTAINERS_CONF` names, as in the tests) (`containers_conf`).
 //!
 //! Rolling back: remove `init-path` / `init_path` and restart the daemon; Docker then uses
 //! its own docker-init (tini) again, podman its catatonit.
@@ -27,10 +27,10 @@
 use std::path::Path;
 
 /// USER: where pidone is installed as Docker's init.
-pub const DOCKER_INIT: &str = "/usr/local/lib/pidone/docker-init";
+pub(super) const DOCKER_INIT: &str = "/usr/local/lib/pidone/docker-init";
 
 /// USER: where pidone is installed as podman's init.
-pub const PODMAN_INIT: &str = "/usr/local/bin/pidone";
+pub(super) const PODMAN_INIT: &str = "/usr/local/bin/pidone";
 
 /// Debian's tini-static (package tini): the init the tests compare pidone against, set up
 /// the same way (`init-path`). Debian's docker.io ships it as /usr/bin/docker-init.
@@ -40,33 +40,33 @@ pub const TINI_STATIC: &str = "/usr/bin/tini-static";
 pub const CATATONIT: &str = "/usr/libexec/podman/catatonit";
 
 /// USER: the install step, as `install ARGS`: `install -D -m 0755 SOURCE DEST`.
-pub fn install_args<'a>(source: &'a str, dest: &'a str) -> [&'a str; 5] {
+pub(super) fn install_args<'a>(source: &'a str, dest: &'a str) -> [&'a str; 5] {
     ["-D", "-m", "0755", source, dest]
 }
 
 /// USER: `/etc/docker/daemon.json`. `"init": true` would also make `--init` the default
 /// for every container; the tests leave it out, so that Compose's `init: true` is what
 /// puts pidone in front of the app.
-pub const DAEMON_JSON_USER: &str = r#"{
+const DAEMON_JSON_USER: &str = r#"{
   "init-path": "/usr/local/lib/pidone/docker-init"
 }"#;
 
 /// TEST ONLY: where a test daemon keeps everything, and what it uses.
-pub struct Isolation<'a> {
+pub(super) struct Isolation<'a> {
     /// The daemon's directory: socket, data root, exec root and pidfile go below it.
-    pub dir: &'a Path,
+    pub(super) dir: &'a Path,
     /// A bridge the test created (`ip link add NAME type bridge`) and deletes at the end.
     /// Never `"bridge": "none"`: a dockerd started with it deletes the host's docker0.
-    pub bridge: &'a str,
+    pub(super) bridge: &'a str,
     /// The main daemon's storage driver (`docker info -f '{{.Driver}}'`).
-    pub storage_driver: &'a str,
+    pub(super) storage_driver: &'a str,
 }
 
 /// The `--config-file` of a test daemon: the USER keys of [`DAEMON_JSON_USER`], with
 /// `init-path` set to `init_path` (the same file under the test's directory, or
 /// tini-static), plus the TEST ONLY keys. The machine's /etc/docker/daemon.json is not
 /// read: it names the main daemon's data root.
-pub fn daemon_json(init_path: &str, iso: &Isolation) -> String {
+pub(super) fn daemon_json(init_path: &str, iso: &Isolation) -> String {
     let mut config: serde_json::Value =
         serde_json::from_str(DAEMON_JSON_USER).expect("DAEMON_JSON_USER is JSON");
     let dir = iso.dir.to_string_lossy();
@@ -97,7 +97,7 @@ pub fn daemon_json(init_path: &str, iso: &Isolation) -> String {
 }
 
 /// USER: the containers.conf lines for podman.
-pub const CONTAINERS_CONF_USER: &str = r#"[containers]
+const CONTAINERS_CONF_USER: &str = r#"[containers]
 # `podman run --init` mounts this file read-only as /run/podman-init and runs
 # `/run/podman-init -- CMD`.
 init_path = "/usr/local/bin/pidone"
@@ -105,7 +105,7 @@ init_path = "/usr/local/bin/pidone"
 
 /// The file `CONTAINERS_CONF` names in the tests: [`CONTAINERS_CONF_USER`] with
 /// `init_path` set to `init_path`, plus TEST ONLY settings.
-pub fn containers_conf(init_path: &str, dir: &Path) -> String {
+pub(super) fn containers_conf(init_path: &str, dir: &Path) -> String {
     let dir = dir.to_string_lossy();
     let user = CONTAINERS_CONF_USER.replace(PODMAN_INIT, init_path);
     format!(
@@ -131,13 +131,13 @@ network_config_dir = "{dir}/net"
 
 /// USER: a Compose service whose image has no init: `init: true` runs the daemon's
 /// init-path (pidone) as PID 1.
-pub const COMPOSE_USER: &str = "services:
+const COMPOSE_USER: &str = "services:
   app:
     image: IMAGE
     init: true
 ";
 
-/// The compose file of the test: [`COMPOSE_USER`] for `image`, plus `command` and the
+/// The compose file of the test: `COMPOSE_USER` for `image`, plus `command` and the
 /// TEST ONLY `network_mode: none` (no network of the project is created, so no bridge).
 pub fn compose_yaml(image: &str, command: &[&str]) -> String {
     let command: Vec<String> = command.iter().map(|c| format!("{c:?}")).collect();

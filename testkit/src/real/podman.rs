@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// The OCI runtime every podman command of the tests uses, named rather than left to
 /// podman's preference (crun when it is installed).
-pub const RUNTIME: &str = "runc";
+const RUNTIME: &str = "runc";
 
 pub struct Podman {
     pub dir: PathBuf,

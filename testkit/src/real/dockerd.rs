@@ -25,7 +25,6 @@ pub enum Init<'a> {
 
 pub struct Dockerd {
     pub dir: PathBuf,
-    pub bridge: String,
     pub engine: Engine,
     /// The host file the daemon's init-path names.
     pub init_path: PathBuf,
@@ -95,7 +94,6 @@ pub fn start(role: char, init: Init) -> Result<Dockerd, String> {
     ));
     Ok(Dockerd {
         dir,
-        bridge,
         engine,
         init_path,
         socket,
