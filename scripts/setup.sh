@@ -23,7 +23,7 @@ packages=(busybox-static tini dumb-init catatonit util-linux procps strace git p
     debootstrap iproute2 docker-compose)
 # For the runtime tests (tests/runtimes.rs): crun, driven directly. Installed, podman
 # would prefer it, and crun refuses hybrid cgroups: every podman command of the tests names
-# its runtime (--runtime runc, tests/real/podman.rs).
+# its runtime (--runtime runc, testkit/src/real/podman.rs).
 packages+=(crun)
 # runc, containerd and ctr come with the Docker engine. Debian's packages only where they
 # are absent: on a host with Docker's own containerd.io, Debian's containerd would conflict.

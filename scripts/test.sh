@@ -48,7 +48,7 @@ step "unit tests (debug)" cargo test --lib
 step "cli_input (debug)" cargo test --test cli_input
 # The binary that ships, built once; then everything, against it. The tests and fixtures
 # build in the `suite` profile (release without whole-program LTO: Cargo.toml), and
-# tests/common runs the release binary.
+# the harness (testkit/) runs the release binary.
 step "release build" cargo build --release
 step tests cargo test --profile suite --no-fail-fast
 # Other architectures (docs/testing.md, "Other architectures"): tests/arm64.rs ran the

@@ -28,6 +28,19 @@ pub fn copy<'s>(dst: &mut [u8], src: impl IntoIterator<Item = &'s u8>) -> usize 
     n
 }
 
+/// Puts `item` at `buf[*len]` and counts it; false, changing nothing, when `buf` is full.
+/// For any fixed buffer that fills from the start (bytes, ids, pids).
+pub fn push<T>(buf: &mut [T], len: &mut usize, item: T) -> bool {
+    match buf.get_mut(*len) {
+        Some(slot) => {
+            *slot = item;
+            *len = len.saturating_add(1);
+            true
+        }
+        None => false,
+    }
+}
+
 /// `parts` one after another at the start of `buf`; `None` when they do not all fit.
 pub fn join<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b [u8]> {
     let mut len = 0usize;
@@ -75,6 +88,18 @@ mod tests {
         assert_eq!(copy(&mut buf, b"z"), 1);
         assert_eq!(&buf, b"zbc");
         assert_eq!(copy(&mut [], b"z"), 0);
+    }
+
+    #[test]
+    fn push_fills_then_refuses() {
+        let (mut buf, mut len) = ([0u32; 2], 0usize);
+        assert!(push(&mut buf, &mut len, 7));
+        assert!(push(&mut buf, &mut len, 8));
+        assert!(!push(&mut buf, &mut len, 9));
+        assert_eq!((buf, len), ([7, 8], 2));
+        let mut len = 5;
+        assert!(!push(&mut buf, &mut len, 1), "a length past the end");
+        assert_eq!((buf, len), ([7, 8], 5));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use core::ffi::CStr;
 
 use crate::machine::{Kid, Listing, Scope};
-use crate::sys;
+use crate::{bytes, sys};
 
 /// The processes `scope` names, now, handed to `page` in listings of at most `LIST_CAP`,
 /// so that every one is seen however many there are, in a fixed buffer; `main` is the
@@ -52,14 +52,13 @@ pub fn list(main: sys::Pid, scope: Scope, mut page: impl FnMut(&mut Listing)) {
 /// Calls `each` with each current child of pidone (/proc/self/task/PID/children). Returns
 /// false when the list cannot be read (no /proc, no descriptor left).
 fn for_each_child(mut each: impl FnMut(sys::Pid)) -> bool {
-    let mut digits = [0u8; 20];
-    let pid = crate::decimal::format(u64::try_from(sys::getpid()).unwrap_or(0), &mut digits);
     let mut path = [0u8; 48];
-    let parts = [&b"/proc/self/task/"[..], pid, b"/children\0"];
-    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
-        *slot = *b;
-    }
-    let Ok(path) = CStr::from_bytes_until_nul(&path) else {
+    let Some(path) = path_of(
+        &mut path,
+        b"/proc/self/task/",
+        sys::getpid(),
+        b"/children\0",
+    ) else {
         return false;
     };
     let Ok(fd) = sys::open(path, libc::O_RDONLY) else {
@@ -133,14 +132,8 @@ struct Status {
 }
 
 fn status(pid: sys::Pid) -> Option<Status> {
-    let mut digits = [0u8; 20];
-    let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
     let mut path = [0u8; 40];
-    let parts = [&b"/proc/"[..], number, b"/status\0"];
-    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
-        *slot = *b;
-    }
-    let path = CStr::from_bytes_until_nul(&path).ok()?;
+    let path = path_of(&mut path, b"/proc/", pid, b"/status\0")?;
     let fd = sys::open(path, libc::O_RDONLY).ok()?;
     // The fields needed come before the long lists at the end (capabilities, cpus).
     let mut buf = [0u8; 4096];
@@ -155,11 +148,9 @@ fn parse_status(text: &[u8]) -> Status {
         let Some(line) = line.strip_suffix(b"\n") else {
             continue;
         };
-        let Some(colon) = line.iter().position(|b| *b == b':') else {
+        let Some((key, value)) = bytes::split_once(line, b':') else {
             continue;
         };
-        let key = line.get(..colon).unwrap_or(&[]);
-        let value = line.get(colon.saturating_add(1)..).unwrap_or(&[]);
         let value = value.trim_ascii_start();
         match key {
             // "T (stopped)", "t (tracing stop)".
@@ -192,15 +183,8 @@ pub fn is_stopped(pid: sys::Pid) -> bool {
     if !sys::proc_is_ours() {
         return sys::is_stopped(pid);
     }
-    let mut digits = [0u8; 20];
-    let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
     let mut path = [0u8; 40];
-    let parts = [&b"/proc/"[..], number, b"/stat\0"];
-    for (slot, b) in path.iter_mut().zip(parts.iter().flat_map(|p| p.iter())) {
-        *slot = *b;
-    }
-    let stat = CStr::from_bytes_until_nul(&path)
-        .ok()
+    let stat = path_of(&mut path, b"/proc/", pid, b"/stat\0")
         .and_then(|path| sys::open(path, libc::O_RDONLY).ok());
     let Some(fd) = stat else {
         return sys::is_stopped(pid);
@@ -214,6 +198,14 @@ pub fn is_stopped(pid: sys::Pid) -> bool {
         Some(close) => matches!(text.get(close.saturating_add(2)), Some(b'T' | b't')),
         None => sys::is_stopped(pid),
     }
+}
+
+/// `HEAD`, `pid` in decimal and `TAIL` (which ends in the NUL) in `buf`; `None` when they
+/// do not fit.
+fn path_of<'b>(buf: &'b mut [u8], head: &[u8], pid: sys::Pid, tail: &[u8]) -> Option<&'b CStr> {
+    let mut digits = [0u8; 20];
+    let number = crate::decimal::format(u64::try_from(pid).unwrap_or(0), &mut digits);
+    CStr::from_bytes_until_nul(bytes::join(buf, &[head, number, tail])?).ok()
 }
 
 /// Whether pidone can list its children at all (checked once at start, to warn early).

@@ -10,6 +10,7 @@
 
 use core::ffi::{CStr, c_char};
 
+use crate::bytes;
 use crate::config::Config;
 use crate::log::Level;
 use crate::sys::{self, Region};
@@ -51,8 +52,7 @@ impl Secrets {
 
 /// `NAME` for a `NAME_FILE=...` entry; `None` for any other.
 pub fn file_var(entry: &[u8]) -> Option<&[u8]> {
-    let eq = entry.iter().position(|b| *b == b'=')?;
-    let name = entry.get(..eq)?;
+    let (name, _) = bytes::split_once(entry, b'=')?;
     let base = name.get(..name.len().checked_sub(5)?)?;
     (name.get(base.len()..) == Some(b"_FILE".as_slice()) && !base.is_empty()).then_some(base)
 }

@@ -29,8 +29,8 @@
 //! A missing docker, debootstrap or tini-static is a loud SKIP, and a FAIL in CI. The JVM
 //! case needs the host's javac to compile its class (SKIP/FAIL likewise).
 
-mod common;
-mod real;
+use pidone_testkit as common;
+use pidone_testkit::real;
 
 use real::{Running, count, count_containing, each, have, must, not_here, ran, record, say, secs};
 use std::fs;
@@ -562,7 +562,7 @@ fn exits_within(c: &Running, limit: Duration) -> Option<i32> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("docker wait");
-    let (out, _) = real::wait_bounded(child, limit)?;
+    let (out, _) = common::wait_bounded(child, limit)?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 

@@ -11,7 +11,7 @@
 //! loud SKIP, even in CI; a missing tool (the linker, qemu-user, docker) is a SKIP outside
 //! CI and a failure in it.
 
-mod common;
+use pidone_testkit as common;
 mod scenarios {
     pub mod core;
     pub mod features;

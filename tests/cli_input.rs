@@ -2,7 +2,7 @@
 //! value it must reject, control bytes, huge values, and property tests of the parser
 //! (pure: no process is started for those). pidone runs as a plain process.
 
-mod common;
+use pidone_testkit as common;
 
 use common::*;
 use std::ffi::{CStr, OsStr};
@@ -435,31 +435,6 @@ const WORDS: &[&str] = &[
     "",
 ];
 
-const ENV_NAMES: &[&CStr] = &[
-    c"TINI_SUBREAPER",
-    c"TINI_KILL_PROCESS_GROUP",
-    c"TINI_VERBOSITY",
-    c"DUMB_INIT_SETSID",
-    c"DUMB_INIT_DEBUG",
-    c"CATATONIT_DEBUG",
-    c"PIDONE_VERBOSITY",
-    c"PIDONE_SINGLE_CHILD",
-    c"PIDONE_PROCESS_GROUP",
-    c"PIDONE_DRAIN",
-    c"PIDONE_NO_DRAIN",
-    c"PIDONE_SUBREAPER",
-    c"PIDONE_WARN_REAP",
-    c"PIDONE_PAUSE",
-    c"PIDONE_NO_NEW_PRIVS",
-    c"PIDONE_GRACE",
-    c"PIDONE_STOP_DELAY",
-    c"PIDONE_PDEATHSIG",
-    c"PIDONE_REMAP_EXIT",
-    c"PIDONE_REWRITE",
-    c"PIDONE_LOG_FORMAT",
-    c"PIDONE_USER",
-];
-
 const ARGV0: &[&str] = &[
     "pidone",
     "/sbin/docker-init",
@@ -520,6 +495,8 @@ fn parser_property_test() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
+    // Every variable the parser reads.
+    let env_names: Vec<&CStr> = pidone::cli::variables().collect();
     let mut rng = Rng(0x7069_646f_6e65_0007);
     let (mut ok, mut err) = (0u64, 0u64);
     for case in 0..cases {
@@ -529,7 +506,7 @@ fn parser_property_test() {
         }
         let mut env: Vec<(&CStr, Vec<u8>)> = Vec::new();
         for _ in 0..rng.below(4) {
-            env.push((*rng.pick(ENV_NAMES), random_word(&mut rng)));
+            env.push((*rng.pick(&env_names), random_word(&mut rng)));
         }
         let arg = |i: usize| argv.get(i).map(Vec::as_slice);
         let getenv = |name: &CStr| {

@@ -2,7 +2,7 @@
 //! the application's status), against the real binary, as PID 1 of a fresh PID
 //! namespace and as a plain process.
 
-mod common;
+use pidone_testkit as common;
 mod scenarios {
     pub mod core;
     pub mod grace;

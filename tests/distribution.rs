@@ -18,7 +18,9 @@
 //! Docker names start with `dist-pidone-test`; images and directories go when the test
 //! process exits. A missing tool (git, docker) is a loud SKIP line, and a failure in CI.
 
-mod common;
+use pidone_testkit as common;
+
+use common::{Ran, run_command as run};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -55,41 +57,16 @@ fn missing(test: &str, what: &str) {
 
 // ---- running commands, with deadlines ------------------------------------------------
 
-struct Output {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` to its end, failing the test if it takes longer than `timeout`.
-fn run(cmd: &mut Command, timeout: Duration) -> Output {
-    let shown = format!("{cmd:?}");
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
-    let out = common::wait_bounded(child, timeout)
-        .map(|(out, _)| out)
-        .unwrap_or_else(|| panic!("{shown} still running after {timeout:?}: killed"));
-    Output {
-        ok: out.status.success(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// Runs `cmd`, which must succeed.
-fn succeeds(cmd: &mut Command, timeout: Duration) -> Output {
+fn succeeds(cmd: &mut Command, timeout: Duration) -> Ran {
     let shown = format!("{cmd:?}");
     let out = run(cmd, timeout);
     assert!(
-        out.ok,
+        out.ok(),
         "{shown} failed ({:?}):\n{}{}",
-        out.code, out.stdout, out.stderr
+        out.code,
+        out.stdout,
+        out.stderr
     );
     out
 }
@@ -538,9 +515,10 @@ fn a_missing_cross_linker_only_leaves_its_target_out() {
         COMMAND,
     );
     assert!(
-        out.ok,
+        out.ok(),
         "release.sh failed ({:?}):\n{}",
-        out.code, out.stderr
+        out.code,
+        out.stderr
     );
     let mut expected = vec!["x86_64-unknown-linux-musl"];
     for target in common::CROSS {

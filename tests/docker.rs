@@ -25,9 +25,9 @@
 //! server from examples/, the others from tests/fixtures/) and busybox-static
 //! (`/bin/busybox`).
 
-mod common;
+use pidone_testkit as common;
 
-use common::{ContainerLog, parse_init_version, wait_bounded};
+use common::{ContainerLog, Ran, docker, parse_init_version, run_args, wait_bounded};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
@@ -49,60 +49,8 @@ const FIXTURES: [&str; 5] = ["graceful", "sigecho", "stubborn", "zombies", "left
 
 // ---- running commands, with deadlines ------------------------------------------------
 
-/// What a finished command did.
-#[derive(Debug)]
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Output {
-    fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-}
-
-/// Runs `program args`, failing the test if it takes longer than `timeout`.
-fn run_in(program: &str, args: &[&str], timeout: Duration) -> Output {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    let Some((out, elapsed)) = wait_bounded(child, timeout) else {
-        panic!(
-            "`{program} {}` still running after {timeout:?}: killed",
-            args.join(" ")
-        );
-    };
-    Output {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed,
-    }
-}
-
-fn docker_try(args: &[&str]) -> Output {
-    run_in("docker", args, COMMAND)
-}
-
-/// A docker command that must succeed; returns its trimmed stdout.
-fn docker(args: &[&str]) -> String {
-    let out = docker_try(args);
-    assert!(
-        out.ok(),
-        "`docker {}` failed ({:?}): {}{}",
-        args.join(" "),
-        out.code,
-        out.stdout,
-        out.stderr
-    );
-    out.stdout.trim().to_string()
+fn docker_try(args: &[&str]) -> Ran {
+    run_args("docker", args, COMMAND)
 }
 
 /// Writes to the real stderr, past the test harness's capture: measurements and the
@@ -232,7 +180,7 @@ impl Suite {
     }
 
     /// `docker run FLAGS IMAGE CMD` to completion: the container's exit code and output.
-    fn run_to_end(&self, what: &str, flags: &[&str], image: &str, cmd: &[&str]) -> (i32, Output) {
+    fn run_to_end(&self, what: &str, flags: &[&str], image: &str, cmd: &[&str]) -> (i32, Ran) {
         let name = self.name(what);
         let _guard = Container(name.clone());
         let mut args = vec!["run".to_string()];
@@ -250,7 +198,7 @@ impl Suite {
 }
 
 fn setup() -> Setup {
-    let info = run_in(
+    let info = run_args(
         "docker",
         &["info", "--format", "{{.ServerVersion}}"],
         Duration::from_secs(60),
@@ -348,7 +296,7 @@ fn build_images(engine: &str) -> Result<Suite, String> {
     }
     copy(Path::new(BUSYBOX), &fixtures.join("bin/busybox"))?;
     // Every applet as a symbolic link, as `busybox --install -s` would make them.
-    let applets = run_in(BUSYBOX, &["--list"], Duration::from_secs(10));
+    let applets = run_args(BUSYBOX, &["--list"], Duration::from_secs(10));
     for applet in applets
         .stdout
         .lines()
@@ -411,7 +359,7 @@ fn build_images(engine: &str) -> Result<Suite, String> {
 extern "C" fn remove_run() {
     let Some(run) = RUN.get() else { return };
     let label = format!("label={LABEL}={run}");
-    let left = run_in(
+    let left = run_args(
         "docker",
         &["ps", "-aq", "--filter", &label],
         Duration::from_secs(60),
@@ -420,12 +368,12 @@ extern "C" fn remove_run() {
     if !ids.is_empty() {
         let mut args = vec!["rm", "-f", "-v"];
         args.extend(ids);
-        let _ = run_in("docker", &args, Duration::from_secs(60));
+        let _ = run_args("docker", &args, Duration::from_secs(60));
     }
     let fixture = format!("pidone-test-fixtures:{run}");
     let app = format!("pidone-test-app:{run}");
     let build = format!("pidone-test-app-build:{run}");
-    let _ = run_in(
+    let _ = run_args(
         "docker",
         &["rmi", "-f", &fixture, &app, &build],
         Duration::from_secs(60),
@@ -479,7 +427,7 @@ impl Running {
         docker(&["kill", "-s", signal, &self.name]);
     }
 
-    fn exec(&self, cmd: &[&str]) -> Output {
+    fn exec(&self, cmd: &[&str]) -> Ran {
         let mut args = vec!["exec", self.name.as_str()];
         args.extend(cmd);
         docker_try(&args)
@@ -834,7 +782,7 @@ fn container_exit_code_is_the_apps() {
         (127, &["/no/such/app"]),
     ];
     let image = &s.fixture_image;
-    let results: Vec<(i32, i32, Output)> = std::thread::scope(|scope| {
+    let results: Vec<(i32, i32, Ran)> = std::thread::scope(|scope| {
         let handles: Vec<_> = cases
             .iter()
             .map(|(want, cmd)| {
@@ -880,7 +828,7 @@ fn parse_init_version_agrees_with_dockers_own_cases() {
 }
 
 /// Asserts `out` is what `docker info` accepts from its init binary.
-fn assert_init_version(out: &Output, context: &str) {
+fn assert_init_version(out: &Ran, context: &str) {
     assert!(out.ok(), "{context}: --version failed: {out:?}");
     assert_eq!(
         out.stdout.lines().count(),
@@ -925,7 +873,7 @@ fn pidone_as_docker_init_behaves_like_tini() {
     let host_init = dir.join("docker-init");
     let _ = fs::remove_file(&host_init);
     std::os::unix::fs::symlink(&s.pidone, &host_init).expect("symlink");
-    let host = run_in(
+    let host = run_args(
         host_init.to_str().unwrap(),
         &["--version"],
         Duration::from_secs(10),

@@ -3,7 +3,7 @@
 //! build), its pinned images and its explanations, and examples/kubernetes.yaml. Static
 //! checks of text: no engine, no process.
 
-mod common;
+use pidone_testkit as common;
 
 use std::fs;
 use std::path::Path;
@@ -438,4 +438,27 @@ fn the_module_table_matches_src() {
         files.is_empty(),
         "docs/design.md's module table does not name {files:?}"
     );
+}
+
+/// The cli fuzzer's dictionary (fuzz/dict/cli.dict) holds every option, short letter and
+/// variable of the parser's own tables, so that a new one is fuzzed by name from the start.
+#[test]
+fn the_fuzz_dictionary_names_every_option_and_variable() {
+    let dict = read("fuzz/dict/cli.dict");
+    let mut words = Vec::new();
+    for (long, short) in pidone::cli::options() {
+        words.push(format!("\"--{long}\""));
+        words.push(format!("\"--{long}=\""));
+        if short != 0 {
+            words.push(format!("\"-{}\"", char::from(short)));
+        }
+    }
+    for var in pidone::cli::variables() {
+        words.push(format!("\"\\x02{}=\"", var.to_str().unwrap()));
+    }
+    let missing: Vec<&String> = words
+        .iter()
+        .filter(|w| !dict.lines().any(|l| l == w.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "fuzz/dict/cli.dict lacks {missing:?}");
 }

@@ -11,7 +11,7 @@
 // make them clearer.
 #![allow(clippy::type_complexity)]
 
-mod common;
+use pidone_testkit as common;
 
 use common::*;
 use std::collections::BTreeMap;
@@ -112,19 +112,10 @@ fn child_running(pid: i32, comm: &str) -> i32 {
     found
 }
 
-/// The process state letter from /proc/PID/stat (`S`, `R`, `T`, `Z`...).
-fn state(pid: i32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.trim_start().chars().next())
-        .unwrap_or('?')
-}
-
 fn wait_state(pid: i32, want: &[char]) {
-    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     wait_until(
-        &format!("pid {pid} ({}) in state {want:?}", comm.trim()),
-        || want.contains(&state(pid)),
+        &format!("pid {pid} ({}) in state {want:?}", comm_of(pid)),
+        || state_of(pid).is_some_and(|s| want.contains(&s)),
     );
 }
 
@@ -630,7 +621,7 @@ fn still_running_after(p: &Proc, bound: Duration) -> bool {
     let init = p.pidone_pid();
     let until = Instant::now() + bound;
     while Instant::now() < until {
-        if !alive(init) || state(init) == 'Z' {
+        if !alive(init) || state_of(init) == Some('Z') {
             return false;
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -678,7 +669,7 @@ fn job_control_stops_as_with_the_original() {
         let app = child_running(init, "sleep");
         p.signal(libc::SIGTSTP);
         wait_state(app, &['T']);
-        assert_ne!(state(init), 'T', "tini {which:?}");
+        assert_ne!(state_of(init), Some('T'), "tini {which:?}");
         p.signal(libc::SIGCONT);
         wait_state(app, &['S', 'R']);
         kill_run(p);
@@ -707,7 +698,7 @@ fn job_control_stops_as_with_the_original() {
                 p.signal(sig);
                 wait_state(app, &['T']);
                 match mode {
-                    Mode::Pid1 => assert_ne!(state(init), 'T', "{which:?} {sig}"),
+                    Mode::Pid1 => assert_ne!(state_of(init), Some('T'), "{which:?} {sig}"),
                     Mode::Plain => wait_state(init, &['T']),
                 }
                 p.signal(libc::SIGCONT);
@@ -726,7 +717,7 @@ fn job_control_stops_as_with_the_original() {
         p.until("ready");
         p.signal(libc::SIGTSTP);
         assert_eq!(p.line(), "got SIGUSR1", "{which:?}");
-        assert_ne!(state(p.pidone_pid()), 'T');
+        assert_ne!(state_of(p.pidone_pid()), Some('T'));
         p.signal(libc::SIGTERM);
         assert_eq!(p.wait().code(), 0);
     }

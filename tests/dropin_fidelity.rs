@@ -3,7 +3,7 @@
 //! exits in setsid mode (after `-r`), and stopping itself after forwarding SIGTSTP, SIGTTIN
 //! or SIGTTOU, in `-c` mode and in setsid mode with those signals rewritten.
 
-mod common;
+use pidone_testkit as common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,15 +30,6 @@ fn inits(d: &str) -> Vec<String> {
         eprintln!("SKIP: /usr/bin/dumb-init missing: pidone checked alone");
     }
     all
-}
-
-/// The run state letter of a process (`S`, `T`, ...).
-fn state(pid: i32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit(')')
-        .next()
-        .and_then(|rest| rest.trim_start().chars().next())
-        .unwrap_or('?')
 }
 
 /// Setsid mode: when the child exits, its group gets SIGTERM (as `-r` rewrites it) and
@@ -86,9 +77,9 @@ fn stops_itself(init: &str, args: &[&str], sig: i32, forwarded: &str) {
     p.until("ready");
     p.signal(sig);
     assert_eq!(p.line(), format!("got {forwarded}"), "{init} {args:?}");
-    wait_until("the init to stop itself", || state(p.pid) == 'T');
+    wait_until("the init to stop itself", || state_of(p.pid) == Some('T'));
     p.signal(libc::SIGCONT);
-    wait_until("the init to continue", || state(p.pid) != 'T');
+    wait_until("the init to continue", || state_of(p.pid) != Some('T'));
     assert_eq!(p.line(), "got SIGCONT", "{init} {args:?}");
     p.signal(libc::SIGUSR2);
     let out = p.wait();

@@ -1,5 +1,5 @@
 //! pidone as the init of real engines, installed the way docs/install.md tells users to
-//! (tests/real/config.rs has the exact configuration), side by side with the inits those
+//! (testkit/src/real/config.rs has the exact configuration), side by side with the inits those
 //! engines ship:
 //!
 //! - a second `dockerd` owned by the test whose `init-path` is pidone installed as
@@ -22,8 +22,8 @@
 //! A missing docker, dockerd, podman or docker-compose is a loud SKIP, and a FAIL in CI.
 //! Needs root, iproute2, busybox-static, tini and `cargo build --profile suite --examples`.
 
-mod common;
-mod real;
+use pidone_testkit as common;
+use pidone_testkit::real;
 
 use real::dockerd::{self, Dockerd};
 use real::podman::{self, Podman};

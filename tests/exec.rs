@@ -2,7 +2,7 @@
 //! for tini, dumb-init and catatonit), and `--user` as the application sees it in
 //! /proc/self/status.
 
-mod common;
+use pidone_testkit as common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,30 +10,9 @@ use std::process::{Command, Stdio};
 
 use common::*;
 
-/// A fresh directory under the temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("pidone-exec-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// An executable script with no `#!` line that prints how it was called and exits 3.
 fn script(dir: &TempDir) -> PathBuf {
-    let path = dir.path("noshebang");
+    let path = PathBuf::from(dir.path("noshebang"));
     std::fs::write(&path, "echo \"ran $0 $1 $2\"\nexit 3\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
@@ -74,10 +53,10 @@ fn script_without_shebang_runs_through_sh() {
     let empty = dir.path("empty");
     std::fs::write(&empty, "").unwrap();
     std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = run(Mode::Pid1, &["--", empty.to_str().unwrap()]);
+    let out = run(Mode::Pid1, &["--", &empty]);
     assert_eq!(out.code(), 0, "{}", out.stderr);
     // Through PATH, past a directory where it is not, as execvp searches.
-    let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.0.display());
+    let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.0);
     let (code, stdout, stderr) = run_with_path(pidone(), &["--", "noshebang", "x"], &path);
     assert_eq!(
         (code, stdout.as_str()),
@@ -95,7 +74,7 @@ fn script_without_shebang_as_docker_init_beside_tini() {
     let file = file.to_str().unwrap();
     let link = dir.path("docker-init");
     std::os::unix::fs::symlink(pidone(), &link).unwrap();
-    let path = format!("{}:/usr/bin:/bin", dir.0.display());
+    let path = format!("{}:/usr/bin:/bin", dir.0);
     let mut originals = Vec::new();
     for tini in ["/usr/bin/tini", "/usr/bin/tini-static"] {
         if Path::new(tini).exists() {
@@ -104,11 +83,7 @@ fn script_without_shebang_as_docker_init_beside_tini() {
             missing(tini);
         }
     }
-    let ours = run_with_path(
-        link.to_str().unwrap(),
-        &["-s", "--", "noshebang", "y"],
-        &path,
-    );
+    let ours = run_with_path(&link, &["-s", "--", "noshebang", "y"], &path);
     assert_eq!(
         (ours.0, ours.1.as_str()),
         (3, format!("ran {file} y").as_str()),
@@ -184,8 +159,8 @@ fn foreign_elf_and_missing_interpreters_are_named() {
         std::fs::set_permissions(dir.path("noloader"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }
-    let path = format!("{}:/usr/bin:/bin", dir.0.display());
-    let foreign = dir.path("foreign").display().to_string();
+    let path = format!("{}:/usr/bin:/bin", dir.0);
+    let foreign = dir.path("foreign");
     let cases = [
         (
             foreign.as_str(),
@@ -212,7 +187,7 @@ fn foreign_elf_and_missing_interpreters_are_named() {
          exist\n"
             .to_string(),
     );
-    let has_noloader = dir.path("noloader").exists();
+    let has_noloader = Path::new(&dir.path("noloader")).exists();
     if !has_noloader {
         eprintln!("NOT CHECKED: a missing ELF loader: /bin/true names no x86-64 glibc loader");
     }
@@ -256,7 +231,7 @@ fn as_user_after(
     spec: &str,
 ) -> (i32, Vec<String>, String) {
     let dir = TempDir::new(tag);
-    let etc = dir.path("etc");
+    let etc = PathBuf::from(dir.path("etc"));
     std::fs::create_dir(&etc).unwrap();
     std::fs::write(etc.join("passwd"), passwd).unwrap();
     std::fs::write(etc.join("group"), group).unwrap();
@@ -265,7 +240,7 @@ fn as_user_after(
         "mount --bind {e} /etc && cd /etc && {prepare} && \
          exec timeout -s KILL 10 {p} --user '{spec}' -- sh {d}/ids",
         e = etc.display(),
-        d = dir.0.display(),
+        d = dir.0,
         p = pidone()
     );
     let out = run(
@@ -385,7 +360,7 @@ fn user_files_unreadable_for_lack_of_descriptors_say_so() {
     let shell = format!(
         "mount --bind {d}/passwd /etc/passwd && \
          exec timeout -s KILL 10 prlimit --nofile=3 {p} --user alice -- true",
-        d = dir.0.display(),
+        d = dir.0,
         p = pidone()
     );
     let out = run(

@@ -12,7 +12,7 @@
 //! commands to return, each with a deadline that fails the test. Needs Docker and
 //! busybox-static; in CI (CI set) a missing one fails, elsewhere it is skipped loudly.
 
-mod common;
+use pidone_testkit as common;
 
 use std::fs;
 use std::io::Write;

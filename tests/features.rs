@@ -1,7 +1,7 @@
 //! What tini and dumb-init never had: stop delay, privilege drop, structured
 //! logs, the exit report, and socket activation's LISTEN_PID.
 
-mod common;
+use pidone_testkit as common;
 mod scenarios {
     pub mod features;
     pub mod grace;

@@ -6,9 +6,9 @@
 //! margins; the servers' sleeps are the slowness under test, not synchronisation.
 //! The real-container test is tests/health_docker.rs.
 
-mod common;
+use pidone_testkit as common;
 
-use common::{HANG, Mode, Outcome};
+use common::{HANG, Mode, Outcome, TempDir};
 use std::io::{Read, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::FromRawFd;
@@ -393,27 +393,10 @@ fn localhost_is_127_0_0_1_then_ipv6() {
     healthy(&health(&[&format!("http://localhost:{port}/")]));
 }
 
-/// A directory of its own for one test, removed when the test ends, pass or fail.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("pidone-health-{}-{test}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn unix_socket() {
     let dir = TempDir::new("connect");
-    let path = dir.0.join("connect.sock");
+    let path = PathBuf::from(dir.path("connect.sock"));
     let url = format!("unix://{}", path.display());
     let listener = UnixListener::bind(&path).unwrap();
     healthy(&health(&[&url]));
@@ -432,7 +415,7 @@ fn a_unix_socket_whose_server_does_not_accept() {
     // A listener with a backlog of 0, its queue filled: a blocking connect() would wait
     // for the server for ever; the check must say what is wrong, at once.
     let dir = TempDir::new("full");
-    let path = dir.0.join("full.sock");
+    let path = PathBuf::from(dir.path("full.sock"));
     let listener = UnixListener::bind(&path).unwrap();
     let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
     // SAFETY: listen on the listener's own descriptor; no memory is passed.
@@ -472,7 +455,7 @@ fn a_unix_socket_whose_server_does_not_accept() {
 #[test]
 fn http_over_a_unix_socket() {
     let dir = TempDir::new("http");
-    let path = dir.0.join("http.sock");
+    let path = PathBuf::from(dir.path("http.sock"));
     let socket = path.to_str().unwrap();
     for (response, want) in [
         (&b"HTTP/1.1 200 OK\r\n\r\n"[..], None),
@@ -556,7 +539,7 @@ fn under_the_drop_in_names_health_is_a_command() {
     let dir = TempDir::new("names");
     let target = "http://127.0.0.1:1/";
     for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
-        let link = dir.0.join(name);
+        let link = PathBuf::from(dir.path(name));
         std::os::unix::fs::symlink(common::pidone(), &link).unwrap();
         let out = std::process::Command::new(&link)
             .args(["health", target])

@@ -9,7 +9,7 @@
 //! with a deadline that fails the test. Needs Docker and Debian's busybox-static; in CI
 //! (env CI set) a missing one fails the test, elsewhere it is skipped loudly.
 
-mod common;
+use pidone_testkit as common;
 
 use std::fs;
 use std::io::Write;

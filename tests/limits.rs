@@ -4,7 +4,7 @@
 //! otherwise pidone runs as PID 1 of a fresh PID namespace. Needs root (namespaces,
 //! rlimits, mounts).
 
-mod common;
+use pidone_testkit as common;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;

@@ -2,14 +2,13 @@
 //! SIGPIPE), a full one (a log collector that stopped reading), a log file at its size
 //! limit (EFBIG, SIGXFSZ), and JSON lines that parse whatever bytes went into them.
 
-mod common;
+use pidone_testkit as common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -103,21 +102,6 @@ impl NonBlock for std::fs::OpenOptions {
     }
 }
 
-fn wait_bounded(child: &mut Child, what: &str) -> i32 {
-    let deadline = Instant::now() + HANG;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code().unwrap_or(-1);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: pidone wedged (still running after {HANG:?})");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// A reader's lines, over a channel, so that waiting for one can time out.
 fn lines_of(out: impl std::io::Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = channel();
@@ -178,7 +162,9 @@ fn full_stderr_never_blocks_the_loop() {
         // SAFETY: kill has no memory effects.
         assert_eq!(unsafe { libc::kill(pidone, libc::SIGTERM) }, 0);
         assert_eq!(next("forwarded SIGTERM"), "got SIGTERM", "{mode:?}");
-        assert_eq!(wait_bounded(&mut child, "full stderr"), 3, "{mode:?}");
+        let (out, _) = wait_bounded(child, HANG)
+            .unwrap_or_else(|| panic!("{mode:?}: full stderr: pidone wedged, killed"));
+        assert_eq!(out.status.code(), Some(3), "{mode:?}");
     }
 }
 
@@ -319,11 +305,9 @@ fn the_exit_report_waits_for_a_full_stderr() {
             let _ = std::io::Read::read_to_end(&mut pipe, &mut text);
             text
         });
-        assert_eq!(
-            wait_bounded(&mut child, "full stderr report"),
-            4,
-            "{mode:?}"
-        );
+        let (out, _) = wait_bounded(child, HANG)
+            .unwrap_or_else(|| panic!("{mode:?}: full stderr report: pidone wedged, killed"));
+        assert_eq!(out.status.code(), Some(4), "{mode:?}");
         let text = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
         let report = text
             .split('\n')

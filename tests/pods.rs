@@ -20,12 +20,12 @@
 //!   `shareProcessNamespace: true` whose init (the infra container) is pidone `-P` or
 //!   podman's catatonit.
 //!
-//! Every engine command names its runtime (`--runtime runc` for podman, see real/podman.rs).
+//! Every engine command names its runtime (`--runtime runc` for podman, see
+//! testkit/src/real/podman.rs).
 //! A missing docker or podman is a loud SKIP, and a FAIL in CI. Needs root, busybox-static,
 //! catatonit and `cargo build --profile suite --examples`.
 
-mod common;
-mod real;
+use pidone_testkit::real;
 
 use real::podman::{self, Podman};
 use real::{Both, Engine, Part, Running, each, have, ran, record, say, secs};

@@ -7,7 +7,7 @@
 //! This file is the one place each of these is checked. scripts/check-release.sh only runs
 //! it (and prints the sizes) for someone who wants the check alone.
 
-mod common;
+use pidone_testkit as common;
 
 use std::process::Command;
 use std::sync::OnceLock;

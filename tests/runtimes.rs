@@ -14,8 +14,8 @@
 //!   remain, and crun uses them. The machine's own mounts are untouched. On a pure v1 or v2
 //!   host crun runs directly; the run says which.
 //! - **containerd** (under Docker, and under Kubernetes' CRI): a private containerd (its own
-//!   root, state, socket and config file; see real/containerd.rs), `ctr run --rootfs DIR ID
-//!   CMD` in the foreground, and `ctr task kill -s SIG ID`.
+//!   root, state, socket and config file; see testkit/src/real/containerd.rs),
+//!   `ctr run --rootfs DIR ID CMD` in the foreground, and `ctr task kill -s SIG ID`.
 //!
 //! Each checks: SIGTERM ends `sleep` behind the init at once (143), SIGKILL ends the
 //! container (137), and an app that orphans 50 children and exits 3 gives 3 with no zombie
@@ -24,8 +24,8 @@
 //! A missing runc, crun, containerd or ctr is a loud SKIP, and a FAIL in CI (scripts/setup.sh
 //! installs them). Needs root, busybox-static, tini and `cargo build --profile suite --examples`.
 
-mod common;
-mod real;
+use pidone_testkit as common;
+use pidone_testkit::real;
 
 use common::ContainerLog;
 use real::containerd::{self, Containerd};

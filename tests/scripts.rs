@@ -2,7 +2,7 @@
 //! or passes on demand, and a set-up and fuzz smoke run that only say they ran. A failing
 //! step must not hide the steps after it, and the closing line must count it.
 
-mod common;
+use pidone_testkit as common;
 
 use common::TempDir;
 use std::fs;

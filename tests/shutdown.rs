@@ -5,7 +5,7 @@
 //! report, `--wait-all`, no forwarding of a signal pidone caused itself, and one signal
 //! each when hundreds are listed in parts.
 
-mod common;
+use pidone_testkit as common;
 mod scenarios {
     pub mod grace;
 }

@@ -8,7 +8,7 @@
 //! Fixtures: tests/fixtures/hostile_orphans.rs, hostile_sigcount.rs, hostile_forkbomb.rs and
 //! hostile_herd.rs (see their header comments). Needs root (namespaces, rlimits).
 
-mod common;
+use pidone_testkit as common;
 
 use common::*;
 use std::time::{Duration, Instant};

@@ -13,7 +13,7 @@
 //! Every wait is for something on the screen or in /proc, bounded by `HANG`: a hang fails
 //! the test instead of blocking CI, and nothing depends on the machine's speed.
 
-mod common;
+use pidone_testkit as common;
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -24,7 +24,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{HANG, Mode, children, example, pidone, realtime, wait_until};
+use common::{
+    HANG, Mode, children, comm_of, descendants, example, pidone, realtime, stat, state_of,
+    wait_until,
+};
 use nix::fcntl::OFlag;
 use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
 
@@ -296,7 +299,7 @@ impl Term {
         wait_until(&format!("the application ({comm}) to start"), || {
             found = children(pidone)
                 .into_iter()
-                .find(|p| stat(*p).is_some_and(|s| s.comm == comm))
+                .find(|p| comm_of(*p) == comm)
                 .unwrap_or(0);
             found != 0
         });
@@ -355,28 +358,15 @@ fn find(root: i32, comm: &str) -> i32 {
     wait_until(&format!("{comm} under {root}"), || {
         found = descendants(root)
             .into_iter()
-            .find(|p| stat(*p).is_some_and(|s| s.comm == comm))
+            .find(|p| comm_of(*p) == comm)
             .unwrap_or(0);
         found != 0
     });
     found
 }
 
-fn descendants(pid: i32) -> Vec<i32> {
-    let mut all = children(pid);
-    let mut i = 0;
-    while let Some(&p) = all.get(i) {
-        all.extend(children(p));
-        i += 1;
-    }
-    all
-}
-
-struct Stat {
-    comm: String,
-    state: char,
-    pgrp: i32,
-    session: i32,
+fn wait_state(pid: i32, what: &str, want: impl Fn(Option<char>) -> bool) {
+    wait_until(&format!("{what} (pid {pid})"), || want(state_of(pid)));
 }
 
 /// Whether `fd` has something to read (or has hung up) within `ms` milliseconds.
@@ -390,40 +380,14 @@ fn readable(fd: i32, ms: i32) -> bool {
     unsafe { libc::poll(&mut p, 1, ms) != 0 }
 }
 
-fn stat(pid: i32) -> Option<Stat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let open = text.find('(')?;
-    let close = text.rfind(')')?;
-    let comm = text[open + 1..close].to_string();
-    let mut rest = text[close + 2..].split_whitespace();
-    let state = rest.next()?.chars().next()?;
-    let _ppid = rest.next()?;
-    let pgrp = rest.next()?.parse().ok()?;
-    let session = rest.next()?.parse().ok()?;
-    Some(Stat {
-        comm,
-        state,
-        pgrp,
-        session,
-    })
-}
-
-fn state(pid: i32) -> char {
-    stat(pid).map_or('?', |s| s.state)
-}
-
-fn wait_state(pid: i32, what: &str, want: impl Fn(char) -> bool) {
-    wait_until(&format!("{what} (pid {pid})"), || want(state(pid)));
-}
-
-fn stopped(c: char) -> bool {
-    c == 'T'
+fn stopped(state: Option<char>) -> bool {
+    state == Some('T')
 }
 
 /// Alive and not stopped. Not just S or R: a process that waits for a lock or a page
 /// (on a busy machine, between two lines it writes) shows D for a moment.
-fn running(c: char) -> bool {
-    matches!(c, 'S' | 'R' | 'D')
+fn running(state: Option<char>) -> bool {
+    matches!(state, Some('S' | 'R' | 'D'))
 }
 
 /// A temporary directory with `dumb-init` linking to pidone: pidone takes dumb-init's
@@ -587,7 +551,7 @@ fn bash_session(layout: Layout, program: &str, args: &[&str]) {
     t.expect("Stopped");
     t.expect("<P>");
     assert!(
-        stopped(state(sleep)),
+        stopped(state_of(sleep)),
         "{layout:?}: Ctrl-Z did not stop sleep"
     );
     assert_eq!(t.foreground(), bash);
@@ -606,10 +570,10 @@ fn bash_session(layout: Layout, program: &str, args: &[&str]) {
     t.send("echo alive-$((6*7))\n");
     t.expect("alive-42");
     t.expect("<P>");
-    let now = state(bash);
+    let now = state_of(bash);
     assert!(
         running(now),
-        "{layout:?}: the shell is not running: state {now}"
+        "{layout:?}: the shell is not running: state {now:?}"
     );
     t.send("exit 3\n");
     assert_eq!(t.wait(), 3, "{layout:?}:\n{}", t.screen());
@@ -656,7 +620,7 @@ fn tstp_stops_the_application_and_cont_resumes_it() {
 
         t.signal_pidone(libc::SIGTSTP);
         wait_state(app, "SIGTSTP to stop the application", stopped);
-        assert!(running(state(pidone)), "{layout:?}: pidone stopped");
+        assert!(running(state_of(pidone)), "{layout:?}: pidone stopped");
         t.signal_pidone(libc::SIGCONT);
         wait_state(app, "SIGCONT to resume the application", running);
 
@@ -664,7 +628,7 @@ fn tstp_stops_the_application_and_cont_resumes_it() {
         // parent, pidone, is in the same session) and pidone is not in it.
         t.send("\x1a");
         wait_state(app, "Ctrl-Z to stop the application", stopped);
-        assert!(running(state(pidone)), "{layout:?}: pidone stopped");
+        assert!(running(state_of(pidone)), "{layout:?}: pidone stopped");
         t.signal_pidone(libc::SIGCONT);
         wait_state(app, "SIGCONT to resume the application", running);
 
@@ -728,7 +692,7 @@ fn logging_with_tostop_never_stops_pidone() {
         wait_until("pidone's log line", || {
             t.screen().contains("forwarded signal=SIGUSR1")
         });
-        assert!(running(state(pidone)), "{layout:?}: pidone stopped");
+        assert!(running(state_of(pidone)), "{layout:?}: pidone stopped");
         t.signal_pidone(libc::SIGTERM);
         assert_eq!(t.wait(), 0, "{layout:?}:\n{}", t.screen());
         let screen = t.screen();
@@ -790,7 +754,7 @@ fn dumb_init_rewrites_job_control_signals_to_sigstop() {
                 // dumb-init stops itself with its child, so a shell sees the job stop.
                 wait_state(pidone, "pidone to stop itself", stopped);
             } else {
-                assert!(running(state(pidone)), "{layout:?}: PID 1 stopped");
+                assert!(running(state_of(pidone)), "{layout:?}: PID 1 stopped");
             }
             t.signal_pidone(libc::SIGCONT);
             wait_state(pidone, "pidone to resume", running);

@@ -1,8 +1,10 @@
 //! Target `cli`: argv plus environment under every name pidone answers to.
 //!
 //! Input: byte 0 picks argv[0]; the rest, split at NUL, is words. A word that starts with
-//! 0x01 is an environment variable: its next byte picks a known name, the rest is the
-//! value; one that starts with 0x02 is a raw `NAME=VALUE`. Every other word is an argument.
+//! 0x01 is an environment variable: its next byte picks a name of `pidone::cli::variables()`
+//! (modulo their number, in the parser's order), the rest is the value; one that starts
+//! with 0x02 is a raw `NAME=VALUE`. Every other word is an argument. Real option names come
+//! from `pidone::cli::options()`: the fuzzer keeps no list of its own to drift.
 //!
 //! Properties:
 //! - a `Run` round-trips: the Config rendered back as documented options (and, where no
@@ -12,6 +14,7 @@
 //! - `--help`/`--version`/`--license` as the first word answer whatever the environment.
 
 use std::ffi::CStr;
+use std::sync::LazyLock;
 
 use pidone::cli::{self, Action, UsageError};
 use pidone::config::{Config, Leftovers, Mode, NotPid1, OnOom, Personality, TTY_STOPS, Target};
@@ -28,71 +31,9 @@ pub const ARGV0: [&str; 8] = [
     "/run/podman-init",
 ];
 
-pub const VARS: [&str; 31] = [
-    "PIDONE_GRACE",
-    "PIDONE_STOP_DELAY",
-    "PIDONE_STOP_SIGNAL",
-    "PIDONE_PDEATHSIG",
-    "PIDONE_REMAP_EXIT",
-    "PIDONE_REWRITE",
-    "PIDONE_LOG_FORMAT",
-    "PIDONE_USER",
-    "PIDONE_VERBOSITY",
-    "PIDONE_SINGLE_CHILD",
-    "PIDONE_PROCESS_GROUP",
-    "PIDONE_DRAIN",
-    "PIDONE_NO_DRAIN",
-    "PIDONE_WAIT_ALL",
-    "PIDONE_SUBREAPER",
-    "PIDONE_WARN_REAP",
-    "PIDONE_PAUSE",
-    "PIDONE_NO_NEW_PRIVS",
-    "PIDONE_TERMINATION_LOG",
-    "PIDONE_ENV_FROM_FILES",
-    "PIDONE_ON_OOM",
-    "PIDONE_WATCHDOG",
-    "PIDONE_WATCHDOG_INTERVAL",
-    "PIDONE_WATCHDOG_START_PERIOD",
-    "PIDONE_WATCHDOG_RETRIES",
-    "TINI_SUBREAPER",
-    "TINI_KILL_PROCESS_GROUP",
-    "TINI_VERBOSITY",
-    "DUMB_INIT_SETSID",
-    "DUMB_INIT_DEBUG",
-    "CATATONIT_DEBUG",
-];
-
-/// Every long option, for checking that an error names a real one.
-const LONG: [&str; 28] = [
-    "help",
-    "version",
-    "license",
-    "verbose",
-    "grace",
-    "stop-delay",
-    "stop-signal",
-    "single-child",
-    "process-group",
-    "drain",
-    "no-drain",
-    "wait-all",
-    "subreaper",
-    "pdeathsig",
-    "warn-reap",
-    "remap-exit",
-    "rewrite",
-    "pause",
-    "log-format",
-    "user",
-    "no-new-privs",
-    "termination-log",
-    "env-from-files",
-    "on-oom",
-    "watchdog",
-    "watchdog-interval",
-    "watchdog-start-period",
-    "watchdog-retries",
-];
+/// Every variable pidone reads, in its parser's order (`pidone::cli::variables`); a 0x01
+/// word's next byte picks one.
+static VARS: LazyLock<Vec<&'static CStr>> = LazyLock::new(|| cli::variables().collect());
 
 /// A command line and environment, as the process would get them.
 #[derive(Debug, Default, Clone)]
@@ -115,7 +56,7 @@ impl Input {
             match word {
                 [1, pick, value @ ..] => {
                     let name = VARS[usize::from(*pick) % VARS.len()];
-                    input.env.push((name.into(), value.to_vec()));
+                    input.env.push((name.to_bytes().into(), value.to_vec()));
                 }
                 [2, raw @ ..] => {
                     let eq = raw.iter().position(|b| *b == b'=').unwrap_or(raw.len());
@@ -207,11 +148,11 @@ fn check_error(input: &Input, e: &UsageError<'_>) {
     assert!(!e.option.is_empty(), "no option named: {}", show());
     let named = e.option;
     let real = if let Some(long) = named.strip_prefix(b"--") {
-        LONG.iter().any(|l| l.as_bytes().starts_with(long)) && !long.is_empty()
+        cli::options().any(|(l, _)| l.as_bytes().starts_with(long)) && !long.is_empty()
     } else if let [b'-', letter] = named {
-        b"hVlLvtcgspwerPu".contains(letter)
+        cli::options().any(|(_, short)| short == *letter && short != 0)
     } else {
-        VARS.iter().any(|v| v.as_bytes() == named) && input.env.iter().any(|(n, _)| n == named)
+        VARS.iter().any(|v| v.to_bytes() == named) && input.env.iter().any(|(n, _)| n == named)
     };
     assert!(real, "not an option or variable given: {}", show());
     // The quoted value comes from the input (whole, or one comma-separated item of it).

@@ -21,7 +21,8 @@ use crate::config::{Config, Leftovers, Mode, Personality, Start, Target};
 use crate::log::Format;
 use crate::sys::SignalSet;
 
-pub use options::HELP;
+pub use env::variables;
+pub use options::{HELP, names as options};
 
 /// pidone's license, printed by `-l` / `-L` / `--license`.
 pub const LICENSE: &str = include_str!("../../LICENSE");

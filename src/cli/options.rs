@@ -91,6 +91,12 @@ const OPTIONS: [Opt; 29] = [
     opt(Id::WatchdogRetries, "watchdog-retries", 0, true),
 ];
 
+/// Every option's long name and short letter (0 for none), in the table's order, for the
+/// fuzzers and tests (`-l` and `-L` are both `license`).
+pub fn names() -> impl Iterator<Item = (&'static str, u8)> {
+    OPTIONS.iter().map(|o| (o.long, o.short))
+}
+
 /// The option `--NAME` names: an exact name, or as getopt_long (dumb-init's parser) allows,
 /// a prefix that only one option starts with (`--single` for `--single-child`).
 pub(super) fn find_long(name: &[u8]) -> Result<&'static Opt, &'static str> {

@@ -656,3 +656,36 @@ fn usage_errors_know_the_log_format() {
         assert_eq!(error(argv, env).format, Format::Text, "{argv:?} {env:?}");
     }
 }
+
+#[test]
+fn variables_lists_what_the_parser_reads() {
+    for argv0 in ["pidone", "tini", "dumb-init", "catatonit"] {
+        let asked = core::cell::RefCell::new(Vec::new());
+        let argv = [argv0, "app"];
+        let parsed = parse(
+            |i| argv.get(i).map(|a| a.as_bytes()),
+            |name: &CStr| {
+                asked.borrow_mut().push(name.to_bytes().to_vec());
+                None
+            },
+        );
+        assert!(matches!(parsed, Ok(Action::Run(_))), "{argv0}");
+        let listed: Vec<Vec<u8>> = variables().map(|v| v.to_bytes().to_vec()).collect();
+        assert_eq!(asked.into_inner(), listed, "{argv0}");
+    }
+}
+
+#[test]
+fn options_lists_the_table() {
+    let mut count = 0;
+    for (long, short) in options() {
+        count += 1;
+        let id = options::find_long(long.as_bytes()).map(|o| o.id);
+        assert!(id.is_ok(), "--{long}");
+        if short != 0 {
+            assert_eq!(options::find_short(short).map(|o| o.id), id.ok(), "{long}");
+            assert_eq!(options::short_name(short), [b'-', short], "{long}");
+        }
+    }
+    assert_eq!(count, 29);
+}

@@ -3,6 +3,7 @@
 //! signals nobody else, as PID 1 too), and each is forgotten when pidone reaps it, so a
 //! recorded pid cannot be reused by a stranger.
 
+use crate::bytes;
 use crate::sys::Pid;
 
 /// How many live children one drain or kill has signalled at once. A reaped one frees its
@@ -39,14 +40,7 @@ impl Record {
         if self.contains(pid) {
             return true;
         }
-        match self.pids.get_mut(self.len) {
-            Some(slot) => {
-                *slot = pid;
-                self.len = self.len.saturating_add(1);
-                true
-            }
-            None => false,
-        }
+        bytes::push(&mut self.pids, &mut self.len, pid)
     }
 
     /// Forgets `pid` (reaped): its number may now be reused.

@@ -1,5 +1,6 @@
 //! The words of the state machine: phases, events in, actions out. Plain data only.
 
+use crate::bytes;
 use crate::sys::Pid;
 
 /// Where pidone's life stands. Deadlines are monotonic nanoseconds, as given with events.
@@ -168,10 +169,7 @@ impl Listing {
 
     /// Adds a child, unless the listing is full (see `is_full`).
     pub fn push(&mut self, kid: Kid) {
-        if let Some(slot) = self.kids.get_mut(self.len) {
-            *slot = kid;
-            self.len = self.len.saturating_add(1);
-        }
+        bytes::push(&mut self.kids, &mut self.len, kid);
     }
 
     /// It holds `LIST_CAP` children: the next go in another listing.
@@ -299,10 +297,7 @@ impl Actions {
     }
 
     pub fn push(&mut self, action: Action) {
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = action;
-            self.len = self.len.saturating_add(1);
-        }
+        bytes::push(&mut self.items, &mut self.len, action);
     }
 
     pub fn as_slice(&self) -> &[Action] {

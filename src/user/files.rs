@@ -4,7 +4,7 @@
 use core::ffi::CStr;
 
 use super::{Credentials, MAX_ID, PATH_MAX};
-use crate::sys;
+use crate::{bytes, sys};
 
 /// A consumer of a colon-separated file, fed byte by byte.
 pub(super) trait Scan {
@@ -150,12 +150,8 @@ impl<const N: usize> Kept<N> {
         }
     }
     fn push(&mut self, b: u8) {
-        match self.buf.get_mut(self.len) {
-            Some(slot) => {
-                *slot = b;
-                self.len = self.len.saturating_add(1);
-            }
-            None => self.over = true,
+        if !bytes::push(&mut self.buf, &mut self.len, b) {
+            self.over = true;
         }
     }
     pub(super) fn get(&self) -> &[u8] {

@@ -17,6 +17,7 @@ use core::ffi::CStr;
 pub use files::FileError;
 use files::{GroupId, Is, Lookup, Membership, Num, Passwd, scan};
 
+use crate::bytes;
 use crate::log::{Level, Log};
 
 /// Most groups (primary included) pidone sets for the application. The kernel allows
@@ -54,14 +55,7 @@ impl Credentials {
         if self.groups().contains(&gid) {
             return true;
         }
-        match self.groups.get_mut(self.ngroups) {
-            Some(slot) => {
-                *slot = gid;
-                self.ngroups = self.ngroups.saturating_add(1);
-                true
-            }
-            None => false,
-        }
+        bytes::push(&mut self.groups, &mut self.ngroups, gid)
     }
 }
 
@@ -150,11 +144,8 @@ pub fn resolve(spec: Option<&[u8]>) -> Result<Option<Credentials>, UserError<'_>
     let Some(spec) = spec else {
         return Ok(None);
     };
-    let (user, group) = match spec.iter().position(|b| *b == b':') {
-        Some(colon) => (
-            spec.get(..colon).unwrap_or(b""),
-            spec.get(colon.saturating_add(1)..),
-        ),
+    let (user, group) = match bytes::split_once(spec, b':') {
+        Some((user, group)) => (user, Some(group)),
         None => (spec, None),
     };
     // `:GROUP` is refused by the parser already; an empty name must never be looked up.
@@ -209,9 +200,7 @@ pub fn resolve(spec: Option<&[u8]>) -> Result<Option<Credentials>, UserError<'_>
     }
     let home = found.map_or(&b"/"[..], |e| e.home.get());
     let home = if home.is_empty() { b"/" } else { home };
-    for (slot, b) in creds.home.iter_mut().zip(HOME_PREFIX.iter().chain(home)) {
-        *slot = *b;
-    }
+    bytes::copy(&mut creds.home, HOME_PREFIX.iter().chain(home));
     Ok(Some(creds))
 }
 
