@@ -252,7 +252,10 @@ fn leftovers_ignoring_term_are_killed_at_once_and_catching_ones_get_the_grace() 
     let leftover = example("leftover");
     for (mode, extra) in [(Mode::Pid1, None), (Mode::Plain, Some("--setsid"))] {
         for ignore in [true, false] {
-            let mut args = vec!["--grace", "2s", "--", &leftover, "--code", "3"];
+            // The one killed at once gets a grace of a minute, so that "before the grace"
+            // holds with a wide margin however slow the start; the other gets 2 s in full.
+            let grace = if ignore { "60s" } else { "2s" };
+            let mut args = vec!["--grace", grace, "--", &leftover, "--code", "3"];
             if ignore {
                 args.push("--ignore-term");
             } else {
@@ -267,7 +270,7 @@ fn leftovers_ignoring_term_are_killed_at_once_and_catching_ones_get_the_grace() 
             // Not a timed assertion of speed: one ends before the grace, one after it.
             if ignore {
                 assert!(
-                    out.elapsed < Duration::from_millis(1500),
+                    out.elapsed < Duration::from_secs(20),
                     "{mode:?}: waited for a leftover that ignores TERM: {:?}",
                     out.elapsed
                 );

@@ -461,8 +461,10 @@ fn dockerfile_image_stops_gracefully_at_once() {
     ));
     let lines = c.log.all();
     assert_eq!(code, 0, "exit code; output: {lines:#?}");
+    // Half the timeout: the stop did not wait for it. Docker alone can take a second or
+    // two on a loaded machine, so no tighter.
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(5),
         "docker stop took {}",
         secs(took)
     );
@@ -509,12 +511,10 @@ fn without_an_init_docker_stop_waits_the_full_timeout() {
     ));
     let with_lines = with.log.all();
     let without_lines = without.log.all();
+    // 0, not Docker's SIGKILL (137) at the timeout: the server stopped on the SIGTERM
+    // pidone passed on. (Its time is printed, not bounded: Docker alone can take a second
+    // or two on a loaded machine, close to the 3 s timeout.)
     assert_eq!(with_code, 0, "{with_lines:#?}");
-    assert!(
-        with_took < Duration::from_secs(2),
-        "with pidone: {}",
-        secs(with_took)
-    );
     assert_eq!(count(&with_lines, "all requests finished, exiting 0"), 1);
     // Docker only SIGKILLs once its timeout has run out: a lower bound cannot flake.
     assert!(
@@ -1038,8 +1038,10 @@ fn hardened_runtime_changes_nothing() {
     ));
     let lines = c.log.all();
     assert_eq!(code, 0, "{lines:#?}");
+    // Half the timeout: the stop did not wait for it (no tighter: Docker alone can take a
+    // second or two on a loaded machine).
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(5),
         "docker stop took {}",
         secs(took)
     );

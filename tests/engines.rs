@@ -437,8 +437,10 @@ fn stop_of_sleep_is_immediate() {
                 "the full 10 s, 137",
             ),
             _ => {
-                // `podman stop` itself takes a second or two here, whatever the init.
-                let quick = Duration::from_secs(if v.engine.program == "podman" { 5 } else { 3 });
+                // `podman stop` itself takes a second or two here, whatever the init, and
+                // either engine more on a loaded machine: the bound only says the stop did
+                // not wait for the 10 s timeout (143 says the TERM ended the app).
+                let quick = Duration::from_secs(if v.engine.program == "podman" { 8 } else { 5 });
                 seen(
                     v,
                     shown,

@@ -453,6 +453,9 @@ const SERVER: &str = "trap 'echo app: got TERM; exit 0' TERM; \
                       httpd -f -p 127.0.0.1:8080 -h / & echo $! >/httpd.pid; \
                       echo ready; sleep 1000 & wait";
 
+/// Checks every 200 ms from pidone's start, unhealthy after 10 failures in a row: httpd,
+/// which the app starts in the background, has 2 s to listen (after two failures, 400 ms,
+/// a loaded machine could see the container stopped before its server was up).
 fn watchdog_flags(extra: &[&'static str]) -> Vec<&'static str> {
     let mut flags = vec![
         "-e",
@@ -460,7 +463,7 @@ fn watchdog_flags(extra: &[&'static str]) -> Vec<&'static str> {
         "-e",
         "PIDONE_WATCHDOG_INTERVAL=200ms",
         "-e",
-        "PIDONE_WATCHDOG_RETRIES=2",
+        "PIDONE_WATCHDOG_RETRIES=10",
     ];
     flags.extend(extra);
     flags
@@ -499,7 +502,7 @@ fn watchdog_stops_an_unhealthy_server_and_exits_134() {
         "each failed check says why: {err}"
     );
     assert!(
-        err.contains("pidone: unhealthy url=tcp://127.0.0.1:8080 failures=2"),
+        err.contains("pidone: unhealthy url=tcp://127.0.0.1:8080 failures=10"),
         "{err}"
     );
 }

@@ -31,11 +31,13 @@ else
 fi
 ";
 
+/// The check's own timeout is 4 s (Docker's is 5 s): with `--retries=1`, one check that a
+/// loaded machine made slower than a 1 s timeout would show unhealthy, and the wrong reason.
 const DOCKERFILE: &str = r#"FROM scratch
 COPY pidone /pidone
 COPY busybox /bin/busybox
 COPY www /www
-HEALTHCHECK --interval=1s --timeout=5s --retries=1 CMD ["/pidone", "health", "--timeout", "1s", "http://127.0.0.1:8080/cgi-bin/health"]
+HEALTHCHECK --interval=1s --timeout=5s --retries=1 CMD ["/pidone", "health", "--timeout", "4s", "http://127.0.0.1:8080/cgi-bin/health"]
 ENTRYPOINT ["/pidone", "--"]
 CMD ["/bin/busybox", "sh", "-c", "/bin/busybox httpd -f -p 127.0.0.1:8080 -h /www & echo $! >/httpd.pid; exec /bin/busybox sleep 2147483647"]
 "#;

@@ -25,7 +25,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{
-    HANG, Mode, children, comm_of, descendants, example, pidone, stat, state_of, wait_until,
+    HANG, Mode, children, comm_of, descendants, example, pidone, realtime, stat, state_of,
+    wait_until,
 };
 use nix::fcntl::OFlag;
 use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
@@ -159,19 +160,35 @@ impl Term {
         let mut reader = File::from(master.try_clone().unwrap());
         let sink = screen.clone();
         std::thread::spawn(move || {
+            // Keeps up with an application that writes all the time: fallen behind on a
+            // loaded machine, the reader lets the terminal fill, and a log line of pidone's
+            // waits its 10 ms turn in vain and is dropped. So it runs at real-time
+            // priority, and never waits for the screen's lock while the terminal has more
+            // to read (the test's thread, which takes it too, may be held up holding it):
+            // what it read meanwhile waits in `pending`.
+            realtime(true);
+            let fd = reader.as_raw_fd();
             let mut buf = [0u8; 4096];
+            let mut pending = Vec::new();
             loop {
-                match reader.read(&mut buf) {
-                    Ok(n) if n > 0 => {
-                        sink.state.lock().unwrap().0.extend_from_slice(&buf[..n]);
+                if !pending.is_empty() {
+                    if let Ok(mut state) = sink.state.try_lock() {
+                        state.0.append(&mut pending);
                         sink.changed.notify_all();
+                    } else if !readable(fd, 1) {
+                        continue;
                     }
+                }
+                match reader.read(&mut buf) {
+                    Ok(n) if n > 0 => pending.extend_from_slice(&buf[..n]),
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     // EIO: every process that had the slave open is gone.
                     _ => break,
                 }
             }
-            sink.state.lock().unwrap().1 = true;
+            let mut state = sink.state.lock().unwrap();
+            state.0.append(&mut pending);
+            state.1 = true;
             sink.changed.notify_all();
         });
         Term {
@@ -350,6 +367,17 @@ fn find(root: i32, comm: &str) -> i32 {
 
 fn wait_state(pid: i32, what: &str, want: impl Fn(Option<char>) -> bool) {
     wait_until(&format!("{what} (pid {pid})"), || want(state_of(pid)));
+}
+
+/// Whether `fd` has something to read (or has hung up) within `ms` milliseconds.
+fn readable(fd: i32, ms: i32) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll reads and writes the one live pollfd.
+    unsafe { libc::poll(&mut p, 1, ms) != 0 }
 }
 
 fn stopped(state: Option<char>) -> bool {

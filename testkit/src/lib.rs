@@ -16,14 +16,15 @@ mod pidfd;
 mod procfs;
 mod raw;
 pub mod real;
+mod realtime;
 mod report;
 mod rlimit;
 mod tempdir;
 mod trace;
 
 pub use {
-    cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, report::*, rlimit::*, tempdir::*,
-    trace::*,
+    cross::*, follow::*, holder::*, pidfd::*, procfs::*, raw::*, realtime::*, report::*, rlimit::*,
+    tempdir::*, trace::*,
 };
 
 use std::io::{BufRead, BufReader, Read};
