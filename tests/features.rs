@@ -19,7 +19,8 @@ const MARKER: i32 = 40;
 #[test]
 fn stop_delay_holds_the_first_termination_signal() {
     let sigecho = example("sigecho");
-    let p = start(Mode::Pid1, &["--stop-delay", "700ms", "--", &sigecho]);
+    // Long enough that the marker, sent right after the TERM, always lands inside it.
+    let p = start(Mode::Pid1, &["--stop-delay", "3s", "--", &sigecho]);
     p.until("ready");
     let sent = Instant::now();
     p.signal(libc::SIGTERM);
@@ -27,8 +28,11 @@ fn stop_delay_holds_the_first_termination_signal() {
     assert_eq!(p.line(), "got SIGRTMIN+6", "other signals are not held");
     assert_eq!(p.line(), "got SIGTERM");
     let held = sent.elapsed();
-    assert!(held >= Duration::from_millis(700), "held only {held:?}");
-    assert!(held < Duration::from_secs(5), "held far too long: {held:?}");
+    assert!(held >= Duration::from_secs(3), "held only {held:?}");
+    assert!(
+        held < Duration::from_secs(15),
+        "held far too long: {held:?}"
+    );
     assert_eq!(p.wait().code(), 0);
 }
 
