@@ -41,7 +41,7 @@ enum Way {
 }
 
 static WAY: AtomicU8 = AtomicU8::new(Way::Unset as u8);
-/// The non-blocking description for `Reopened`.
+/// The non-blocking description for `Reopened` and `Terminal`.
 static FD: AtomicI32 = AtomicI32::new(-1);
 static DROPPED: AtomicU32 = AtomicU32::new(0);
 /// A terminal line waited its whole turn in vain (the terminal is stopped, or nobody reads
